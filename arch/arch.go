@@ -1,0 +1,134 @@
+// Package arch is the contract between the machine-independent debugger and
+// the machine-dependent backends (arch/amd64, arch/arm64).
+//
+// The kernel-facing interface is per LWP and minimal, in the NetBSD style:
+// count the slots, read one thread's slots, write one thread's slots, decode a
+// trap. All process-wide policy (which threads, sharing, conditions) lives in
+// the debugger. A backend knows registers and instructions, nothing of
+// commands or users.
+//
+// Every method that takes a tid issues ptrace requests: the debugger calls it
+// from the one OS thread that traces the process.
+package arch
+
+import "fmt"
+
+// Access is what a hardware slot traps on.
+type Access uint8
+
+const (
+	Exec      Access = 1 << iota // instruction fetch (hardware breakpoint)
+	Write                        // data store
+	Read                         // data load
+	ReadWrite = Read | Write
+)
+
+func (a Access) String() string {
+	switch a {
+	case Exec:
+		return "exec"
+	case Write:
+		return "write"
+	case Read:
+		return "read"
+	case ReadWrite:
+		return "rw"
+	}
+	return fmt.Sprintf("access(%d)", uint8(a))
+}
+
+// Piece is the range one hardware slot covers: Len contiguous bytes at Addr
+// that the hardware can watch with a single slot.
+type Piece struct {
+	Addr uint64
+	Len  int
+}
+
+func (p Piece) End() uint64 { return p.Addr + uint64(p.Len) }
+
+// Slot is the state of one debug-register slot of one thread.
+type Slot struct {
+	Enabled bool
+	Addr    uint64
+	Len     int
+	Access  Access
+}
+
+// SlotInfo describes one slot of the machine: its name as users see it and
+// what it can do. amd64 has four slots that do everything (DR0-DR3); arm64
+// has separate watchpoint (WP0..) and breakpoint (BP0..) banks.
+type SlotInfo struct {
+	Name string
+	Can  Access // the accesses this slot can be programmed for
+}
+
+// Trap is a decoded SIGTRAP.
+type Trap struct {
+	Fired []int  // indexes of the slots that fired (may be empty)
+	Step  bool   // a single step completed
+	Addr  uint64 // arm64: the data address the hardware reported (si_addr); 0 if unknown
+}
+
+// Insn is one decoded instruction and the data memory it touches.
+type Insn struct {
+	PC   uint64
+	Len  int
+	Text string // disassembly in the backend's usual syntax
+	// Mem is true when the instruction accesses data memory; then MemReads
+	// and MemWrites say how, and MemAddr/MemLen give the operand's address
+	// as computed from the registers given to Decode (zero if unknown).
+	Mem       bool
+	MemReads  bool
+	MemWrites bool
+	MemAddr   uint64
+	MemLen    int
+}
+
+// Reg is one named register value, for `info registers`.
+type Reg struct {
+	Name  string
+	Value uint64
+}
+
+// Regs is a thread's register file as the backend read it.
+type Regs interface {
+	PC() uint64
+	SP() uint64
+	FP() uint64
+	SetPC(uint64)
+	// Get returns a register by name ("rax", "x0", "pc", ...).
+	Get(name string) (uint64, bool)
+	List() []Reg
+}
+
+// Backend is one machine's half of the debugger.
+type Backend interface {
+	Name() string // "amd64" or "arm64"
+
+	// Slots lists the machine's debug-register slots for thread tid.
+	Slots(tid int) ([]SlotInfo, error)
+	// Split plans [addr, addr+n) into the pieces the hardware can watch,
+	// one slot each, or says why it cannot (e.g. a kernel address).
+	Split(addr uint64, n int, acc Access) ([]Piece, error)
+	// ReadSlots reads back thread tid's slots from the kernel.
+	ReadSlots(tid int) ([]Slot, error)
+	// WriteSlots programs thread tid's slots (all of them, index = slot).
+	WriteSlots(tid int, slots []Slot) error
+	// DecodeTrap reads and clears what the hardware recorded for the
+	// SIGTRAP that stopped tid; siCode and siAddr come from its siginfo.
+	DecodeTrap(tid int, siCode int32, siAddr uint64) (Trap, error)
+	// TrapAfter is true when data watchpoints trap after the access (amd64)
+	// and false when before it (arm64).
+	TrapAfter() bool
+
+	GetRegs(tid int) (Regs, error)
+	SetRegs(tid int, r Regs) error
+
+	// Decode decodes the instruction at pc from code (which starts at pc);
+	// regs, if not nil, is used to compute its memory operand address.
+	Decode(code []byte, pc uint64, regs Regs) (Insn, error)
+	// MaxInsnLen is the longest instruction, in bytes.
+	MaxInsnLen() int
+	// BreakInsn is the software breakpoint instruction.
+	BreakInsn() []byte
+}

@@ -1,0 +1,124 @@
+// Command hwdbg is a Linux debugger built around the CPU's hardware
+// watchpoints: who wrote (or read) this memory, from which thread, with
+// which instruction, and what changed.
+//
+// This file reads flags and picks the mode; everything else is in repl and
+// debugger.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"hwdbg/debugger"
+	"hwdbg/repl"
+)
+
+const version = "hwdbg 0.1.0"
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, "; ") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+const usage = `usage:
+  hwdbg [options] [--] PROGRAM [ARG...]   start PROGRAM, stopped before its first instruction
+  hwdbg [options] -p PID                  attach to every thread of a running process
+
+options:
+  -x FILE     run the commands in FILE first (repeatable)
+  -ex CMD     run one command first (repeatable, after the -x files)
+  --batch     no prompt: run -x/-ex, then commands from stdin until EOF, then leave
+  --json      events as JSON lines on stdout
+  -q          no banner
+  -p PID      attach to a running process
+  --version   print the version
+  -h, --help  this help
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hwdbg", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var files, cmds multi
+	var batch, jsonOut, quiet, showVersion bool
+	var pidArg string
+	fs.Var(&files, "x", "")
+	fs.Var(&cmds, "ex", "")
+	fs.BoolVar(&batch, "batch", false, "")
+	fs.BoolVar(&jsonOut, "json", false, "")
+	fs.BoolVar(&quiet, "q", false, "")
+	fs.BoolVar(&showVersion, "version", false, "")
+	fs.StringVar(&pidArg, "p", "", "")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, usage)
+			return repl.ExitOK
+		}
+		fmt.Fprintf(stderr, "hwdbg: %v\n%s", err, usage)
+		return repl.ExitUsage
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, version)
+		return repl.ExitOK
+	}
+	rest := fs.Args()
+	if pidArg != "" && len(rest) > 0 {
+		fmt.Fprintf(stderr, "hwdbg: give either -p PID or a PROGRAM, not both\n%s", usage)
+		return repl.ExitUsage
+	}
+	if pidArg == "" && len(rest) == 0 {
+		fmt.Fprintf(stderr, "hwdbg: no program to debug: give PROGRAM [ARG...] or -p PID\n%s", usage)
+		return repl.ExitUsage
+	}
+	interactive := isTerminal(stdin)
+	var d *debugger.Debugger
+	var err error
+	if pidArg != "" {
+		pid, perr := strconv.Atoi(pidArg)
+		if perr != nil || pid <= 0 {
+			fmt.Fprintf(stderr, "hwdbg: -p %s: not a process id\n", pidArg)
+			return repl.ExitUsage
+		}
+		d, err = debugger.Attach(pid)
+	} else {
+		// A script on stdin is for us, not for the program.
+		var progIn *os.File
+		if interactive {
+			progIn = stdin
+		}
+		d, err = debugger.Launch(rest[0], rest[1:], progIn)
+	}
+	if err != nil {
+		if jsonOut {
+			fmt.Fprintf(stdout, "{\"event\":\"error\",\"message\":%q,\"command\":\"\"}\n", err.Error())
+		} else {
+			fmt.Fprintf(stderr, "hwdbg: %v\n", err)
+		}
+		return repl.ExitFailed
+	}
+	if !quiet && !jsonOut {
+		if d.Launched() {
+			fmt.Fprintf(stdout, "%s: started %s, pid %d, stopped before its first instruction\n", version, rest[0], d.Pid())
+		} else {
+			fmt.Fprintf(stdout, "%s: attached to process %d (%d threads), stopped\n", version, d.Pid(), len(d.Threads()))
+		}
+		if d.Symbols() == nil {
+			fmt.Fprintln(stdout, "warning: no symbol table: use addresses")
+		}
+	}
+	s := repl.NewSession(d, stdout, jsonOut)
+	return s.Run(repl.Options{Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

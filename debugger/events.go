@@ -1,0 +1,71 @@
+package debugger
+
+// Event is something the debugger reports: a hit, a stop, an exit, a notice.
+// The repl renders events as text or JSON; the debugger never prints.
+type Event interface{ event() }
+
+// Location is a code address in a user's terms.
+type Location struct {
+	PC     uint64
+	Func   string // enclosing symbol, "" if none
+	Offset uint64 // PC - start of Func
+	File   string // source file, "" when unknown
+	Line   int
+}
+
+// WatchHit is a data watchpoint that fired and passed its filters.
+type WatchHit struct {
+	ID     int
+	Expr   string
+	Access string // "write", "read", "rw"
+	Addr   uint64
+	Len    int
+	Tid    int
+	Slots  []string // the hardware slots that fired, e.g. ["DR0"]
+	Old    string
+	New    string
+	Insn   Location // the instruction that made the access
+	Text   string   // its disassembly
+	Hits   int
+	// Guessed is true when the accessing instruction could not be found by
+	// decoding from a symbol's start and was guessed backwards from the pc.
+	Guessed bool
+}
+
+// BreakHit is a breakpoint (hardware or software) reached.
+type BreakHit struct {
+	ID   int
+	Tid  int
+	At   Location
+	Slot string // hardware slot, "" for a software breakpoint
+	Hits int
+}
+
+// Stop is any other stop of a thread: a signal, a completed step, an
+// interrupt.
+type Stop struct {
+	Tid    int
+	Reason string // "signal", "step", "interrupt"
+	Signal string // e.g. "SIGSEGV" for reason "signal"
+	At     Location
+	// Addr is the faulting address of a SIGSEGV/SIGBUS, 0 otherwise.
+	Addr uint64
+}
+
+// Exit is the end of the process.
+type Exit struct {
+	Pid    int
+	Status int    // exit code, when Signal is ""
+	Signal string // the signal that killed it
+}
+
+// Notice is an informational line: new threads, exec, watchpoints dropped.
+type Notice struct {
+	Text string
+}
+
+func (WatchHit) event() {}
+func (BreakHit) event() {}
+func (Stop) event()     {}
+func (Exit) event()     {}
+func (Notice) event()   {}

@@ -1,0 +1,397 @@
+package debugger
+
+import (
+	"fmt"
+	"sort"
+
+	"golang.org/x/sys/unix"
+
+	"hwdbg/arch"
+)
+
+// handleTrap handles a SIGTRAP signal-delivery-stop while running.
+func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
+	si, err := getSiginfo(th.Tid)
+	if err != nil {
+		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
+	}
+	trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
+	if err != nil {
+		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
+	}
+	if len(trap.Fired) > 0 || si.Code == trapHwbkpt {
+		evs, stop := d.onHit(th, trap, 0)
+		if !stop {
+			d.resumeOrStop(th)
+		}
+		return evs, stop
+	}
+	if trap.Step || si.Code == trapTrace {
+		// A late single-step trap (e.g. after a step was interrupted).
+		return nil, d.resumeOrStop(th)
+	}
+	// The program's own SIGTRAP (an int3 it executed, or one sent to it).
+	th.sig = int(unix.SIGTRAP)
+	return []Event{Stop{Tid: th.Tid, Reason: "signal", Signal: "SIGTRAP", At: d.locationOf(th.Tid)}}, true
+}
+
+type firing struct {
+	w     *Watchpoint
+	slots []string
+}
+
+// onHit turns the slots that fired on th into events. stepPC is the pc of
+// the instruction a stepi just executed (0 when running). It does not
+// resume the thread; stop says whether the events stop the program.
+func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event, stop bool) {
+	regs, err := d.arch.GetRegs(th.Tid)
+	if err != nil {
+		return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, false
+	}
+	pc := regs.PC()
+	fired := d.firings(th, trap.Fired)
+	if len(fired) == 0 {
+		names := make([]string, 0, len(trap.Fired))
+		for _, i := range trap.Fired {
+			names = append(names, d.SlotName(i))
+		}
+		return []Event{Stop{Tid: th.Tid, Reason: fmt.Sprintf("hardware trap (slots %v, address %#x) that matches no watchpoint", names, trap.Addr), Signal: "SIGTRAP", At: d.locationOf(th.Tid)}}, true
+	}
+	var data bool
+	for _, f := range fired {
+		data = data || !f.w.IsBreak()
+	}
+	accessPC := uint64(0)
+	if data && !d.arch.TrapAfter() && stepPC == 0 {
+		// Trap before the access: memory still holds the old value. Step
+		// the access with the slots off, then read the new value.
+		accessPC = pc
+		if err := d.stepOver(th); err != nil {
+			return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: step over watched access: %v", th.Tid, err)}}, false
+		}
+	}
+	var insn arch.Insn
+	var guessed, haveInsn bool
+	for _, f := range fired {
+		w := f.w
+		if w.IsBreak() {
+			if !d.arch.TrapAfter() {
+				th.stepOver = true
+			}
+			w.Hits++
+			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(pc), Slot: f.slots[0], Hits: w.Hits})
+			continue
+		}
+		if !haveInsn {
+			insn, guessed, haveInsn = d.accessingInsn(pc, stepPC, accessPC, regs)
+		}
+		cur := make([]byte, w.Len)
+		if err := readMemory(d.proc.Pid, w.Addr, cur); err != nil {
+			evs = append(evs, Notice{Text: fmt.Sprintf("warning: watchpoint %d: %v", w.ID, err)})
+			continue
+		}
+		old := w.old
+		w.old = cur
+		if w.Access == arch.Read {
+			// A read-or-write slot also fires on writes: report only
+			// instructions that read. Without the instruction, an
+			// unchanged value is the best evidence of a read.
+			if haveInsn && !guessed {
+				if !insn.MemReads {
+					continue
+				}
+			} else if !bytesEqual(old, cur) {
+				continue
+			}
+		}
+		w.Hits++
+		hit := WatchHit{
+			ID: w.ID, Expr: w.Expr, Access: w.Access.String(), Addr: w.Addr, Len: w.Len,
+			Tid: th.Tid, Slots: f.slots, Old: d.formatValue(w.Type, old), New: d.formatValue(w.Type, cur),
+			Hits: w.Hits, Guessed: guessed,
+		}
+		if haveInsn {
+			hit.Insn = d.location(insn.PC)
+			hit.Text = insn.Text
+		}
+		evs = append(evs, hit)
+	}
+	return evs, len(evs) > 0
+}
+
+func bytesEqual(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// firings maps fired slot indexes of th to the enabled watchpoints that
+// own them, in id order.
+func (d *Debugger) firings(th *Thread, idx []int) []firing {
+	by := map[int]*firing{}
+	for _, i := range idx {
+		if i < 0 || i >= len(d.slots) {
+			continue
+		}
+		owners := d.shared[i].owners
+		if th.scoped != nil && len(owners) == 0 {
+			owners = th.scoped[i].owners
+		}
+		for _, id := range owners {
+			w := d.byID(id)
+			if w == nil || !w.Enabled {
+				continue
+			}
+			f := by[id]
+			if f == nil {
+				f = &firing{w: w}
+				by[id] = f
+			}
+			f.slots = append(f.slots, d.slots[i].Name)
+		}
+	}
+	out := make([]firing, 0, len(by))
+	for _, f := range by {
+		out = append(out, *f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].w.ID < out[j].w.ID })
+	return out
+}
+
+// accessingInsn finds the instruction that made a data access: the one a
+// stepi executed, the one at pc on a trap-before machine, or on a
+// trap-after machine the instruction that ends at pc.
+func (d *Debugger) accessingInsn(pc, stepPC, accessPC uint64, regs arch.Regs) (insn arch.Insn, guessed, ok bool) {
+	at := stepPC
+	if at == 0 {
+		at = accessPC
+	}
+	if at != 0 {
+		insn, err := d.decodeAt(at, regs)
+		return insn, false, err == nil
+	}
+	return d.insnBefore(pc, regs)
+}
+
+func (d *Debugger) decodeAt(pc uint64, regs arch.Regs) (arch.Insn, error) {
+	code := make([]byte, d.arch.MaxInsnLen())
+	if err := readMemory(d.proc.Pid, pc, code); err != nil {
+		// The instruction may sit at the end of a mapping.
+		code = code[:1]
+		if err := readMemory(d.proc.Pid, pc, code); err != nil {
+			return arch.Insn{}, err
+		}
+	}
+	return d.arch.Decode(d.originalCode(pc, code), pc, regs)
+}
+
+// originalCode undoes software breakpoints in code read at addr; the core
+// debugger inserts none.
+func (d *Debugger) originalCode(addr uint64, code []byte) []byte { return code }
+
+// maxDecodeSpan bounds how far back from pc the enclosing symbol's start
+// may be for decoding forward.
+const maxDecodeSpan = 1 << 20
+
+// insnBefore finds the instruction that ends at pc. x86 cannot be decoded
+// backwards reliably, so decode forward from the enclosing symbol's start;
+// without a symbol, guess the closest preceding instruction that ends at
+// pc and accesses memory. Results are cached per pc.
+func (d *Debugger) insnBefore(pc uint64, regs arch.Regs) (arch.Insn, bool, bool) {
+	if in, ok := d.prevInsn[pc]; ok {
+		in2, err := d.decodeAt(in.PC, regs) // recompute the operand address
+		if err == nil {
+			return in2, false, true
+		}
+		return in, false, true
+	}
+	if d.syms != nil {
+		if s, ok := d.syms.At(pc - 1); ok && pc > s.Addr && pc-s.Addr <= maxDecodeSpan {
+			code := make([]byte, pc-s.Addr)
+			if readMemory(d.proc.Pid, s.Addr, code) == nil {
+				code = d.originalCode(s.Addr, code)
+				for off := 0; off < len(code); {
+					in, err := d.arch.Decode(code[off:], s.Addr+uint64(off), nil)
+					if err != nil || in.Len <= 0 {
+						break
+					}
+					if off+in.Len == len(code) {
+						d.prevInsn[pc] = in
+						in2, err := d.decodeAt(in.PC, regs)
+						if err == nil {
+							return in2, false, true
+						}
+						return in, false, true
+					}
+					off += in.Len
+				}
+			}
+		}
+	}
+	max := d.arch.MaxInsnLen()
+	for k := 1; k <= max; k++ {
+		in, err := d.decodeAt(pc-uint64(k), regs)
+		if err == nil && in.Len == k && in.Mem {
+			return in, true, true
+		}
+	}
+	return arch.Insn{}, false, false
+}
+
+// stepOver executes one instruction of th with its slots disabled (for
+// machines whose watchpoints trap before the access), then re-arms them.
+func (d *Debugger) stepOver(th *Thread) error {
+	off := make([]arch.Slot, len(d.slots))
+	if err := d.arch.WriteSlots(th.Tid, off); err != nil {
+		return err
+	}
+	if err := d.singleStep(th); err != nil {
+		return err
+	}
+	return d.arch.WriteSlots(th.Tid, th.written)
+}
+
+// singleStep steps th by one instruction and waits for the step to end,
+// passing over clone events and stale interrupts on the way.
+func (d *Debugger) singleStep(th *Thread) error {
+	for {
+		if err := ptraceRaw(unix.PTRACE_SINGLESTEP, th.Tid, 0, uintptr(th.sig)); err != nil {
+			return fmt.Errorf("single-step thread %d: %w", th.Tid, err)
+		}
+		th.sig = 0
+		_, ws, err := wait4(th.Tid)
+		if err != nil {
+			return fmt.Errorf("wait for thread %d: %w", th.Tid, err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			th.pending = &ws
+			return fmt.Errorf("thread %d ended while stepping", th.Tid)
+		}
+		switch stopEvent(ws) {
+		case unix.PTRACE_EVENT_CLONE:
+			if msg, err := ptraceEventMsg(th.Tid); err == nil {
+				if _, known := d.proc.threads[int(msg)]; !known {
+					d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
+				}
+			}
+			continue
+		case unix.PTRACE_EVENT_STOP:
+			continue
+		}
+		if ws.StopSignal() != unix.SIGTRAP {
+			// A signal arrived instead: deliver it with the step.
+			th.sig = int(ws.StopSignal())
+			continue
+		}
+		return nil
+	}
+}
+
+// Step executes one instruction of the selected thread (stepi). A watched
+// access made by that instruction is reported as a hit.
+func (d *Debugger) Step() ([]Event, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	var evs []Event
+	var err error
+	d.tr.do(func() { evs, err = d.step() })
+	return evs, err
+}
+
+func (d *Debugger) step() ([]Event, error) {
+	th := d.proc.threads[d.Current]
+	if th == nil {
+		return nil, fmt.Errorf("no thread %d", d.Current)
+	}
+	if th.pending != nil {
+		ws := *th.pending
+		th.pending = nil
+		if evs, stop := d.handle(th.Tid, ws, true); stop {
+			return d.finishStop(th.Tid, evs), nil
+		}
+		// handle resumed it: bring it back.
+		return d.finishStop(th.Tid, nil), nil
+	}
+	if err := d.syncSlots(); err != nil {
+		return nil, err
+	}
+	regs, err := d.arch.GetRegs(th.Tid)
+	if err != nil {
+		return nil, err
+	}
+	pc := regs.PC()
+	if th.stepOver {
+		th.stepOver = false
+		if err := d.stepOver(th); err != nil {
+			return nil, err
+		}
+		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
+	}
+	sig := th.sig
+	th.sig = 0
+	if err := ptraceRaw(unix.PTRACE_SINGLESTEP, th.Tid, 0, uintptr(sig)); err != nil {
+		return nil, fmt.Errorf("single-step thread %d: %w", th.Tid, err)
+	}
+	th.stopped = false
+	for {
+		_, ws, err := wait4(th.Tid)
+		if err != nil {
+			return nil, fmt.Errorf("wait for thread %d: %w", th.Tid, err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			evs, _ := d.handleExit(th.Tid, ws)
+			return evs, nil
+		}
+		th.stopped = true
+		switch stopEvent(ws) {
+		case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_STOP:
+			if stopEvent(ws) == unix.PTRACE_EVENT_CLONE {
+				if msg, err := ptraceEventMsg(th.Tid); err == nil {
+					if _, known := d.proc.threads[int(msg)]; !known {
+						d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
+					}
+				}
+			}
+			if err := ptraceSingleStep(th.Tid); err != nil {
+				return nil, err
+			}
+			th.stopped = false
+			continue
+		case unix.PTRACE_EVENT_EXEC:
+			return d.handleExec(th), nil
+		}
+		sig := ws.StopSignal()
+		if sig != unix.SIGTRAP {
+			if isReportedSignal(sig) || sig == unix.SIGINT || (sig == unix.SIGSTOP && d.hasInterrupt()) {
+				evs, _ := d.handle(th.Tid, ws, true)
+				return evs, nil
+			}
+			// Deliver it with the step: the step ends in its handler.
+			if err := ptraceRaw(unix.PTRACE_SINGLESTEP, th.Tid, 0, uintptr(sig)); err != nil {
+				return nil, err
+			}
+			th.stopped = false
+			continue
+		}
+		si, _ := getSiginfo(th.Tid)
+		trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
+		if err != nil {
+			return nil, err
+		}
+		var evs []Event
+		if len(trap.Fired) > 0 {
+			evs, _ = d.onHit(th, trap, pc)
+			if len(evs) > 0 {
+				return evs, nil
+			}
+		}
+		return append(evs, Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}), nil
+	}
+}

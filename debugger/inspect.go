@@ -1,0 +1,188 @@
+package debugger
+
+import (
+	"fmt"
+
+	"hwdbg/arch"
+)
+
+// ReadMemory reads n bytes at addr.
+func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	if n < 0 || n > 1<<20 {
+		return nil, fmt.Errorf("cannot read %d bytes at once (at most 1 MiB)", n)
+	}
+	b := make([]byte, n)
+	if err := readMemory(d.proc.Pid, addr, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// EvalAddress evaluates an expression to an address (for x and
+// disassemble): an lvalue gives its address... no: like gdb's x, the value
+// of the expression is the address, except that a symbol's storage gives
+// its address.
+func (d *Debugger) EvalAddress(src string) (uint64, error) {
+	if d.proc.exited {
+		return 0, ErrExited
+	}
+	e, err := ParseExpr(src)
+	if err != nil {
+		return 0, err
+	}
+	var addr uint64
+	d.tr.do(func() {
+		var v Value
+		if v, err = d.eval(e); err != nil {
+			return
+		}
+		if v.Lvalue && v.Type.Kind == KindBytes || v.Lvalue && isNameExpr(e) {
+			addr = v.Addr
+			return
+		}
+		var n int64
+		n, err = d.toInt(v)
+		addr = uint64(n)
+	})
+	return addr, err
+}
+
+func isNameExpr(e Expr) bool {
+	_, ok := e.(nameExpr)
+	return ok
+}
+
+// Registers reads the selected thread's registers.
+func (d *Debugger) Registers() ([]arch.Reg, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	var regs arch.Regs
+	var err error
+	d.tr.do(func() { regs, err = d.arch.GetRegs(d.Current) })
+	if err != nil {
+		return nil, fmt.Errorf("read registers of thread %d: %w", d.Current, err)
+	}
+	return regs.List(), nil
+}
+
+// Where is where thread tid is stopped.
+func (d *Debugger) Where(tid int) Location {
+	var loc Location
+	d.tr.do(func() { loc = d.locationOf(tid) })
+	return loc
+}
+
+// SelectThread makes tid the selected thread.
+func (d *Debugger) SelectThread(tid int) error {
+	if !d.HasThread(tid) {
+		return fmt.Errorf("no thread %d (see info threads)", tid)
+	}
+	d.Current = tid
+	return nil
+}
+
+// Instruction is one disassembled instruction.
+type Instruction struct {
+	At    Location
+	Bytes []byte
+	Text  string
+}
+
+// Disassemble decodes n instructions from addr, or the whole function
+// containing addr when n is 0.
+func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	end := uint64(0)
+	if n == 0 {
+		if d.syms == nil {
+			return nil, fmt.Errorf("no symbol contains %#x: give a count, e.g. x/10i %#x", addr, addr)
+		}
+		s, ok := d.syms.At(addr)
+		if !ok || s.Size == 0 {
+			return nil, fmt.Errorf("no function contains %#x: give a count, e.g. x/10i %#x", addr, addr)
+		}
+		addr, end = s.Addr, s.Addr+s.Size
+		n = 1 << 16
+	}
+	var out []Instruction
+	var err error
+	d.tr.do(func() {
+		pc := addr
+		for i := 0; i < n && (end == 0 || pc < end); i++ {
+			in, e := d.decodeAt(pc, nil)
+			if e != nil || in.Len <= 0 {
+				if i == 0 {
+					err = fmt.Errorf("cannot disassemble at %#x: %v", pc, e)
+				}
+				return
+			}
+			b := make([]byte, in.Len)
+			readMemory(d.proc.Pid, pc, b)
+			out = append(out, Instruction{At: d.location(pc), Bytes: b, Text: in.Text})
+			pc += uint64(in.Len)
+		}
+	})
+	return out, err
+}
+
+// PC is the selected thread's pc.
+func (d *Debugger) PC() (uint64, error) {
+	var pc uint64
+	var err error
+	d.tr.do(func() {
+		var r arch.Regs
+		if r, err = d.arch.GetRegs(d.Current); err == nil {
+			pc = r.PC()
+		}
+	})
+	return pc, err
+}
+
+// Backtrace walks the selected thread's stack by frame pointers: each
+// frame saves the caller's frame pointer at [fp] and the return address at
+// [fp+8] (the amd64 and arm64 conventions alike). Code built without frame
+// pointers ends the walk early.
+func (d *Debugger) Backtrace(max int) ([]Location, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	var regs arch.Regs
+	var err error
+	d.tr.do(func() { regs, err = d.arch.GetRegs(d.Current) })
+	if err != nil {
+		return nil, fmt.Errorf("read registers of thread %d: %w", d.Current, err)
+	}
+	frames := []Location{d.location(regs.PC())}
+	fp := regs.FP()
+	for len(frames) < max && fp != 0 {
+		var b [16]byte
+		if readMemory(d.proc.Pid, fp, b[:]) != nil {
+			break
+		}
+		next := leUint64(b[0:8])
+		ret := leUint64(b[8:16])
+		if ret == 0 {
+			break
+		}
+		frames = append(frames, d.location(ret))
+		if next <= fp {
+			break
+		}
+		fp = next
+	}
+	return frames, nil
+}
+
+func leUint64(b []byte) uint64 {
+	var u uint64
+	for i := 7; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	return u
+}

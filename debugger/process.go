@@ -1,0 +1,493 @@
+// Package debugger is the machine-independent half of hwdbg: processes and
+// their threads (LWPs), stops, watchpoints and breakpoints, slot
+// allocation, symbols, expressions and memory. Machine-dependent work goes
+// through an arch.Backend. The package never prints: it returns Events.
+package debugger
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"hwdbg/arch"
+	"hwdbg/symbols"
+)
+
+// ErrExited is returned by commands that need a live process.
+var ErrExited = errors.New("the program is not running (it exited)")
+
+// Thread is one LWP of the traced process.
+type Thread struct {
+	Tid int
+	// stopped is true while the thread sits in a ptrace stop that we have
+	// not resumed.
+	stopped bool
+	// groupStop is true when the thread's last stop was a job-control
+	// group-stop: it is resumed with PTRACE_LISTEN so it stays stopped for
+	// the program, as it would without a debugger.
+	groupStop bool
+	// sig is the signal to deliver when the thread is next resumed.
+	sig int
+	// pending is a stop that arrived while we were stopping every thread;
+	// it is handled at the next resume instead of resuming the thread.
+	pending *unix.WaitStatus
+	// scoped are slot entries that belong to this thread only.
+	scoped []slotEntry
+	// written is what was last programmed into the thread's slots.
+	written []arch.Slot
+	// fresh is true for a new thread until its first stop, when it is
+	// given the process-wide slots.
+	fresh bool
+	// stepOver is set when the thread stopped at a hardware breakpoint on
+	// a machine that traps before the instruction: it must step past it
+	// with its slots disabled before it runs on.
+	stepOver bool
+}
+
+// Process is the traced program.
+type Process struct {
+	Pid      int
+	Path     string // the executable
+	Launched bool   // started by us (killed on exit) rather than attached
+	exited   bool
+	threads  map[int]*Thread
+	// interrupts counts the SIGSTOPs we sent to interrupt the program
+	// that have not been seen yet.
+	interrupts int
+}
+
+// Debugger is one debugging session of one process.
+type Debugger struct {
+	arch  arch.Backend
+	tr    *tracer
+	proc  *Process
+	syms  *symbols.Table
+	slots []arch.SlotInfo
+
+	// Current is the selected thread (the one the last stop happened on,
+	// or the one chosen with `thread`).
+	Current int
+
+	bps    []*Watchpoint // watchpoints and hardware breakpoints, by id order
+	nextID int
+	shared []slotEntry // process-wide slot entries, index = slot
+
+	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
+
+	mu       sync.Mutex // guards running, for Interrupt from other goroutines
+	running  bool
+	intrSent bool
+}
+
+// Launch starts path with args, stopped before its first instruction.
+// The program's standard input is stdin (nil: /dev/null); its output goes
+// to ours.
+func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
+	exe, err := findExecutable(path)
+	if err != nil {
+		return nil, err
+	}
+	d := newDebugger()
+	var perr error
+	d.tr.do(func() { perr = d.launch(exe, args, stdin) })
+	if perr != nil {
+		d.tr.close()
+		return nil, perr
+	}
+	if err := d.loadSymbols(); err != nil {
+		d.Kill()
+		return nil, err
+	}
+	return d, nil
+}
+
+func findExecutable(path string) (string, error) {
+	if !strings.Contains(path, "/") {
+		if p, err := lookPath(path); err == nil {
+			path = p
+		}
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot start %s: %w", path, errors.Unwrap(err))
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("cannot start %s: not an executable file", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+func lookPath(name string) (string, error) {
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", os.ErrNotExist
+}
+
+func newDebugger() *Debugger {
+	return &Debugger{
+		arch:     newBackend(),
+		tr:       newTracer(),
+		nextID:   1,
+		prevInsn: map[uint64]arch.Insn{},
+	}
+}
+
+const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC
+
+// launch starts the program under PTRACE_TRACEME (the only way to have it
+// stop at its first instruction), then moves it to a PTRACE_SEIZE trace so
+// that every thread, launched or attached, is handled the same way
+// (PTRACE_INTERRUPT, PTRACE_EVENT_STOP for new threads and group-stops).
+func (d *Debugger) launch(exe string, args []string, stdin *os.File) error {
+	if stdin == nil {
+		null, err := os.Open(os.DevNull)
+		if err != nil {
+			return err
+		}
+		defer null.Close()
+		stdin = null
+	}
+	attr := &os.ProcAttr{
+		Files: []*os.File{stdin, os.Stdout, os.Stderr},
+		Sys:   &syscall.SysProcAttr{Ptrace: true},
+	}
+	p, err := os.StartProcess(exe, append([]string{exe}, args...), attr)
+	if err != nil {
+		return fmt.Errorf("cannot start %s: %w", exe, err)
+	}
+	pid := p.Pid
+	// The child stops with SIGTRAP once exec has loaded the program.
+	if _, ws, err := wait4(pid); err != nil || !ws.Stopped() {
+		unix.Kill(pid, unix.SIGKILL)
+		wait4(pid)
+		return fmt.Errorf("cannot start %s: it did not stop after exec (status %v, %v)", exe, ws, err)
+	}
+	// Detach into a SIGSTOP (it stops before running one instruction),
+	// then seize it.
+	if err := ptraceDetach(pid, int(unix.SIGSTOP)); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("cannot start %s: detach: %w", exe, err)
+	}
+	if err := ptraceSeize(pid, traceOptions|unix.PTRACE_O_EXITKILL); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("cannot start %s: seize: %w", exe, err)
+	}
+	// A seized process already in group-stop reports it as an event stop.
+	if err := d.waitInitialStop(pid); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("cannot start %s: %w", exe, err)
+	}
+	if err := clearLaunchStop(pid); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return fmt.Errorf("cannot start %s: %w", exe, err)
+	}
+	d.proc = &Process{Pid: pid, Path: exe, Launched: true, threads: map[int]*Thread{}}
+	d.proc.threads[pid] = &Thread{Tid: pid, stopped: true}
+	d.Current = pid
+	return d.initSlots(pid)
+}
+
+// clearLaunchStop ends the job-control stop the launch left the process
+// in, so that its threads are not reported as group-stopped later. SIGCONT
+// clears the stop when it is sent; its delivery is then caught at the
+// next resume, still before the program's first instruction, and dropped.
+func clearLaunchStop(pid int) error {
+	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+		return err
+	}
+	for i := 0; i < 16; i++ {
+		if err := ptraceCont(pid, 0); err != nil {
+			return fmt.Errorf("resume after launch: %w", err)
+		}
+		_, ws, err := wait4(pid)
+		if err != nil {
+			return fmt.Errorf("wait after launch: %w", err)
+		}
+		tracef("launch: %s", describeStatus(ws))
+		if !ws.Stopped() {
+			return fmt.Errorf("the program ended before its first instruction (%s)", describeStatus(ws))
+		}
+		if stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGCONT {
+			return nil
+		}
+	}
+	return fmt.Errorf("the program did not stop after launch")
+}
+
+// waitInitialStop waits until tid reports a stop we can work from.
+func (d *Debugger) waitInitialStop(tid int) error {
+	for {
+		_, ws, err := wait4(tid)
+		tracef("initial stop of %d: %s (%v)", tid, describeStatus(ws), err)
+		if err != nil {
+			return fmt.Errorf("wait for thread %d: %w", tid, err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			return fmt.Errorf("thread %d ended while attaching", tid)
+		}
+		if ws.Stopped() && stopEvent(ws) == unix.PTRACE_EVENT_STOP {
+			if d.proc != nil && d.proc.threads[tid] != nil && isStopSignal(ws.StopSignal()) {
+				d.proc.threads[tid].groupStop = true // attached to a stopped process: it stays so
+			}
+			return nil
+		}
+		// Any other stop (a signal that raced with us): keep the signal
+		// for later delivery by re-queueing it, and wait again.
+		if ws.Stopped() {
+			sig := ws.StopSignal()
+			if err := ptraceCont(tid, int(sig)); err != nil {
+				return err
+			}
+			if err := ptraceInterrupt(tid); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (d *Debugger) initSlots(tid int) error {
+	infos, err := d.arch.Slots(tid)
+	if err != nil {
+		return err
+	}
+	d.slots = infos
+	d.shared = make([]slotEntry, len(infos))
+	return nil
+}
+
+// Attach seizes every thread of pid and stops them.
+func Attach(pid int) (*Debugger, error) {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("cannot attach to %d: no such process", pid)
+		}
+		return nil, fmt.Errorf("cannot attach to %d: %w", pid, errors.Unwrap(err))
+	}
+	d := newDebugger()
+	var aerr error
+	d.tr.do(func() { aerr = d.attach(pid, exe) })
+	if aerr != nil {
+		d.tr.close()
+		return nil, aerr
+	}
+	if err := d.loadSymbols(); err != nil {
+		d.Detach()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Debugger) attach(pid int, exe string) error {
+	d.proc = &Process{Pid: pid, Path: exe, threads: map[int]*Thread{}}
+	d.Current = pid
+	// Threads can appear while we attach: list /proc/PID/task until a
+	// pass finds no thread we have not seized. Threads created after a
+	// seize are traced automatically (PTRACE_O_TRACECLONE).
+	for pass := 0; ; pass++ {
+		tids, err := listTasks(pid)
+		if err != nil {
+			d.detachAll()
+			return fmt.Errorf("cannot attach to %d: %w", pid, err)
+		}
+		added := 0
+		for _, tid := range tids {
+			if _, ok := d.proc.threads[tid]; ok {
+				continue
+			}
+			if err := ptraceSeize(tid, traceOptions); err != nil {
+				if err == unix.ESRCH && pass > 0 {
+					continue // the thread exited meanwhile
+				}
+				d.detachAll()
+				return attachError(pid, err)
+			}
+			d.proc.threads[tid] = &Thread{Tid: tid}
+			added++
+		}
+		if added == 0 {
+			break
+		}
+	}
+	for tid := range d.proc.threads {
+		ptraceInterrupt(tid)
+	}
+	for tid, th := range d.proc.threads {
+		if err := d.waitInitialStop(tid); err != nil {
+			delete(d.proc.threads, tid)
+			continue
+		}
+		th.stopped = true
+	}
+	if len(d.proc.threads) == 0 {
+		return fmt.Errorf("cannot attach to %d: the process is gone", pid)
+	}
+	return d.initSlots(pid)
+}
+
+func attachError(pid int, err error) error {
+	switch err {
+	case unix.EPERM:
+		reason := "permission denied"
+		if b, e := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); e == nil {
+			if s := strings.TrimSpace(string(b)); s != "0" {
+				reason += fmt.Sprintf(" (kernel.yama.ptrace_scope is %s: run as root or set it to 0)", s)
+			}
+		}
+		if tracer := tracerOf(pid); tracer != 0 {
+			reason = fmt.Sprintf("it is already traced by process %d", tracer)
+		}
+		return fmt.Errorf("cannot attach to %d: %s", pid, reason)
+	case unix.ESRCH:
+		return fmt.Errorf("cannot attach to %d: no such process", pid)
+	}
+	return fmt.Errorf("cannot attach to %d: %w", pid, err)
+}
+
+// tracerOf returns the pid tracing pid, from /proc/PID/status.
+func tracerOf(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+func listTasks(pid int) ([]int, error) {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no such process")
+		}
+		return nil, err
+	}
+	var tids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, n)
+		}
+	}
+	sort.Ints(tids)
+	return tids, nil
+}
+
+// Pid is the traced process's id.
+func (d *Debugger) Pid() int { return d.proc.Pid }
+
+// Exited tells whether the process has ended.
+func (d *Debugger) Exited() bool { return d.proc.exited }
+
+// Launched tells whether we started the process (rather than attached).
+func (d *Debugger) Launched() bool { return d.proc.Launched }
+
+// Arch is the machine backend.
+func (d *Debugger) Arch() arch.Backend { return d.arch }
+
+// Threads lists the thread ids, sorted.
+func (d *Debugger) Threads() []int {
+	var tids []int
+	for tid := range d.proc.threads {
+		tids = append(tids, tid)
+	}
+	sort.Ints(tids)
+	return tids
+}
+
+// HasThread tells whether tid is a thread of the process.
+func (d *Debugger) HasThread(tid int) bool {
+	_, ok := d.proc.threads[tid]
+	return ok
+}
+
+// ThreadName is the thread's comm.
+func (d *Debugger) ThreadName(tid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/comm", d.proc.Pid, tid))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// Detach clears every slot we set on every thread and lets the process
+// run on untraced.
+func (d *Debugger) Detach() error {
+	if d.proc.exited {
+		d.tr.close()
+		return nil
+	}
+	var err error
+	d.tr.do(func() { err = d.detachAll() })
+	d.proc.exited = true
+	d.tr.close()
+	return err
+}
+
+func (d *Debugger) detachAll() error {
+	var errs []error
+	clear := make([]arch.Slot, len(d.slots))
+	for tid, th := range d.proc.threads {
+		if !th.stopped {
+			continue
+		}
+		if len(th.written) > 0 {
+			if err := d.arch.WriteSlots(tid, clear); err != nil && err != unix.ESRCH {
+				errs = append(errs, fmt.Errorf("clear slots of thread %d: %w", tid, err))
+			}
+		}
+		d.removeSoftBreaks()
+		sig := th.sig
+		if err := ptraceDetach(tid, sig); err != nil && err != unix.ESRCH {
+			errs = append(errs, fmt.Errorf("detach thread %d: %w", tid, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeSoftBreaks is where software breakpoints are taken out of memory
+// before detaching; the core debugger has none yet.
+func (d *Debugger) removeSoftBreaks() {}
+
+// Kill ends a process and reaps it.
+func (d *Debugger) Kill() error {
+	if d.proc.exited {
+		d.tr.close()
+		return nil
+	}
+	d.tr.do(func() {
+		unix.Kill(d.proc.Pid, unix.SIGKILL)
+		for {
+			wpid, ws, err := wait4(-1)
+			if err != nil {
+				break
+			}
+			if wpid == d.proc.Pid && (ws.Exited() || ws.Signaled()) {
+				break
+			}
+		}
+	})
+	d.proc.exited = true
+	d.tr.close()
+	return nil
+}

@@ -1,0 +1,154 @@
+package debugger
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Raw ptrace requests that golang.org/x/sys/unix does not wrap with the
+// arguments we need. All of them must run on the tracer thread.
+
+func ptraceRaw(req, pid int, addr, data uintptr) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func ptraceSeize(pid, options int) error {
+	return ptraceRaw(unix.PTRACE_SEIZE, pid, 0, uintptr(options))
+}
+
+func ptraceCont(tid, sig int) error        { return ptraceRaw(unix.PTRACE_CONT, tid, 0, uintptr(sig)) }
+func ptraceListen(tid int) error           { return ptraceRaw(unix.PTRACE_LISTEN, tid, 0, 0) }
+func ptraceDetach(tid, sig int) error      { return ptraceRaw(unix.PTRACE_DETACH, tid, 0, uintptr(sig)) }
+func ptraceInterrupt(tid int) error        { return ptraceRaw(unix.PTRACE_INTERRUPT, tid, 0, 0) }
+func ptraceSingleStep(tid int) error       { return ptraceRaw(unix.PTRACE_SINGLESTEP, tid, 0, 0) }
+func ptraceEventMsg(tid int) (uint, error) { return unix.PtraceGetEventMsg(tid) }
+
+// siginfo is the part of the kernel's siginfo_t the debugger reads.
+type siginfo struct {
+	Signo int32
+	Code  int32
+	Addr  uint64 // si_addr for SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE
+	Pid   int32  // si_pid for signals sent by kill/tgkill
+}
+
+// si_code values (include/uapi/asm-generic/siginfo.h).
+const (
+	siUser     = 0
+	siKernel   = 0x80
+	siTkill    = -6
+	trapBrkpt  = 1
+	trapTrace  = 2
+	trapHwbkpt = 4
+	trapPerf   = 6
+)
+
+func getSiginfo(tid int) (siginfo, error) {
+	var buf [128]byte
+	if err := ptraceRaw(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&buf[0]))); err != nil {
+		return siginfo{}, fmt.Errorf("read signal info of thread %d: %w", tid, err)
+	}
+	le := binary.LittleEndian
+	si := siginfo{
+		Signo: int32(le.Uint32(buf[0:])),
+		Code:  int32(le.Uint32(buf[8:])),
+		Addr:  le.Uint64(buf[16:]),
+		Pid:   int32(le.Uint32(buf[16:])),
+	}
+	return si, nil
+}
+
+// wait4 waits for any traced thread (pid -1) or one thread.
+func wait4(pid int) (int, unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	for {
+		wpid, err := unix.Wait4(pid, &ws, unix.WALL, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		return wpid, ws, err
+	}
+}
+
+// readMemory reads len(buf) bytes of process pid at addr.
+func readMemory(pid int, addr uint64, buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	local := []unix.Iovec{{Base: &buf[0]}}
+	local[0].SetLen(len(buf))
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
+	n, err := unix.ProcessVMReadv(pid, local, remote, 0)
+	if err != nil {
+		return fmt.Errorf("cannot read %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
+	}
+	if n != len(buf) {
+		return fmt.Errorf("cannot read %d bytes at %#x: only %d are mapped", len(buf), addr, n)
+	}
+	return nil
+}
+
+// writeMemory writes buf at addr through /proc/PID/mem, which (unlike
+// process_vm_writev) also writes read-only pages such as program text.
+func writeMemory(pid int, addr uint64, buf []byte) error {
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", pid), os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("cannot write memory of %d: %w", pid, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(buf, int64(addr)); err != nil {
+		return fmt.Errorf("cannot write %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
+	}
+	return nil
+}
+
+func plainErrno(err error) error {
+	switch err {
+	case unix.EFAULT, unix.EIO:
+		return fmt.Errorf("address not mapped")
+	case unix.ESRCH:
+		return fmt.Errorf("the process is gone")
+	}
+	return err
+}
+
+// stopEvent is the PTRACE_EVENT_* of a ptrace stop (status>>16), 0 for a
+// plain signal-delivery-stop. unix.WaitStatus.TrapCause reports it only
+// for SIGTRAP, but group-stops of a seized tracee carry PTRACE_EVENT_STOP
+// with the stopping signal.
+func stopEvent(ws unix.WaitStatus) int {
+	if !ws.Stopped() {
+		return 0
+	}
+	return int(uint32(ws)>>16) & 0xff
+}
+
+// traceLog is set by HWDBG_TRACE=1: every wait status is logged to stderr,
+// for debugging the debugger.
+var traceLog = os.Getenv("HWDBG_TRACE") != ""
+
+func tracef(format string, args ...any) {
+	if traceLog {
+		fmt.Fprintf(os.Stderr, "hwdbg-trace: "+format+"\n", args...)
+	}
+}
+
+// describeStatus renders a wait status for the trace log.
+func describeStatus(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited %d", ws.ExitStatus())
+	case ws.Signaled():
+		return fmt.Sprintf("killed by %v", ws.Signal())
+	case ws.Stopped():
+		return fmt.Sprintf("stopped %v event %d", ws.StopSignal(), stopEvent(ws))
+	}
+	return fmt.Sprintf("status %#x", uint32(ws))
+}

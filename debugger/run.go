@@ -1,0 +1,398 @@
+package debugger
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"hwdbg/arch"
+)
+
+// Continue resumes every thread and returns when something worth
+// reporting happens: a hit, a signal, an interrupt, the end of the
+// process. Every thread is stopped again when it returns (all-stop).
+func (d *Debugger) Continue() ([]Event, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	var evs []Event
+	var err error
+	d.tr.do(func() { evs, err = d.resumeAndWait() })
+	return evs, err
+}
+
+func (d *Debugger) resumeAndWait() ([]Event, error) {
+	// Stops that arrived while we were stopping every thread come first.
+	for _, tid := range d.Threads() {
+		th := d.proc.threads[tid]
+		if th == nil || th.pending == nil {
+			continue
+		}
+		ws := *th.pending
+		th.pending = nil
+		evs, stop := d.handle(tid, ws, true)
+		if stop {
+			return d.finishStop(tid, evs), nil
+		}
+	}
+	if err := d.syncSlots(); err != nil {
+		return nil, err
+	}
+	for _, tid := range d.Threads() {
+		th := d.proc.threads[tid]
+		if th.stopped {
+			if err := d.resume(th); err != nil && err != unix.ESRCH {
+				return nil, fmt.Errorf("resume thread %d: %w", tid, err)
+			}
+		}
+	}
+	return d.waitLoop(), nil
+}
+
+// waitLoop handles stops until one must be reported.
+func (d *Debugger) waitLoop() []Event {
+	d.setRunning(true)
+	defer d.setRunning(false)
+	var notices []Event
+	for {
+		tid, ws, err := wait4(-1)
+		if err != nil {
+			// ECHILD: nothing left to wait for.
+			d.proc.exited = true
+			return append(notices, Exit{Pid: d.proc.Pid})
+		}
+		evs, stop := d.handle(tid, ws, false)
+		if !stop {
+			notices = append(notices, evs...)
+			continue
+		}
+		return d.finishStop(tid, append(notices, evs...))
+	}
+}
+
+// finishStop stops every other thread and selects the one that stopped.
+func (d *Debugger) finishStop(tid int, evs []Event) []Event {
+	if d.proc.exited {
+		return evs
+	}
+	if _, ok := d.proc.threads[tid]; ok {
+		d.Current = tid
+	} else if _, ok := d.proc.threads[d.Current]; !ok {
+		for t := range d.proc.threads {
+			d.Current = t
+			break
+		}
+	}
+	return append(evs, d.stopAll()...)
+}
+
+func (d *Debugger) setRunning(on bool) {
+	d.mu.Lock()
+	d.running = on
+	if !on {
+		d.intrSent = false
+	}
+	d.mu.Unlock()
+}
+
+// Interrupt stops a running program (Ctrl-C). It may be called from any
+// goroutine: it sends SIGSTOP, which any thread may do, and the tracer
+// thread turns the stop into an "interrupt" stop.
+func (d *Debugger) Interrupt() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.running || d.intrSent {
+		return
+	}
+	d.intrSent = true
+	d.proc.interrupts++
+	target := d.Current
+	if unix.Tgkill(d.proc.Pid, target, unix.SIGSTOP) != nil {
+		unix.Kill(d.proc.Pid, unix.SIGSTOP)
+	}
+}
+
+// resume restarts one stopped thread, delivering its pending signal.
+func (d *Debugger) resume(th *Thread) error {
+	if th.stepOver {
+		th.stepOver = false
+		if err := d.stepOver(th); err != nil {
+			return err
+		}
+	}
+	var err error
+	if th.groupStop {
+		err = ptraceListen(th.Tid)
+	} else {
+		err = ptraceCont(th.Tid, th.sig)
+	}
+	th.stopped, th.groupStop, th.sig = false, false, 0
+	return err
+}
+
+// thread returns the Thread for tid, creating it for a thread whose first
+// stop arrives before its parent's clone event.
+func (d *Debugger) thread(tid int) *Thread {
+	th := d.proc.threads[tid]
+	if th == nil {
+		th = &Thread{Tid: tid, fresh: true}
+		d.proc.threads[tid] = th
+	}
+	return th
+}
+
+func isStopSignal(s unix.Signal) bool {
+	return s == unix.SIGSTOP || s == unix.SIGTSTP || s == unix.SIGTTIN || s == unix.SIGTTOU
+}
+
+// fatal signals stop the program and are reported; the rest are
+// delivered silently, so the program's own handlers keep working.
+func isReportedSignal(s unix.Signal) bool {
+	switch s {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGILL, unix.SIGFPE, unix.SIGABRT, unix.SIGTRAP, unix.SIGSYS:
+		return true
+	}
+	return false
+}
+
+// handle acts on one wait status. It returns the events it produced and
+// whether they stop the program. When it does not stop, the thread has
+// been resumed. held is true for a status that was held back while
+// stopping every thread (the other threads are stopped).
+func (d *Debugger) handle(tid int, ws unix.WaitStatus, held bool) ([]Event, bool) {
+	tracef("handle %d: %s held=%v", tid, describeStatus(ws), held)
+	if ws.Exited() || ws.Signaled() {
+		return d.handleExit(tid, ws)
+	}
+	if !ws.Stopped() {
+		return nil, false
+	}
+	th := d.thread(tid)
+	th.stopped = true
+	sig := ws.StopSignal()
+	switch stopEvent(ws) {
+	case unix.PTRACE_EVENT_CLONE:
+		if msg, err := ptraceEventMsg(tid); err == nil {
+			if _, known := d.proc.threads[int(msg)]; !known {
+				d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
+			}
+		}
+		return nil, d.resumeOrStop(th)
+	case unix.PTRACE_EVENT_EXEC:
+		return d.handleExec(th), d.resumeOrStop(th)
+	case unix.PTRACE_EVENT_STOP:
+		if th.fresh {
+			// A new thread, before its first instruction: give it the
+			// process-wide slots.
+			th.fresh = false
+			var evs []Event
+			if err := d.syncThread(th); err != nil {
+				evs = append(evs, Notice{Text: fmt.Sprintf("warning: cannot arm new thread %d: %v", tid, err)})
+			}
+			return evs, d.resumeOrStop(th)
+		}
+		if isStopSignal(sig) {
+			th.groupStop = true
+		}
+		return nil, d.resumeOrStop(th)
+	}
+	switch {
+	case sig == unix.SIGTRAP:
+		return d.handleTrap(th)
+	case sig == unix.SIGSTOP && d.takeInterrupt():
+		return []Event{Stop{Tid: tid, Reason: "interrupt", At: d.locationOf(tid)}}, true
+	case sig == unix.SIGINT && d.proc.Launched:
+		// Ctrl-C at the terminal reached the program too: it is ours.
+		return []Event{Stop{Tid: tid, Reason: "interrupt", At: d.locationOf(tid)}}, true
+	case isReportedSignal(sig):
+		th.sig = int(sig)
+		st := Stop{Tid: tid, Reason: "signal", Signal: signalName(sig), At: d.locationOf(tid)}
+		if si, err := getSiginfo(tid); err == nil && (sig == unix.SIGSEGV || sig == unix.SIGBUS) {
+			st.Addr = si.Addr
+		}
+		return []Event{st}, true
+	}
+	th.sig = int(sig)
+	return nil, d.resumeOrStop(th)
+}
+
+// resumeOrStop resumes th unless the program is being held stopped (a
+// held status handled at continue time resumes with everyone else).
+func (d *Debugger) resumeOrStop(th *Thread) bool {
+	if err := d.resume(th); err != nil && err != unix.ESRCH {
+		th.stopped = true
+	}
+	return false
+}
+
+func (d *Debugger) hasInterrupt() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.proc.interrupts > 0
+}
+
+func (d *Debugger) takeInterrupt() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.proc.interrupts > 0 {
+		d.proc.interrupts--
+		return true
+	}
+	return false
+}
+
+func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
+	delete(d.proc.threads, tid)
+	if tid != d.proc.Pid {
+		return nil, false
+	}
+	d.proc.exited = true
+	ex := Exit{Pid: tid}
+	if ws.Signaled() {
+		ex.Signal = signalName(ws.Signal())
+	} else {
+		ex.Status = ws.ExitStatus()
+	}
+	return []Event{ex}, true
+}
+
+func signalName(s unix.Signal) string {
+	if n := unix.SignalName(s); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(s))
+}
+
+// handleExec: the kernel flushed every debug register and every other
+// thread is gone. Reload symbols and re-resolve each watchpoint in the new
+// image, dropping those that do not resolve.
+func (d *Debugger) handleExec(th *Thread) []Event {
+	for tid := range d.proc.threads {
+		if tid != th.Tid {
+			delete(d.proc.threads, tid)
+		}
+	}
+	if th.Tid != d.proc.Pid {
+		// A non-leader thread exec'd: it now has the leader's id.
+		delete(d.proc.threads, th.Tid)
+		th.Tid = d.proc.Pid
+		d.proc.threads[th.Tid] = th
+	}
+	th.written = nil
+	th.scoped = nil
+	d.prevInsn = map[uint64]arch.Insn{}
+	d.Current = th.Tid
+	if exe, err := readExe(d.proc.Pid); err == nil {
+		d.proc.Path = exe
+	}
+	evs := []Event{Notice{Text: fmt.Sprintf("process %d is executing new program: %s", d.proc.Pid, d.proc.Path)}}
+	if err := d.loadSymbolsNow(); err != nil {
+		evs = append(evs, Notice{Text: "warning: " + err.Error()})
+	}
+	d.shared = make([]slotEntry, len(d.slots))
+	old := d.bps
+	d.bps = nil
+	for _, w := range old {
+		w.slots = nil
+		if !w.Enabled {
+			d.bps = append(d.bps, w)
+			continue
+		}
+		if err := d.reresolve(w); err != nil {
+			evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): %v", w.kindName(), w.ID, w.Expr, err)})
+			continue
+		}
+		evs = append(evs, Notice{Text: fmt.Sprintf("%s %d (%s) re-set at %#x in the new program", w.kindName(), w.ID, w.Expr, w.Addr)})
+	}
+	return evs
+}
+
+func (w *Watchpoint) kindName() string {
+	if w.IsBreak() {
+		return "hardware breakpoint"
+	}
+	return "watchpoint"
+}
+
+// reresolve evaluates w's expression again (after exec) and installs it.
+func (d *Debugger) reresolve(w *Watchpoint) error {
+	if w.IsBreak() {
+		var addr uint64
+		var err error
+		if w.Expr != "" && w.Expr[0] == '*' {
+			addr = w.Addr
+		} else if s, ok := d.syms.Lookup(w.Expr); ok {
+			addr = s.Addr
+		} else {
+			err = d.noSymbol(w.Expr)
+		}
+		if err != nil {
+			return err
+		}
+		w.Addr = addr
+		return d.install(w)
+	}
+	e, err := ParseExpr(w.Expr)
+	if err != nil {
+		return err
+	}
+	r, err := d.regionOf(e, w.Size)
+	if err != nil {
+		return err
+	}
+	w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
+	return d.install(w)
+}
+
+// stopAll interrupts every running thread and waits until each is
+// stopped. Stops that arrive meanwhile for other reasons are held for the
+// next resume.
+func (d *Debugger) stopAll() []Event {
+	waiting := map[int]bool{}
+	for tid, th := range d.proc.threads {
+		if th.stopped {
+			continue
+		}
+		if err := ptraceInterrupt(tid); err == nil {
+			waiting[tid] = true
+		}
+	}
+	var evs []Event
+	for len(waiting) > 0 {
+		tid, ws, err := wait4(-1)
+		if err != nil {
+			break
+		}
+		tracef("stopAll %d: %s waiting=%v", tid, describeStatus(ws), waiting)
+		if ws.Exited() || ws.Signaled() {
+			delete(waiting, tid)
+			if e, _ := d.handleExit(tid, ws); e != nil {
+				evs = append(evs, e...)
+				return evs
+			}
+			continue
+		}
+		th := d.thread(tid)
+		th.stopped = true
+		if !waiting[tid] && !th.fresh {
+			// A thread we were not waiting for (new, unknown): keep it.
+			th.pending = &ws
+			continue
+		}
+		delete(waiting, tid)
+		if stopEvent(ws) == unix.PTRACE_EVENT_STOP {
+			if th.fresh {
+				th.fresh = false
+				d.syncThread(th)
+			} else if isStopSignal(ws.StopSignal()) {
+				th.groupStop = true
+			}
+			continue
+		}
+		// Something else happened first (a hit, a signal, a clone): hold
+		// it; the interrupt's own stop will come after the next resume
+		// and is then ignored.
+		th.pending = &ws
+	}
+	return evs
+}

@@ -1,0 +1,186 @@
+package debugger
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// TypeKind classifies a Type.
+type TypeKind uint8
+
+const (
+	KindBytes   TypeKind = iota // unknown type: shown as bytes
+	KindInt                     // signed integer
+	KindUint                    // unsigned integer
+	KindChar                    // a C char: shown as a number and a character
+	KindBool                    // bool
+	KindFloat                   // IEEE float
+	KindPointer                 // pointer to Elem
+)
+
+// Type is the type of a value. Without debug information types come from
+// casts and symbol sizes; debug information adds more.
+type Type struct {
+	Name string
+	Kind TypeKind
+	Size int
+	Elem *Type // pointee, for KindPointer
+}
+
+// bytesType is the type of a region of n bytes whose type is unknown:
+// sizes of C integers are shown as signed integers, others as bytes.
+func bytesType(n int) *Type {
+	switch n {
+	case 1:
+		return &Type{Name: "int8", Kind: KindInt, Size: 1}
+	case 2:
+		return &Type{Name: "int16", Kind: KindInt, Size: 2}
+	case 4:
+		return &Type{Name: "int32", Kind: KindInt, Size: 4}
+	case 8:
+		return &Type{Name: "int64", Kind: KindInt, Size: 8}
+	}
+	return &Type{Name: fmt.Sprintf("[%d]byte", n), Kind: KindBytes, Size: n}
+}
+
+// cTypes are the C scalar types casts may name (LP64).
+var cTypes = map[string]*Type{
+	"char":               {Name: "char", Kind: KindChar, Size: 1},
+	"signed char":        {Name: "signed char", Kind: KindInt, Size: 1},
+	"unsigned char":      {Name: "unsigned char", Kind: KindUint, Size: 1},
+	"short":              {Name: "short", Kind: KindInt, Size: 2},
+	"short int":          {Name: "short", Kind: KindInt, Size: 2},
+	"unsigned short":     {Name: "unsigned short", Kind: KindUint, Size: 2},
+	"int":                {Name: "int", Kind: KindInt, Size: 4},
+	"signed":             {Name: "int", Kind: KindInt, Size: 4},
+	"signed int":         {Name: "int", Kind: KindInt, Size: 4},
+	"unsigned":           {Name: "unsigned int", Kind: KindUint, Size: 4},
+	"unsigned int":       {Name: "unsigned int", Kind: KindUint, Size: 4},
+	"long":               {Name: "long", Kind: KindInt, Size: 8},
+	"long int":           {Name: "long", Kind: KindInt, Size: 8},
+	"unsigned long":      {Name: "unsigned long", Kind: KindUint, Size: 8},
+	"long long":          {Name: "long long", Kind: KindInt, Size: 8},
+	"unsigned long long": {Name: "unsigned long long", Kind: KindUint, Size: 8},
+	"int8_t":             {Name: "int8_t", Kind: KindInt, Size: 1},
+	"uint8_t":            {Name: "uint8_t", Kind: KindUint, Size: 1},
+	"int16_t":            {Name: "int16_t", Kind: KindInt, Size: 2},
+	"uint16_t":           {Name: "uint16_t", Kind: KindUint, Size: 2},
+	"int32_t":            {Name: "int32_t", Kind: KindInt, Size: 4},
+	"uint32_t":           {Name: "uint32_t", Kind: KindUint, Size: 4},
+	"int64_t":            {Name: "int64_t", Kind: KindInt, Size: 8},
+	"uint64_t":           {Name: "uint64_t", Kind: KindUint, Size: 8},
+	"size_t":             {Name: "size_t", Kind: KindUint, Size: 8},
+	"ssize_t":            {Name: "ssize_t", Kind: KindInt, Size: 8},
+	"intptr_t":           {Name: "intptr_t", Kind: KindInt, Size: 8},
+	"uintptr_t":          {Name: "uintptr_t", Kind: KindUint, Size: 8},
+	"_Bool":              {Name: "_Bool", Kind: KindBool, Size: 1},
+	"bool":               {Name: "bool", Kind: KindBool, Size: 1},
+	"float":              {Name: "float", Kind: KindFloat, Size: 4},
+	"double":             {Name: "double", Kind: KindFloat, Size: 8},
+	"void":               {Name: "void", Kind: KindBytes, Size: 1},
+}
+
+// lookupCType finds a C scalar type by name, ignoring extra spaces.
+func lookupCType(name string) (*Type, bool) {
+	t, ok := cTypes[strings.Join(strings.Fields(name), " ")]
+	return t, ok
+}
+
+func pointerTo(t *Type) *Type {
+	return &Type{Name: t.Name + "*", Kind: KindPointer, Size: 8, Elem: t}
+}
+
+// intValue decodes b (little endian) as an integer of t's signedness.
+func intValue(t *Type, b []byte) (int64, uint64) {
+	var u uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	n := len(b)
+	if n == 0 || n > 8 {
+		return int64(u), u
+	}
+	shift := uint(64 - 8*n)
+	return int64(u<<shift) >> shift, u
+}
+
+// FormatValue renders b as a value of type t, the way the user's language
+// would show it.
+func FormatValue(t *Type, b []byte) string {
+	if t == nil {
+		t = bytesType(len(b))
+	}
+	switch t.Kind {
+	case KindInt:
+		if len(b) <= 8 {
+			s, _ := intValue(t, b)
+			return fmt.Sprint(s)
+		}
+	case KindUint:
+		if len(b) <= 8 {
+			_, u := intValue(t, b)
+			return fmt.Sprint(u)
+		}
+	case KindChar:
+		if len(b) == 1 {
+			return fmt.Sprintf("%d %s", int8(b[0]), quoteChar(b[0]))
+		}
+	case KindBool:
+		if len(b) >= 1 {
+			_, u := intValue(t, b)
+			switch u {
+			case 0:
+				return "false"
+			case 1:
+				return "true"
+			}
+			return fmt.Sprint(u)
+		}
+	case KindFloat:
+		switch len(b) {
+		case 4:
+			return fmt.Sprint(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		case 8:
+			return fmt.Sprint(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+		}
+	case KindPointer:
+		if len(b) == 8 {
+			return fmt.Sprintf("%#x", binary.LittleEndian.Uint64(b))
+		}
+	}
+	return formatBytes(b)
+}
+
+func formatBytes(b []byte) string {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i, c := range b {
+		if i > 0 {
+			sb.WriteString(" ")
+		}
+		fmt.Fprintf(&sb, "%#02x", c)
+	}
+	sb.WriteString("}")
+	return sb.String()
+}
+
+func quoteChar(c byte) string {
+	switch c {
+	case 0:
+		return `'\0'`
+	case '\n':
+		return `'\n'`
+	case '\t':
+		return `'\t'`
+	case '\'':
+		return `'\''`
+	case '\\':
+		return `'\\'`
+	}
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(c) + "'"
+	}
+	return fmt.Sprintf(`'\%03o'`, c)
+}

@@ -1,0 +1,11 @@
+module hwdbg
+
+go 1.26.8
+
+require (
+	github.com/go-delve/liner v1.2.2-1
+	golang.org/x/arch v0.32.0
+	golang.org/x/sys v0.49.0
+)
+
+require github.com/mattn/go-runewidth v0.0.3 // indirect

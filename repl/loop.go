@@ -1,0 +1,226 @@
+package repl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-delve/liner"
+)
+
+// Options say where commands come from.
+type Options struct {
+	Files       []string // -x FILE, run first
+	Cmds        []string // -ex CMD, run after the files
+	Batch       bool     // no prompt even on a terminal
+	Interactive bool     // standard input is a terminal
+	In          io.Reader
+}
+
+// Exit statuses (SPEC): 0 every command succeeded, 1 a scripted command
+// failed, 2 a usage error.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+)
+
+// Run runs the session's commands and returns the exit status. When
+// commands run out, the program is killed (if we started it) or detached.
+func (s *Session) Run(opt Options) int {
+	stopSig := s.watchInterrupts()
+	defer stopSig()
+	defer s.Close()
+
+	scripted := opt.Batch || !opt.Interactive
+	status := ExitOK
+	run := func(line string) bool {
+		err := s.Execute(line)
+		if err == errQuit {
+			return false
+		}
+		if err != nil && scripted {
+			status = ExitFailed
+			return false
+		}
+		return !s.done
+	}
+	for _, f := range opt.Files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			s.out.error("-x", fmt.Errorf("cannot read command file: %w", err))
+			return ExitFailed
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if !run(line) {
+				return status
+			}
+		}
+	}
+	for _, c := range opt.Cmds {
+		if !run(c) {
+			return status
+		}
+	}
+	if scripted {
+		sc := bufio.NewScanner(opt.In)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			if !run(sc.Text()) {
+				return status
+			}
+		}
+		if err := sc.Err(); err != nil {
+			s.out.error("", fmt.Errorf("reading commands: %w", err))
+			return ExitFailed
+		}
+		return status
+	}
+	s.prompt(run)
+	return status
+}
+
+// watchInterrupts turns Ctrl-C into an interrupt of the running program;
+// hwdbg itself is not killed by it.
+func (s *Session) watchInterrupts() func() {
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+				// A program we started shares our terminal and gets the
+				// SIGINT itself, which stops it; give it a moment before
+				// interrupting it ourselves (as for an attached one).
+				time.AfterFunc(100*time.Millisecond, s.d.Interrupt)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}
+
+func historyPath() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".hwdbg_history")
+}
+
+// prompt is the interactive loop: liner with history and completion.
+func (s *Session) prompt(run func(string) bool) {
+	ln := liner.NewLiner()
+	defer ln.Close()
+	ln.SetCtrlCAborts(true)
+	ln.SetTabCompletionStyle(liner.TabPrints)
+	ln.SetCompleter(s.complete)
+	hist := historyPath()
+	if f, err := os.Open(hist); err == nil {
+		ln.ReadHistory(f)
+		f.Close()
+	}
+	defer func() {
+		if hist == "" {
+			return
+		}
+		if f, err := os.Create(hist); err == nil {
+			ln.WriteHistory(f)
+			f.Close()
+		}
+	}()
+	last := ""
+	for !s.done {
+		line, err := ln.Prompt("(hwdbg) ")
+		if errors.Is(err, liner.ErrPromptAborted) {
+			continue
+		}
+		if err != nil { // EOF (Ctrl-D)
+			fmt.Fprintln(os.Stdout)
+			return
+		}
+		if strings.TrimSpace(line) == "" {
+			// An empty line repeats stepping commands, as in gdb.
+			if last == "stepi" || last == "si" || last == "continue" || last == "c" {
+				line = last
+			} else {
+				continue
+			}
+		} else {
+			ln.AppendHistory(line)
+		}
+		last = strings.TrimSpace(line)
+		if !run(line) {
+			return
+		}
+	}
+}
+
+// complete completes command names, then symbols.
+func (s *Session) complete(line string) []string {
+	fields := strings.Fields(line)
+	endsSpace := strings.HasSuffix(line, " ")
+	if len(fields) == 0 || (len(fields) == 1 && !endsSpace) {
+		prefix := ""
+		if len(fields) == 1 {
+			prefix = fields[0]
+		}
+		var out []string
+		for _, n := range CommandNames() {
+			if strings.HasPrefix(n, prefix) {
+				out = append(out, n+" ")
+			}
+		}
+		return out
+	}
+	if fields[0] == "info" || fields[0] == "i" {
+		prefix := ""
+		if !endsSpace {
+			prefix = fields[len(fields)-1]
+		}
+		var out []string
+		for _, sub := range []string{"watchpoints", "breakpoints", "slots", "registers", "threads"} {
+			if strings.HasPrefix(sub, prefix) {
+				out = append(out, fields[0]+" "+sub)
+			}
+		}
+		return out
+	}
+	// A symbol: complete the word under the cursor, keeping & or * in
+	// front of it.
+	word := ""
+	head := line
+	if !endsSpace {
+		word = fields[len(fields)-1]
+		head = line[:len(line)-len(word)]
+	}
+	lead := strings.TrimLeft(word, "&*(")
+	head += word[:len(word)-len(lead)]
+	t := s.d.Symbols()
+	if t == nil {
+		return nil
+	}
+	names := t.Names(lead)
+	sort.Strings(names)
+	if len(names) > 200 {
+		names = names[:200]
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, head+n)
+	}
+	return out
+}

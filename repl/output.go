@@ -1,0 +1,170 @@
+package repl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"hwdbg/debugger"
+)
+
+// printer renders events and command results, as text or JSON lines.
+type printer struct {
+	w    io.Writer
+	json bool
+}
+
+func hex(v uint64) string { return fmt.Sprintf("%#x", v) }
+
+func (p *printer) emit(obj map[string]any) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"event":"error","message":%q}`, err.Error()))
+	}
+	fmt.Fprintf(p.w, "%s\n", b)
+}
+
+// text prints a line in text mode; JSON mode drops it (its data goes out
+// as a result object instead).
+func (p *printer) text(format string, args ...any) {
+	if !p.json {
+		fmt.Fprintf(p.w, format+"\n", args...)
+	}
+}
+
+func (p *printer) result(command string, data map[string]any) {
+	if !p.json {
+		return
+	}
+	obj := map[string]any{"event": "result", "command": command}
+	for k, v := range data {
+		obj[k] = v
+	}
+	p.emit(obj)
+}
+
+func (p *printer) error(command string, err error) {
+	msg := oneLine(err.Error())
+	if p.json {
+		p.emit(map[string]any{"event": "error", "message": msg, "command": command})
+		return
+	}
+	fmt.Fprintf(p.w, "error: %s\n", msg)
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", "; ")
+	if len(s) > 2000 {
+		s = s[:2000] + "..."
+	}
+	return s
+}
+
+func where(l debugger.Location) string {
+	s := hex(l.PC)
+	if l.Func != "" {
+		s += " " + l.Describe()
+	}
+	if l.File != "" {
+		s += fmt.Sprintf(" (%s:%d)", l.File, l.Line)
+	}
+	return s
+}
+
+// event renders one debugger event.
+func (p *printer) event(ev debugger.Event) {
+	switch e := ev.(type) {
+	case debugger.WatchHit:
+		if p.json {
+			p.emit(map[string]any{
+				"event": "watchpoint", "id": e.ID, "expr": e.Expr, "access": e.Access,
+				"addr": hex(e.Addr), "len": e.Len, "tid": e.Tid, "slot": strings.Join(e.Slots, ","),
+				"slots": e.Slots, "old": e.Old, "new": e.New, "pc": hex(e.Insn.PC), "func": e.Insn.Func,
+				"offset": e.Insn.Offset, "file": e.Insn.File, "line": e.Insn.Line, "insn": e.Text,
+				"hits": e.Hits,
+			})
+			return
+		}
+		slot := "slot " + strings.Join(e.Slots, ", ")
+		if len(e.Slots) > 1 {
+			slot = "slots " + strings.Join(e.Slots, ", ")
+		}
+		fmt.Fprintf(p.w, "Watchpoint %d hit: %s %s (%d bytes at %#x), thread %d, %s\n",
+			e.ID, accessFlag(e.Access), e.Expr, e.Len, e.Addr, e.Tid, slot)
+		fmt.Fprintf(p.w, "  old = %s\n  new = %s\n", e.Old, e.New)
+		by := "  by " + where(e.Insn)
+		if e.Text != "" {
+			by += ": " + e.Text
+		} else {
+			by = "  by an instruction that could not be decoded, before " + hex(e.Insn.PC)
+		}
+		if e.Guessed {
+			by += " (guessed: no symbol to decode from)"
+		}
+		fmt.Fprintln(p.w, by)
+	case debugger.BreakHit:
+		if p.json {
+			p.emit(map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
+				"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "slot": e.Slot, "hits": e.Hits})
+			return
+		}
+		fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d, slot %s\n", e.ID, where(e.At), e.Tid, e.Slot)
+	case debugger.Stop:
+		if p.json {
+			obj := map[string]any{"event": "stop", "tid": e.Tid, "reason": e.Reason, "signal": e.Signal,
+				"pc": hex(e.At.PC), "func": e.At.Func, "offset": e.At.Offset}
+			if e.Addr != 0 {
+				obj["addr"] = hex(e.Addr)
+			}
+			p.emit(obj)
+			return
+		}
+		switch e.Reason {
+		case "signal":
+			s := fmt.Sprintf("Thread %d received %s at %s", e.Tid, e.Signal, where(e.At))
+			if e.Addr != 0 {
+				s += fmt.Sprintf(", fault address %#x", e.Addr)
+			}
+			fmt.Fprintln(p.w, s+" (continue delivers it)")
+		case "step":
+			fmt.Fprintf(p.w, "%s, thread %d\n", where(e.At), e.Tid)
+		case "interrupt":
+			fmt.Fprintf(p.w, "Interrupted: thread %d at %s\n", e.Tid, where(e.At))
+		default:
+			fmt.Fprintf(p.w, "Thread %d stopped: %s at %s\n", e.Tid, e.Reason, where(e.At))
+		}
+	case debugger.Exit:
+		if p.json {
+			obj := map[string]any{"event": "exit", "pid": e.Pid}
+			if e.Signal != "" {
+				obj["signal"] = e.Signal
+			} else {
+				obj["status"] = e.Status
+			}
+			p.emit(obj)
+			return
+		}
+		if e.Signal != "" {
+			fmt.Fprintf(p.w, "Process %d killed by %s\n", e.Pid, e.Signal)
+		} else {
+			fmt.Fprintf(p.w, "Process %d exited with status %d\n", e.Pid, e.Status)
+		}
+	case debugger.Notice:
+		if p.json {
+			p.emit(map[string]any{"event": "notice", "message": e.Text})
+			return
+		}
+		fmt.Fprintln(p.w, e.Text)
+	}
+}
+
+func accessFlag(a string) string {
+	switch a {
+	case "read":
+		return "-r"
+	case "rw":
+		return "-rw"
+	}
+	return "-w"
+}

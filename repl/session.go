@@ -1,0 +1,562 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"hwdbg/arch"
+	"hwdbg/debugger"
+)
+
+// Session runs commands against one debugged process.
+type Session struct {
+	d   *debugger.Debugger
+	out *printer
+	// done is set once the session is over (quit, detach, kill).
+	done bool
+}
+
+// errQuit ends the command loop.
+var errQuit = errors.New("quit")
+
+// NewSession wraps a debugger; output goes to w, as JSON lines if json.
+func NewSession(d *debugger.Debugger, w io.Writer, json bool) *Session {
+	return &Session{d: d, out: &printer{w: w, json: json}}
+}
+
+// Done tells whether the session has ended (quit, detach or kill).
+func (s *Session) Done() bool { return s.done }
+
+// Execute runs one command line. A failed command has already been
+// reported when it returns its error.
+func (s *Session) Execute(line string) error {
+	cmd, err := ParseCommand(line)
+	if err != nil {
+		s.out.error(firstWord(line), err)
+		return err
+	}
+	if cmd.Name == "" {
+		return nil
+	}
+	err = s.dispatch(cmd)
+	if err != nil && err != errQuit {
+		s.out.error(cmd.Name, err)
+	}
+	return err
+}
+
+func firstWord(line string) string {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return ""
+	}
+	return truncate(f[0], 40)
+}
+
+func (s *Session) needLive() error {
+	if s.d.Exited() {
+		return fmt.Errorf("the program is not running (it exited); quit to leave")
+	}
+	return nil
+}
+
+func (s *Session) dispatch(cmd Command) error {
+	switch cmd.Name {
+	case "help":
+		return s.help(cmd)
+	case "quit":
+		s.Close()
+		return errQuit
+	case "info watchpoints":
+		return s.infoWatchpoints()
+	case "delete":
+		ids := atois(cmd.Args)
+		if err := s.d.Delete(ids...); err != nil {
+			return err
+		}
+		s.out.result("delete", map[string]any{"deleted": ids})
+		return nil
+	case "disable", "enable":
+		for _, id := range atois(cmd.Args) {
+			if err := s.d.SetEnabled(id, cmd.Name == "enable"); err != nil {
+				return err
+			}
+		}
+		s.out.result(cmd.Name, map[string]any{"ids": atois(cmd.Args)})
+		return nil
+	}
+	if err := s.needLive(); err != nil {
+		return err
+	}
+	switch cmd.Name {
+	case "watch", "rwatch", "awatch":
+		return s.watch(cmd)
+	case "hbreak":
+		w, err := s.d.HBreak(cmd.Rest)
+		if err != nil {
+			return err
+		}
+		s.out.text("Hardware breakpoint %d at %#x%s, slot %s", w.ID, w.Addr, funcSuffix(s.d, w.Addr), s.slotNames(w))
+		s.out.result("hbreak", map[string]any{"id": w.ID, "addr": hex(w.Addr), "slots": s.slotList(w)})
+		return nil
+	case "continue":
+		return s.resume(s.d.Continue)
+	case "stepi":
+		return s.resume(s.d.Step)
+	case "info slots":
+		return s.infoSlots()
+	case "info registers":
+		return s.infoRegisters(cmd.Args)
+	case "info threads":
+		return s.infoThreads()
+	case "thread":
+		if len(cmd.Args) == 1 {
+			tid, _ := strconv.Atoi(cmd.Args[0])
+			if err := s.d.SelectThread(tid); err != nil {
+				return err
+			}
+		}
+		loc := s.d.Where(s.d.Current)
+		s.out.text("[Current thread is %d (%s) at %s]", s.d.Current, s.d.ThreadName(s.d.Current), where(loc))
+		s.out.result("thread", map[string]any{"tid": s.d.Current, "pc": hex(loc.PC), "func": loc.Func})
+		return nil
+	case "print":
+		return s.print(cmd)
+	case "x":
+		return s.examine(cmd)
+	case "backtrace":
+		return s.backtrace(cmd)
+	case "disassemble":
+		return s.disassemble(cmd)
+	case "detach":
+		if err := s.d.Detach(); err != nil {
+			return err
+		}
+		s.done = true
+		s.out.text("Detached from process %d; it runs on with our debug registers cleared.", s.d.Pid())
+		s.out.result("detach", map[string]any{"pid": s.d.Pid()})
+		return errQuit
+	case "kill":
+		s.d.Kill()
+		s.done = true
+		s.out.text("Killed process %d.", s.d.Pid())
+		s.out.result("kill", map[string]any{"pid": s.d.Pid()})
+		return errQuit
+	}
+	return fmt.Errorf("command %q is not implemented", cmd.Name)
+}
+
+// Close ends the session the way SPEC says: a started program is killed,
+// an attached one is detached with every slot we set cleared.
+func (s *Session) Close() {
+	if s.done {
+		return
+	}
+	s.done = true
+	if s.d.Launched() {
+		s.d.Kill()
+	} else if err := s.d.Detach(); err != nil {
+		s.out.error("detach", err)
+	}
+}
+
+func atois(args []string) []int {
+	var out []int
+	for _, a := range args {
+		n, _ := strconv.Atoi(a)
+		out = append(out, n)
+	}
+	return out
+}
+
+func funcSuffix(d *debugger.Debugger, addr uint64) string {
+	if t := d.Symbols(); t != nil {
+		if sym, ok := t.At(addr); ok {
+			if addr == sym.Addr {
+				return " <" + sym.Name + ">"
+			}
+			return fmt.Sprintf(" <%s+%d>", sym.Name, addr-sym.Addr)
+		}
+	}
+	return ""
+}
+
+func (s *Session) slotList(w *debugger.Watchpoint) []string {
+	var names []string
+	for _, i := range w.SlotIndexes() {
+		names = append(names, s.d.SlotName(i))
+	}
+	return names
+}
+
+func (s *Session) slotNames(w *debugger.Watchpoint) string {
+	names := s.slotList(w)
+	if len(names) == 0 {
+		return "-"
+	}
+	return strings.Join(names, ",")
+}
+
+func (s *Session) watch(cmd Command) error {
+	if cmd.Cond != "" {
+		return fmt.Errorf("conditions (if COND) are not supported yet")
+	}
+	w, err := s.d.Watch(debugger.WatchSpec{Expr: cmd.Expr, Access: cmd.Access, Size: cmd.Size, Thread: cmd.Thread})
+	if err != nil {
+		return err
+	}
+	s.out.text("Watchpoint %d: %s %s (%d bytes at %#x), %s %s", w.ID, accessFlag(w.Access.String()), w.Expr, w.Len, w.Addr,
+		plural(len(w.SlotIndexes()), "slot", "slots"), s.slotNames(w))
+	s.out.result(cmd.Name, map[string]any{"id": w.ID, "expr": w.Expr, "access": w.Access.String(),
+		"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w)})
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// resume runs continue or stepi and reports what happened.
+func (s *Session) resume(f func() ([]debugger.Event, error)) error {
+	evs, err := f()
+	for _, ev := range evs {
+		s.out.event(ev)
+	}
+	return err
+}
+
+func (s *Session) infoWatchpoints() error {
+	ws := s.d.SortedWatchpoints()
+	if len(ws) == 0 {
+		s.out.text("No watchpoints or breakpoints.")
+		s.out.result("info watchpoints", map[string]any{"watchpoints": []any{}})
+		return nil
+	}
+	var rows []any
+	s.out.text("%-4s %-6s %-4s %-24s %-28s %-10s %-34s %s", "Num", "Kind", "Enb", "What", "Requested", "Slots", "Covers", "Hits")
+	for _, w := range ws {
+		kind := w.Access.String()
+		if w.IsBreak() {
+			kind = "hbreak"
+		}
+		enb := "y"
+		if !w.Enabled {
+			enb = "n"
+		}
+		req := fmt.Sprintf("%d bytes at %#x", w.Len, w.Addr)
+		var covers []string
+		var pieces []any
+		for _, p := range w.Pieces() {
+			covers = append(covers, fmt.Sprintf("%#x+%d", p.Addr, p.Len))
+			pieces = append(pieces, map[string]any{"addr": hex(p.Addr), "len": p.Len})
+		}
+		slots := s.slotNames(w)
+		if !w.Enabled {
+			slots = "-"
+		}
+		what := w.Expr
+		s.out.text("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %d", w.ID, kind, enb, truncate(what, 24), req, slots, strings.Join(covers, " "), w.Hits)
+		if w.Access == arch.Read && s.d.Arch().Name() == "amd64" {
+			s.out.text("     (x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction)")
+		}
+		rows = append(rows, map[string]any{"id": w.ID, "kind": kind, "enabled": w.Enabled, "expr": w.Expr,
+			"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w), "covers": pieces, "hits": w.Hits, "thread": w.Thread})
+	}
+	s.out.result("info watchpoints", map[string]any{"watchpoints": rows})
+	return nil
+}
+
+func (s *Session) infoSlots() error {
+	views, err := s.d.Slots()
+	if err != nil {
+		return err
+	}
+	infos := s.d.SlotInfos()
+	var names []string
+	for _, i := range infos {
+		names = append(names, i.Name)
+	}
+	s.out.text("The CPU has %d debug-register slots (%s); per thread, read back from the kernel:", len(infos), strings.Join(names, " "))
+	threads := map[string]any{}
+	for _, tid := range s.d.Threads() {
+		s.out.text("Thread %d:", tid)
+		var rows []any
+		for _, v := range views[tid] {
+			owner := "-"
+			if len(v.Owners) > 0 {
+				owner = "owner " + joinInts(v.Owners)
+			}
+			if !v.Slot.Enabled {
+				s.out.text("  %-4s free%s", v.Name, ifOwned(v.Owners))
+			} else {
+				s.out.text("  %-4s %#-18x len %-2d %-6s %s", v.Name, v.Slot.Addr, v.Slot.Len, v.Slot.Access, owner)
+			}
+			rows = append(rows, map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
+				"len": v.Slot.Len, "access": v.Slot.Access.String(), "owners": v.Owners})
+		}
+		threads[strconv.Itoa(tid)] = rows
+	}
+	s.out.result("info slots", map[string]any{"count": len(infos), "slots": threads})
+	return nil
+}
+
+func ifOwned(owners []int) string {
+	if len(owners) > 0 {
+		return " (owner " + joinInts(owners) + ", disabled)"
+	}
+	return ""
+}
+
+func joinInts(v []int) string {
+	var s []string
+	for _, n := range v {
+		s = append(s, strconv.Itoa(n))
+	}
+	return strings.Join(s, ",")
+}
+
+func (s *Session) infoRegisters(names []string) error {
+	regs, err := s.d.Registers()
+	if err != nil {
+		return err
+	}
+	data := map[string]any{}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[strings.TrimPrefix(strings.ToLower(n), "$")] = true
+	}
+	found := 0
+	for _, r := range regs {
+		if len(want) > 0 && !want[r.Name] {
+			continue
+		}
+		found++
+		s.out.text("%-10s %#-18x %d", r.Name, r.Value, int64(r.Value))
+		data[r.Name] = hex(r.Value)
+	}
+	if len(want) > 0 && found == 0 {
+		return fmt.Errorf("no register named %s", strings.Join(names, ", "))
+	}
+	s.out.result("info registers", map[string]any{"tid": s.d.Current, "registers": data})
+	return nil
+}
+
+func (s *Session) infoThreads() error {
+	var rows []any
+	s.out.text("  %-8s %-16s %s", "Id", "Name", "Where")
+	for _, tid := range s.d.Threads() {
+		mark := " "
+		if tid == s.d.Current {
+			mark = "*"
+		}
+		loc := s.d.Where(tid)
+		name := s.d.ThreadName(tid)
+		s.out.text("%s %-8d %-16s %s", mark, tid, name, where(loc))
+		rows = append(rows, map[string]any{"tid": tid, "name": name, "pc": hex(loc.PC), "func": loc.Func, "current": tid == s.d.Current})
+	}
+	s.out.result("info threads", map[string]any{"threads": rows})
+	return nil
+}
+
+func (s *Session) print(cmd Command) error {
+	val, typ, err := s.d.Evaluate(cmd.Rest)
+	if err != nil {
+		return err
+	}
+	if cmd.Format != 0 {
+		n, perr := strconv.ParseInt(strings.Fields(val)[0], 0, 64)
+		if perr != nil {
+			if u, uerr := strconv.ParseUint(strings.Fields(val)[0], 0, 64); uerr == nil {
+				n = int64(u)
+			} else {
+				return fmt.Errorf("print/%c needs an integer value", cmd.Format)
+			}
+		}
+		val = formatInt(uint64(n), cmd.Format, typ.Size)
+	}
+	s.out.text("%s", val)
+	s.out.result("print", map[string]any{"expr": cmd.Rest, "value": val, "type": typ.Name})
+	return nil
+}
+
+func formatInt(u uint64, f byte, size int) string {
+	if size > 0 && size < 8 {
+		u &= 1<<(8*uint(size)) - 1
+	}
+	switch f {
+	case 'x':
+		return fmt.Sprintf("%#x", u)
+	case 'o':
+		return fmt.Sprintf("%#o", u)
+	case 't':
+		return strconv.FormatUint(u, 2)
+	case 'u':
+		return strconv.FormatUint(u, 10)
+	case 'c':
+		return fmt.Sprintf("%d %q", u, rune(u&0xff))
+	}
+	if size > 0 && size < 8 {
+		shift := 64 - 8*uint(size)
+		return strconv.FormatInt(int64(u<<shift)>>shift, 10)
+	}
+	return strconv.FormatInt(int64(u), 10)
+}
+
+func (s *Session) examine(cmd Command) error {
+	addr, err := s.d.EvalAddress(cmd.Rest)
+	if err != nil {
+		return err
+	}
+	if cmd.Format == 'i' {
+		ins, err := s.d.Disassemble(addr, cmd.Count)
+		if err != nil {
+			return err
+		}
+		return s.showInsns("x", ins)
+	}
+	if cmd.Format == 's' {
+		b, err := s.readString(addr, 4096)
+		if err != nil {
+			return err
+		}
+		s.out.text("%#x: %q", addr, b)
+		s.out.result("x", map[string]any{"addr": hex(addr), "value": b})
+		return nil
+	}
+	n := cmd.Count * cmd.Unit
+	b, err := s.d.ReadMemory(addr, n)
+	if err != nil {
+		return err
+	}
+	perLine := 16 / cmd.Unit
+	if cmd.Format == 'c' {
+		perLine = 8
+	}
+	var vals []string
+	var line []string
+	for i := 0; i < cmd.Count; i++ {
+		chunk := b[i*cmd.Unit : (i+1)*cmd.Unit]
+		var u uint64
+		for j := len(chunk) - 1; j >= 0; j-- {
+			u = u<<8 | uint64(chunk[j])
+		}
+		var v string
+		switch cmd.Format {
+		case 'a':
+			v = hex(u) + funcSuffix(s.d, u)
+		case 'x':
+			v = fmt.Sprintf("0x%0*x", 2*cmd.Unit, u)
+		default:
+			v = formatInt(u, cmd.Format, cmd.Unit)
+		}
+		vals = append(vals, v)
+		line = append(line, v)
+		if len(line) == perLine || i == cmd.Count-1 {
+			start := addr + uint64((i+1-len(line))*cmd.Unit)
+			s.out.text("%#x%s:\t%s", start, funcSuffix(s.d, start), strings.Join(line, "\t"))
+			line = nil
+		}
+	}
+	s.out.result("x", map[string]any{"addr": hex(addr), "unit": cmd.Unit, "format": string(cmd.Format), "values": vals})
+	return nil
+}
+
+func (s *Session) readString(addr uint64, max int) (string, error) {
+	var out []byte
+	for len(out) < max {
+		b, err := s.d.ReadMemory(addr+uint64(len(out)), 1)
+		if err != nil {
+			if len(out) == 0 {
+				return "", err
+			}
+			break
+		}
+		if b[0] == 0 {
+			break
+		}
+		out = append(out, b[0])
+	}
+	return string(out), nil
+}
+
+func (s *Session) showInsns(command string, ins []debugger.Instruction) error {
+	var rows []any
+	pc, _ := s.d.PC()
+	for _, in := range ins {
+		mark := "  "
+		if in.At.PC == pc {
+			mark = "=>"
+		}
+		s.out.text("%s %#x <%s>:\t%s", mark, in.At.PC, in.At.Describe(), in.Text)
+		rows = append(rows, map[string]any{"pc": hex(in.At.PC), "func": in.At.Func, "offset": in.At.Offset, "insn": in.Text})
+	}
+	s.out.result(command, map[string]any{"instructions": rows})
+	return nil
+}
+
+func (s *Session) disassemble(cmd Command) error {
+	var addr uint64
+	var err error
+	if cmd.Rest == "" {
+		addr, err = s.d.PC()
+	} else {
+		addr, err = s.d.ResolveLocation(cmd.Rest)
+	}
+	if err != nil {
+		return err
+	}
+	ins, err := s.d.Disassemble(addr, 0)
+	if err != nil {
+		return err
+	}
+	return s.showInsns("disassemble", ins)
+}
+
+func (s *Session) backtrace(cmd Command) error {
+	max := 64
+	if len(cmd.Args) == 1 {
+		max, _ = strconv.Atoi(cmd.Args[0])
+	}
+	frames, err := s.d.Backtrace(max)
+	if err != nil {
+		return err
+	}
+	var rows []any
+	for i, f := range frames {
+		s.out.text("#%-2d %s", i, where(f))
+		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line})
+	}
+	s.out.result("backtrace", map[string]any{"tid": s.d.Current, "frames": rows})
+	return nil
+}
+
+func (s *Session) help(cmd Command) error {
+	if len(cmd.Args) > 0 {
+		name := strings.Join(cmd.Args, " ")
+		if a, ok := aliases[name]; ok {
+			name = a
+		}
+		if sub, ok := infoSubs[strings.TrimPrefix(name, "info ")]; ok && strings.HasPrefix(name, "info ") {
+			name = sub
+		}
+		c, ok := lookupCommand(name)
+		if !ok {
+			return unknownCommand(name)
+		}
+		s.out.text("%s -- %s", c.usage, c.help)
+		s.out.result("help", map[string]any{"usage": c.usage, "help": c.help})
+		return nil
+	}
+	for _, c := range commands {
+		s.out.text("  %-32s %s", c.usage, c.help)
+	}
+	s.out.text("EXPR: &sym, sym, 0xADDR with -s N, *(TYPE*)0xADDR, $reg; LOCATION: func or *ADDR.")
+	s.out.result("help", map[string]any{"commands": CommandNames()})
+	return nil
+}
