@@ -255,8 +255,8 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 
 // evalName resolves a symbol to its storage.
 func (d *Debugger) evalName(name string) (Value, error) {
-	if d.syms != nil {
-		if s, ok := d.syms.Lookup(name); ok {
+	{
+		if s, ok := d.lookup(name); ok {
 			size := int(s.Size)
 			if size == 0 {
 				size = 8
@@ -354,9 +354,9 @@ func (d *Debugger) Evaluate(src string) (string, *Type, error) {
 // formatValue renders a value, naming the symbol a pointer points into.
 func (d *Debugger) formatValue(t *Type, b []byte) string {
 	s := FormatValue(t, b)
-	if t.Kind == KindPointer && len(b) == 8 && d.syms != nil {
+	if t.Kind == KindPointer && len(b) == 8 {
 		addr := binary.LittleEndian.Uint64(b)
-		if sym, ok := d.syms.At(addr); ok {
+		if sym, ok := d.symbolAt(addr); ok {
 			s += " <" + describe(sym.Name, addr-sym.Addr) + ">"
 		}
 	}

@@ -46,10 +46,16 @@ type (
 	}
 )
 
-func (e numExpr) String() string   { return fmt.Sprintf("%#x", e.v) }
-func (e nameExpr) String() string  { return e.name }
-func (e regExpr) String() string   { return "$" + e.name }
-func (e unaryExpr) String() string { return e.op + e.x.String() }
+func (e numExpr) String() string  { return fmt.Sprintf("%#x", e.v) }
+func (e nameExpr) String() string { return e.name }
+func (e regExpr) String() string  { return "$" + e.name }
+func (e unaryExpr) String() string {
+	x := e.x.String()
+	if strings.ContainsAny(x[:1], "&*-!") {
+		return e.op + " " + x // "& &x" must not print as "&&x"
+	}
+	return e.op + x
+}
 func (e binaryExpr) String() string {
 	return "(" + e.x.String() + " " + e.op + " " + e.y.String() + ")"
 }

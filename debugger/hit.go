@@ -211,8 +211,8 @@ func (d *Debugger) insnBefore(pc uint64, regs arch.Regs) (arch.Insn, bool, bool)
 		}
 		return in, false, true
 	}
-	if d.syms != nil {
-		if s, ok := d.syms.At(pc - 1); ok && pc > s.Addr && pc-s.Addr <= maxDecodeSpan {
+	{
+		if s, ok := d.symbolAt(pc - 1); ok && pc > s.Addr && pc-s.Addr <= maxDecodeSpan {
 			code := make([]byte, pc-s.Addr)
 			if readMemory(d.proc.Pid, s.Addr, code) == nil {
 				code = d.originalCode(s.Addr, code)

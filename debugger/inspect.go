@@ -100,10 +100,7 @@ func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
 	}
 	end := uint64(0)
 	if n == 0 {
-		if d.syms == nil {
-			return nil, fmt.Errorf("no symbol contains %#x: give a count, e.g. x/10i %#x", addr, addr)
-		}
-		s, ok := d.syms.At(addr)
+		s, ok := d.symbolAt(addr)
 		if !ok || s.Size == 0 {
 			return nil, fmt.Errorf("no function contains %#x: give a count, e.g. x/10i %#x", addr, addr)
 		}

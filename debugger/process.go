@@ -82,6 +82,9 @@ type Debugger struct {
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
 
+	loaded      map[string]bool // ELF files whose symbols are in syms
+	libsChecked bool            // maps read for libraries since the last resume
+
 	mu       sync.Mutex // guards running, for Interrupt from other goroutines
 	running  bool
 	intrSent bool

@@ -114,6 +114,7 @@ func (d *Debugger) Interrupt() {
 
 // resume restarts one stopped thread, delivering its pending signal.
 func (d *Debugger) resume(th *Thread) error {
+	d.libsChecked = false
 	if th.stepOver {
 		th.stepOver = false
 		if err := d.stepOver(th); err != nil {
@@ -321,7 +322,7 @@ func (d *Debugger) reresolve(w *Watchpoint) error {
 		var err error
 		if w.Expr != "" && w.Expr[0] == '*' {
 			addr = w.Addr
-		} else if s, ok := d.syms.Lookup(w.Expr); ok {
+		} else if s, ok := d.lookup(w.Expr); ok {
 			addr = s.Addr
 		} else {
 			err = d.noSymbol(w.Expr)

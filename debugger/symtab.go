@@ -3,6 +3,7 @@ package debugger
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"hwdbg/symbols"
 )
@@ -31,7 +32,60 @@ func (d *Debugger) loadSymbolsNow() error {
 		return fmt.Errorf("cannot read symbols of %s: %w", path, err)
 	}
 	d.syms = t
+	d.loaded = map[string]bool{path: true}
+	d.libsChecked = false
 	return nil
+}
+
+// loadLibraries adds the symbols of every ELF object mapped in the process
+// that is not loaded yet (shared libraries, the dynamic loader). It reads
+// /proc/PID/maps at most once per stop.
+func (d *Debugger) loadLibraries() {
+	if d.libsChecked || d.syms == nil || d.proc.exited {
+		return
+	}
+	d.libsChecked = true
+	maps, err := symbols.ReadMaps(d.proc.Pid)
+	if err != nil {
+		return
+	}
+	for _, m := range maps {
+		if m.Offset != 0 || !strings.HasPrefix(m.Path, "/") || d.loaded[m.Path] {
+			continue
+		}
+		d.loaded[m.Path] = true
+		bias, err := symbols.LoadBias(d.proc.Pid, m.Path)
+		if err != nil {
+			continue
+		}
+		if t, err := symbols.Load(m.Path, bias); err == nil {
+			d.syms.Merge(t)
+		}
+	}
+}
+
+// lookup finds a symbol in the program, then in its shared libraries.
+func (d *Debugger) lookup(name string) (symbols.Symbol, bool) {
+	if d.syms == nil {
+		return symbols.Symbol{}, false
+	}
+	if s, ok := d.syms.Lookup(name); ok {
+		return s, true
+	}
+	d.loadLibraries()
+	return d.syms.Lookup(name)
+}
+
+// symbolAt finds the symbol containing addr, in the program or a library.
+func (d *Debugger) symbolAt(addr uint64) (symbols.Symbol, bool) {
+	if d.syms == nil {
+		return symbols.Symbol{}, false
+	}
+	if s, ok := d.syms.At(addr); ok {
+		return s, true
+	}
+	d.loadLibraries()
+	return d.syms.At(addr)
 }
 
 func readExe(pid int) (string, error) {
@@ -44,10 +98,8 @@ func (d *Debugger) Symbols() *symbols.Table { return d.syms }
 // location describes a code address.
 func (d *Debugger) location(pc uint64) Location {
 	loc := Location{PC: pc}
-	if d.syms != nil {
-		if s, ok := d.syms.At(pc); ok {
-			loc.Func, loc.Offset = s.Name, pc-s.Addr
-		}
+	if s, ok := d.symbolAt(pc); ok {
+		loc.Func, loc.Offset = s.BaseName(), pc-s.Addr
 	}
 	return loc
 }

@@ -179,10 +179,8 @@ func (d *Debugger) ResolveLocation(loc string) (uint64, error) {
 		})
 		return uint64(n), err
 	}
-	if d.syms != nil {
-		if s, ok := d.syms.Lookup(loc); ok {
-			return s.Addr, nil
-		}
+	if s, ok := d.lookup(loc); ok {
+		return s.Addr, nil
 	}
 	return 0, d.noSymbol(loc)
 }

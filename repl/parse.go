@@ -161,7 +161,7 @@ func ParseCommand(line string) (Command, error) {
 		cmd.Format = 0
 		if suffix != "" {
 			if len(suffix) != 1 || !strings.ContainsRune("xduotc", rune(suffix[0])) {
-				return cmd, fmt.Errorf("bad print format /%s: use x, d, u, o, t or c", suffix)
+				return cmd, fmt.Errorf("bad print format %q: use x, d, u, o, t or c", "/"+suffix)
 			}
 			cmd.Format = suffix[0]
 		}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"hwdbg/internal/fixture"
 )
 
@@ -543,5 +545,65 @@ func TestInterruptWhileRunning(t *testing.T) {
 	s := out.String()
 	if !strings.Contains(s, `"reason":"interrupt"`) || !strings.Contains(s, `"command":"info threads"`) {
 		t.Errorf("want an interrupt stop and the next command's result:\n%s", s)
+	}
+}
+
+func TestExecReResolvesWatchpoints(t *testing.T) {
+	bin := fixture.C(t, "execer", fixture.PIE)
+	r := hwdbg(t, "watch -w &marker\ncontinue\ncontinue\ncontinue\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 2 || hits[0]["new"] != "5" || hits[1]["old"] != "1" || hits[1]["new"] != "2" {
+		t.Fatalf("want a hit in each image (1->5, then 1->2 after exec), got %v\n%s", hits, r)
+	}
+	var notes []string
+	for _, n := range r.byEvent("notice") {
+		notes = append(notes, n["message"].(string))
+	}
+	all := strings.Join(notes, "\n")
+	if !strings.Contains(all, "is executing new program") || !strings.Contains(all, "watchpoint 1 (&marker) re-set") {
+		t.Errorf("exec notices: %q", all)
+	}
+	if e := r.byEvent("exit"); len(e) != 1 || e[0]["status"] != float64(0) {
+		t.Errorf("exit: %v", e)
+	}
+}
+
+func TestJobControlStop(t *testing.T) {
+	bin := fixture.C(t, "stopper", fixture.PIE)
+	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
+	in, _ := cmd.StdinPipe()
+	outPipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	fmt.Fprintln(in, "watch -w &state\ncontinue")
+	lines := bufio.NewScanner(outPipe)
+	pid := 0
+	for pid == 0 && lines.Scan() {
+		fmt.Sscanf(lines.Text(), "pid %d", &pid)
+	}
+	if pid == 0 {
+		t.Fatal("the program did not print its pid")
+	}
+	// It stays stopped, as it would without a debugger.
+	time.Sleep(300 * time.Millisecond)
+	if st := procState(t, pid); st != "t" && st != "T" {
+		t.Fatalf("the program is in state %s, want stopped", st)
+	}
+	unix.Kill(pid, unix.SIGCONT)
+	fmt.Fprintln(in, "continue")
+	in.Close()
+	var rest []string
+	for lines.Scan() {
+		rest = append(rest, lines.Text())
+	}
+	cmd.Wait()
+	out := strings.Join(rest, "\n")
+	if !strings.Contains(out, "resumed") || !strings.Contains(out, `"event":"watchpoint"`) || !strings.Contains(out, `"status":0`) {
+		t.Errorf("after SIGCONT the program must run on, write state and exit 0:\n%s", out)
 	}
 }
