@@ -88,7 +88,11 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		if !ok {
 			return Value{}, fmt.Errorf("no register $%s", e.name)
 		}
-		return intVal(int64(v)), nil
+		val := intVal(int64(v))
+		if isAddressRegister(e.name) {
+			val.Type = pointerTo(cTypes["void"])
+		}
+		return val, nil
 	case unaryExpr:
 		x, err := d.eval(e.x)
 		if err != nil {
@@ -173,6 +177,15 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		return d.evalBinary(e)
 	}
 	return Value{}, fmt.Errorf("cannot evaluate %s", e)
+}
+
+// isAddressRegister: registers that hold addresses print as pointers.
+func isAddressRegister(name string) bool {
+	switch name {
+	case "pc", "sp", "fp", "rip", "rsp", "rbp", "lr":
+		return true
+	}
+	return false
 }
 
 func boolVal(b bool) Value {

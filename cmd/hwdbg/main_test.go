@@ -607,3 +607,71 @@ func TestJobControlStop(t *testing.T) {
 		t.Errorf("after SIGCONT the program must run on, write state and exit 0:\n%s", out)
 	}
 }
+
+func TestTwoWatchpointsOneInstruction(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.PIE)
+	// A write watch on val and a read-or-write watch on its low half: the
+	// store in do_write fires both slots at once.
+	r := hwdbg(t, "watch -w &val\nwatch -rw &val -s 4\ncontinue\n", bin)
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 2 {
+		t.Fatalf("want both watchpoints reported for one store, got %d\n%s", len(hits), r)
+	}
+	if hits[0]["id"] != float64(1) || hits[1]["id"] != float64(2) || hits[0]["pc"] != hits[1]["pc"] ||
+		hits[0]["slot"] != "DR0" || hits[1]["slot"] != "DR1" || hits[1]["new"] != "7" {
+		t.Errorf("hits: %v", hits)
+	}
+}
+
+func TestCastAddressAndInspect(t *testing.T) {
+	bin := fixture.C(t, "access", fixture.NoPIE)
+	addr := nmAddr(t, bin, "val")
+	script := fmt.Sprintf("watch *(long*)%#x\nprint *(long*)%#x\nprint/x val\nx/2xg %#x\nx/2dw &val\ninfo registers rip rsp\n"+
+		"thread\ninfo threads\nhelp watch\ncontinue\nprint $rip\ndisassemble\nbacktrace\nkill\n", addr, addr, addr)
+	r := hwdbg(t, script, bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	res := map[string][]map[string]any{}
+	for _, e := range r.byEvent("result") {
+		c := e["command"].(string)
+		res[c] = append(res[c], e)
+	}
+	if w := res["watch"]; len(w) != 1 || hexArg(t, w[0]["addr"]) != addr || w[0]["len"] != float64(8) {
+		t.Errorf("watch *(long*)ADDR: %v", w)
+	}
+	if p := res["print"]; len(p) != 3 || p[0]["value"] != "5" || p[1]["value"] != "0x5" {
+		t.Errorf("print: %v", p)
+	}
+	if x := res["x"]; len(x) != 2 || fmt.Sprint(x[0]["values"]) != "[0x0000000000000005 0x0000000000000000]" || fmt.Sprint(x[1]["values"]) != "[5 0]" {
+		t.Errorf("x: %v", x)
+	}
+	regs := res["info registers"][0]["registers"].(map[string]any)
+	if len(regs) != 2 || regs["rip"] == nil || regs["rsp"] == nil {
+		t.Errorf("info registers rip rsp: %v", regs)
+	}
+	if len(res["thread"]) != 1 || len(res["info threads"]) != 1 || len(res["help"]) != 1 {
+		t.Errorf("thread/info threads/help: %v", res)
+	}
+	hit := r.byEvent("watchpoint")
+	if len(hit) != 1 {
+		t.Fatalf("no hit\n%s", r)
+	}
+	// After the hit, $rip is the instruction after the store.
+	rip := hexArg(t, strings.Fields(res["print"][2]["value"].(string))[0])
+	if rip != hexArg(t, hit[0]["pc"])+uint64(len("xxxxxxxxxxx")) {
+		// mov qword ptr [rip+X], 7 is 11 bytes long.
+		t.Errorf("$rip %#x, hit pc %v", rip, hit[0]["pc"])
+	}
+	dis := res["disassemble"][0]["instructions"].([]any)
+	if len(dis) < 3 || dis[0].(map[string]any)["func"] != "do_write" {
+		t.Errorf("disassemble: %v", dis)
+	}
+	bt := res["backtrace"][0]["frames"].([]any)
+	if len(bt) < 2 || bt[0].(map[string]any)["func"] != "do_write" || bt[1].(map[string]any)["func"] != "main" {
+		t.Errorf("backtrace: %v", bt)
+	}
+	if len(res["kill"]) != 1 || len(r.byEvent("exit")) != 0 {
+		t.Errorf("kill: %v", res["kill"])
+	}
+}
