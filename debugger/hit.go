@@ -15,6 +15,11 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 	if err != nil {
 		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
 	}
+	if si.Code == siKernel || si.Code == trapBrkpt {
+		if evs, stop, ours := d.onSoftBreak(th); ours {
+			return evs, stop
+		}
+	}
 	trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
 	if err != nil {
 		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
@@ -40,6 +45,50 @@ type firing struct {
 	slots []string
 }
 
+// crossing applies a watch/breakpoint's condition, counts and ignore
+// count to one hit that passed its access filters, and says whether it
+// stops the program. A condition that cannot be evaluated stops it, with
+// the reason.
+func (d *Debugger) crossing(w *Watchpoint, tid int) (stop bool, problem *Notice) {
+	if w.cond != nil {
+		ok, err := d.condHolds(w, tid)
+		if err != nil {
+			problem = &Notice{Text: fmt.Sprintf("error in the condition of %d (%s): %v; stopped", w.ID, w.Cond, err)}
+		} else if !ok {
+			return false, nil
+		}
+	}
+	w.Hits++
+	if w.ThreadHits == nil {
+		w.ThreadHits = map[int]int{}
+	}
+	w.ThreadHits[tid]++
+	if problem != nil {
+		return true, problem
+	}
+	if w.Ignore > 0 {
+		w.Ignore--
+		return false, nil
+	}
+	return !w.AutoContinue, nil
+}
+
+// condHolds evaluates w's condition in thread tid.
+func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
+	saved := d.Current
+	d.Current = tid
+	defer func() { d.Current = saved }()
+	v, err := d.eval(w.cond)
+	if err != nil {
+		return false, err
+	}
+	n, err := d.toInt(v)
+	if err != nil {
+		return false, err
+	}
+	return n != 0, nil
+}
+
 // onHit turns the slots that fired on th into events. stepPC is the pc of
 // the instruction a stepi just executed (0 when running). It does not
 // resume the thread; stop says whether the events stop the program.
@@ -55,6 +104,9 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		for _, i := range trap.Fired {
 			names = append(names, d.SlotName(i))
 		}
+		if !d.arch.TrapAfter() {
+			th.stepOver = true // or it traps again at the same access
+		}
 		return []Event{Stop{Tid: th.Tid, Reason: fmt.Sprintf("hardware trap (slots %v, address %#x) that matches no watchpoint", names, trap.Addr), Signal: "SIGTRAP", At: d.locationOf(th.Tid)}}, true
 	}
 	var data bool
@@ -62,28 +114,45 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		data = data || !f.w.IsBreak()
 	}
 	accessPC := uint64(0)
-	if data && !d.arch.TrapAfter() && stepPC == 0 {
-		// Trap before the access: memory still holds the old value. Step
-		// the access with the slots off, then read the new value.
+	var before map[*Watchpoint][]byte
+	if data && !d.arch.TrapAfter() {
+		// Trap before the access (also when a stepi traps on it): memory
+		// still holds the old value. Keep it, step the access with the
+		// slots off, then read the new value.
 		accessPC = pc
+		before = map[*Watchpoint][]byte{}
+		for _, f := range fired {
+			if b := make([]byte, f.w.Len); !f.w.IsBreak() && readMemory(d.proc.Pid, f.w.Addr, b) == nil {
+				before[f.w] = b
+			}
+		}
 		if err := d.stepOver(th); err != nil {
 			return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: step over watched access: %v", th.Tid, err)}}, false
 		}
 	}
 	var insn arch.Insn
-	var guessed, haveInsn bool
+	var guessed, haveInsn, decoded bool
+	decode := func() {
+		if !decoded {
+			decoded = true
+			insn, guessed, haveInsn = d.accessingInsn(pc, stepPC, accessPC, regs)
+		}
+	}
 	for _, f := range fired {
 		w := f.w
 		if w.IsBreak() {
 			if !d.arch.TrapAfter() {
 				th.stepOver = true
 			}
-			w.Hits++
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(pc), Slot: f.slots[0], Hits: w.Hits})
+			ok, problem := d.crossing(w, th.Tid)
+			if problem != nil {
+				evs = append(evs, *problem)
+			}
+			if ok {
+				evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(pc), Slot: f.slots[0], Hits: w.Hits})
+				d.afterStop(w)
+			}
 			continue
-		}
-		if !haveInsn {
-			insn, guessed, haveInsn = d.accessingInsn(pc, stepPC, accessPC, regs)
 		}
 		cur := make([]byte, w.Len)
 		if err := readMemory(d.proc.Pid, w.Addr, cur); err != nil {
@@ -91,11 +160,15 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 			continue
 		}
 		old := w.old
+		if b, ok := before[w]; ok {
+			old = b // what the access found (a trap-before machine)
+		}
 		w.old = cur
 		if w.Access == arch.Read {
 			// A read-or-write slot also fires on writes: report only
 			// instructions that read. Without the instruction, an
 			// unchanged value is the best evidence of a read.
+			decode()
 			if haveInsn && !guessed {
 				if !insn.MemReads {
 					continue
@@ -104,7 +177,17 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 				continue
 			}
 		}
-		w.Hits++
+		if w.Modify && bytesEqual(old, cur) {
+			continue
+		}
+		ok, problem := d.crossing(w, th.Tid)
+		if problem != nil {
+			evs = append(evs, *problem)
+		}
+		if !ok {
+			continue
+		}
+		decode()
 		hit := WatchHit{
 			ID: w.ID, Expr: w.Expr, Access: w.Access.String(), Addr: w.Addr, Len: w.Len,
 			Tid: th.Tid, Slots: f.slots, Old: d.formatValue(w.Type, old), New: d.formatValue(w.Type, cur),
@@ -190,10 +273,6 @@ func (d *Debugger) decodeAt(pc uint64, regs arch.Regs) (arch.Insn, error) {
 	}
 	return d.arch.Decode(d.originalCode(pc, code), pc, regs)
 }
-
-// originalCode undoes software breakpoints in code read at addr; the core
-// debugger inserts none.
-func (d *Debugger) originalCode(addr uint64, code []byte) []byte { return code }
 
 // maxDecodeSpan bounds how far back from pc the enclosing symbol's start
 // may be for decoding forward.
@@ -313,7 +392,7 @@ func (d *Debugger) step() ([]Event, error) {
 	if th.pending != nil {
 		ws := *th.pending
 		th.pending = nil
-		if evs, stop := d.handle(th.Tid, ws, true); stop {
+		if evs, stop := d.handle(th.Tid, ws); stop {
 			return d.finishStop(th.Tid, evs), nil
 		}
 		// handle resumed it: bring it back.
@@ -331,6 +410,13 @@ func (d *Debugger) step() ([]Event, error) {
 		th.stepOver = false
 		if err := d.stepOver(th); err != nil {
 			return nil, err
+		}
+		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
+	}
+	if th.atBreak {
+		evs, err := d.stepPastBreak(th)
+		if err != nil || len(evs) > 0 {
+			return evs, err
 		}
 		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
 	}
@@ -370,7 +456,7 @@ func (d *Debugger) step() ([]Event, error) {
 		sig := ws.StopSignal()
 		if sig != unix.SIGTRAP {
 			if isReportedSignal(sig) || sig == unix.SIGINT || (sig == unix.SIGSTOP && d.hasInterrupt()) {
-				evs, _ := d.handle(th.Tid, ws, true)
+				evs, _ := d.handle(th.Tid, ws)
 				return evs, nil
 			}
 			// Deliver it with the step: the step ends in its handler.
@@ -392,6 +478,12 @@ func (d *Debugger) step() ([]Event, error) {
 				return evs, nil
 			}
 		}
-		return append(evs, Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}), nil
+		at := d.locationOf(th.Tid)
+		if _, ok := d.soft[at.PC]; ok {
+			// Landed on one of our breakpoints: the next resume must run
+			// the real instruction, not our breakpoint byte.
+			th.atBreak = true
+		}
+		return append(evs, Stop{Tid: th.Tid, Reason: "step", At: at}), nil
 	}
 }

@@ -50,6 +50,9 @@ type Thread struct {
 	// a machine that traps before the instruction: it must step past it
 	// with its slots disabled before it runs on.
 	stepOver bool
+	// atBreak is set when the thread stopped on one of our software
+	// breakpoints (its pc moved back onto it).
+	atBreak bool
 }
 
 // Process is the traced program.
@@ -81,6 +84,11 @@ type Debugger struct {
 	shared []slotEntry // process-wide slot entries, index = slot
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
+
+	soft map[uint64]*softBreak // inserted software breakpoints by address
+	// children are forked children that stopped before their parent's
+	// fork event was seen.
+	children map[int]bool
 
 	loaded      map[string]bool // ELF files whose symbols are in syms
 	libsChecked bool            // maps read for libraries since the last resume
@@ -148,10 +156,15 @@ func newDebugger() *Debugger {
 		tr:       newTracer(),
 		nextID:   1,
 		prevInsn: map[uint64]arch.Insn{},
+		soft:     map[uint64]*softBreak{},
+		children: map[int]bool{},
 	}
 }
 
-const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC
+// We follow threads and exec; forks are traced only long enough to take
+// our breakpoint instructions out of the child, which then runs untraced.
+const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC |
+	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACEVFORKDONE
 
 // launch starts the program under PTRACE_TRACEME (the only way to have it
 // stop at its first instruction), then moves it to a PTRACE_SEIZE trace so
@@ -464,18 +477,30 @@ func (d *Debugger) Detach() error {
 
 func (d *Debugger) detachAll() error {
 	var errs []error
+	if err := d.removeSoftBreaks(d.proc.Pid); err != nil {
+		errs = append(errs, err)
+	}
 	clear := make([]arch.Slot, len(d.slots))
 	for tid, th := range d.proc.threads {
-		if !th.stopped {
-			continue
-		}
-		if len(th.written) > 0 {
+		if th.stopped && len(th.written) > 0 {
 			if err := d.arch.WriteSlots(tid, clear); err != nil && err != unix.ESRCH {
 				errs = append(errs, fmt.Errorf("clear slots of thread %d: %w", tid, err))
 			}
 		}
-		d.removeSoftBreaks()
+	}
+	for tid, th := range d.proc.threads {
+		if !th.stopped {
+			continue
+		}
 		sig := th.sig
+		if th.pending != nil && stopEvent(*th.pending) == 0 {
+			// A signal held back while stopping the threads: the program's
+			// own signals are delivered, our traps are not.
+			if s := th.pending.StopSignal(); s != unix.SIGTRAP && s != unix.SIGSTOP {
+				sig = int(s)
+			}
+		}
+		d.drainTrap(tid)
 		if err := ptraceDetach(tid, sig); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("detach thread %d: %w", tid, err))
 		}
@@ -483,9 +508,42 @@ func (d *Debugger) detachAll() error {
 	return errors.Join(errs...)
 }
 
-// removeSoftBreaks is where software breakpoints are taken out of memory
-// before detaching; the core debugger has none yet.
-func (d *Debugger) removeSoftBreaks() {}
+// drainTrap: a thread can have a SIGTRAP from one of our slots queued but
+// not yet delivered (it hit the watchpoint as we interrupted it). After a
+// detach that signal would kill the program, so let the thread take it
+// now, under our trace, and drop it. Its slots are already clear.
+func (d *Debugger) drainTrap(tid int) {
+	for i := 0; i < 4 && sigPending(d.proc.Pid, tid, unix.SIGTRAP); i++ {
+		if ptraceCont(tid, 0) != nil {
+			return
+		}
+		_, ws, err := wait4(tid)
+		if err != nil || !ws.Stopped() {
+			return
+		}
+		tracef("drain %d: %s", tid, describeStatus(ws))
+	}
+}
+
+// sigPending reads a thread's pending signals (its own and the process's)
+// from /proc.
+func sigPending(pid, tid int, sig unix.Signal) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
+	if err != nil {
+		return false
+	}
+	bit := uint64(1) << (uint(sig) - 1)
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, key := range []string{"SigPnd:", "ShdPnd:"} {
+			if v, ok := strings.CutPrefix(line, key); ok {
+				if mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil && mask&bit != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // Kill ends a process and reaps it.
 func (d *Debugger) Kill() error {

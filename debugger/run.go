@@ -22,46 +22,73 @@ func (d *Debugger) Continue() ([]Event, error) {
 }
 
 func (d *Debugger) resumeAndWait() ([]Event, error) {
-	// Stops that arrived while we were stopping every thread come first.
-	for _, tid := range d.Threads() {
-		th := d.proc.threads[tid]
-		if th == nil || th.pending == nil {
-			continue
-		}
-		ws := *th.pending
-		th.pending = nil
-		evs, stop := d.handle(tid, ws, true)
-		if stop {
-			return d.finishStop(tid, evs), nil
-		}
-	}
 	if err := d.syncSlots(); err != nil {
 		return nil, err
 	}
+	// While every thread is still stopped, step those sitting on a
+	// software breakpoint past it (the instruction runs with its own byte).
 	for _, tid := range d.Threads() {
 		th := d.proc.threads[tid]
-		if th.stopped {
-			if err := d.resume(th); err != nil && err != unix.ESRCH {
-				return nil, fmt.Errorf("resume thread %d: %w", tid, err)
-			}
+		if th == nil || !th.stopped || th.pending != nil {
+			continue
 		}
+		evs, err := d.stepPastBreak(th)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 {
+			return d.finishStop(tid, evs), nil
+		}
+	}
+	if err := d.resumeAll(); err != nil {
+		return nil, err
 	}
 	return d.waitLoop(), nil
 }
 
-// waitLoop handles stops until one must be reported.
+// resumeAll resumes every stopped thread that has no held stop.
+func (d *Debugger) resumeAll() error {
+	for _, tid := range d.Threads() {
+		th := d.proc.threads[tid]
+		if th.stopped && th.pending == nil {
+			if err := d.resume(th); err != nil && err != unix.ESRCH {
+				return fmt.Errorf("resume thread %d: %w", tid, err)
+			}
+		}
+	}
+	return nil
+}
+
+// nextHeld takes one stop held back while every thread was being
+// stopped, if there is one.
+func (d *Debugger) nextHeld() (int, unix.WaitStatus, bool) {
+	for _, tid := range d.Threads() {
+		if th := d.proc.threads[tid]; th.pending != nil {
+			ws := *th.pending
+			th.pending = nil
+			return tid, ws, true
+		}
+	}
+	return 0, 0, false
+}
+
+// waitLoop handles stops, held ones first, until one must be reported.
 func (d *Debugger) waitLoop() []Event {
 	d.setRunning(true)
 	defer d.setRunning(false)
 	var notices []Event
 	for {
-		tid, ws, err := wait4(-1)
-		if err != nil {
-			// ECHILD: nothing left to wait for.
-			d.proc.exited = true
-			return append(notices, Exit{Pid: d.proc.Pid})
+		tid, ws, held := d.nextHeld()
+		if !held {
+			var err error
+			tid, ws, err = wait4(-1)
+			if err != nil {
+				// ECHILD: nothing left to wait for.
+				d.proc.exited = true
+				return append(notices, Exit{Pid: d.proc.Pid})
+			}
 		}
-		evs, stop := d.handle(tid, ws, false)
+		evs, stop := d.handle(tid, ws)
 		if !stop {
 			notices = append(notices, evs...)
 			continue
@@ -158,14 +185,19 @@ func isReportedSignal(s unix.Signal) bool {
 
 // handle acts on one wait status. It returns the events it produced and
 // whether they stop the program. When it does not stop, the thread has
-// been resumed. held is true for a status that was held back while
-// stopping every thread (the other threads are stopped).
-func (d *Debugger) handle(tid int, ws unix.WaitStatus, held bool) ([]Event, bool) {
-	tracef("handle %d: %s held=%v", tid, describeStatus(ws), held)
+// been resumed.
+func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
+	tracef("handle %d: %s", tid, describeStatus(ws))
 	if ws.Exited() || ws.Signaled() {
 		return d.handleExit(tid, ws)
 	}
 	if !ws.Stopped() {
+		return nil, false
+	}
+	if _, known := d.proc.threads[tid]; !known && tgidOf(tid) != d.proc.Pid {
+		// A forked child whose first stop came before its parent's fork
+		// event: keep it stopped until the event says how to let it go.
+		d.children[tid] = true
 		return nil, false
 	}
 	th := d.thread(tid)
@@ -181,6 +213,16 @@ func (d *Debugger) handle(tid int, ws unix.WaitStatus, held bool) ([]Event, bool
 		return nil, d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_EXEC:
 		return d.handleExec(th), d.resumeOrStop(th)
+	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
+		evs := d.releaseChild(th, stopEvent(ws) == unix.PTRACE_EVENT_VFORK)
+		return evs, d.resumeOrStop(th)
+	case unix.PTRACE_EVENT_VFORK_DONE:
+		// The vfork child no longer shares our memory.
+		var evs []Event
+		if err := d.reinsertSoftBreaks(); err != nil {
+			evs = append(evs, Notice{Text: "warning: " + err.Error()})
+		}
+		return evs, d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_STOP:
 		if th.fresh {
 			// A new thread, before its first instruction: give it the
@@ -245,7 +287,15 @@ func (d *Debugger) takeInterrupt() bool {
 func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	delete(d.proc.threads, tid)
 	if tid != d.proc.Pid {
-		return nil, false
+		// Its own watch/breakpoints die with it.
+		var evs []Event
+		for _, w := range append([]*Watchpoint(nil), d.bps...) {
+			if w.Thread == tid {
+				d.removeWP(w)
+				evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): thread %d exited", w.kindName(), w.ID, w.Expr, tid)})
+			}
+		}
+		return evs, false
 	}
 	d.proc.exited = true
 	ex := Exit{Pid: tid}
@@ -291,6 +341,7 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 		evs = append(evs, Notice{Text: "warning: " + err.Error()})
 	}
 	d.shared = make([]slotEntry, len(d.slots))
+	d.soft = map[uint64]*softBreak{} // the new image has none of our bytes
 	old := d.bps
 	d.bps = nil
 	for _, w := range old {
@@ -303,13 +354,19 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 			evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): %v", w.kindName(), w.ID, w.Expr, err)})
 			continue
 		}
+		if !d.containsWP(w) {
+			d.bps = append(d.bps, w)
+		}
 		evs = append(evs, Notice{Text: fmt.Sprintf("%s %d (%s) re-set at %#x in the new program", w.kindName(), w.ID, w.Expr, w.Addr)})
 	}
 	return evs
 }
 
 func (w *Watchpoint) kindName() string {
-	if w.IsBreak() {
+	switch {
+	case w.Soft:
+		return "breakpoint"
+	case w.IsBreak():
 		return "hardware breakpoint"
 	}
 	return "watchpoint"
@@ -318,19 +375,17 @@ func (w *Watchpoint) kindName() string {
 // reresolve evaluates w's expression again (after exec) and installs it.
 func (d *Debugger) reresolve(w *Watchpoint) error {
 	if w.IsBreak() {
-		var addr uint64
-		var err error
-		if w.Expr != "" && w.Expr[0] == '*' {
-			addr = w.Addr
-		} else if s, ok := d.lookup(w.Expr); ok {
-			addr = s.Addr
-		} else {
-			err = d.noSymbol(w.Expr)
-		}
-		if err != nil {
-			return err
+		addr := w.Addr
+		if w.Expr == "" || w.Expr[0] != '*' {
+			var err error
+			if addr, err = d.resolveLocation(w.Expr); err != nil {
+				return err
+			}
 		}
 		w.Addr = addr
+		if w.Soft {
+			return d.insertSoft(w)
+		}
 		return d.install(w)
 	}
 	e, err := ParseExpr(w.Expr)

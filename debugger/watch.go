@@ -7,7 +7,9 @@ import (
 	"hwdbg/arch"
 )
 
-// Watchpoint is a data watchpoint or a hardware breakpoint.
+// Watchpoint is an entry of the one table of watch- and breakpoints (one
+// id space, as in gdb): a data watchpoint, a hardware breakpoint, or a
+// software (int3) breakpoint.
 type Watchpoint struct {
 	ID      int
 	Expr    string      // as the user wrote it
@@ -17,15 +19,31 @@ type Watchpoint struct {
 	Type    *Type
 	Enabled bool
 	Thread  int // 0: every thread; otherwise only this LWP
-	Hits    int
 	Size    int // the -s size the user gave, 0 if none
+
+	Soft   bool // a software breakpoint (no slot)
+	Temp   bool // deleted when it first stops the program (tbreak)
+	Modify bool // a watchpoint that stops only when the value changed
+
+	Cond   string // condition, "" for none
+	cond   Expr
+	Ignore int // crossings still to ignore
+
+	// Hits counts the crossings (condition true), ThreadHits per thread.
+	Hits       int
+	ThreadHits map[int]int
+
+	// AutoContinue: the user's commands for it are exactly silent and
+	// continue, so a crossing is counted and the program resumed right in
+	// the tracer, with no stop of the other threads.
+	AutoContinue bool
 
 	pieces []arch.Piece
 	slots  []int  // slot index of each piece
 	old    []byte // the value at the last report (or when set)
 }
 
-// IsBreak tells a hardware breakpoint from a data watchpoint.
+// IsBreak tells a (hardware or software) breakpoint from a data watchpoint.
 func (w *Watchpoint) IsBreak() bool { return w.Access == arch.Exec }
 
 // Pieces is the hardware's coverage: one piece a slot.
@@ -40,6 +58,8 @@ type WatchSpec struct {
 	Access arch.Access
 	Size   int // -s N; 0 = from the expression
 	Thread int
+	Modify bool   // stop only when the value changed
+	Cond   string // stop only when this holds
 }
 
 func (d *Debugger) byID(id int) *Watchpoint {
@@ -67,7 +87,10 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Watchpoint{Expr: spec.Expr, Access: spec.Access, Thread: spec.Thread, Size: spec.Size, Enabled: true}
+	w := &Watchpoint{Expr: spec.Expr, Access: spec.Access, Thread: spec.Thread, Size: spec.Size, Enabled: true, Modify: spec.Modify}
+	if err := w.setCond(spec.Cond); err != nil {
+		return nil, err
+	}
 	d.tr.do(func() {
 		var r Region
 		r, err = d.regionOf(e, spec.Size)
@@ -162,6 +185,14 @@ func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
 // ResolveLocation turns a code location (function name or *ADDR) into an
 // address.
 func (d *Debugger) ResolveLocation(loc string) (uint64, error) {
+	var addr uint64
+	var err error
+	d.tr.do(func() { addr, err = d.resolveLocation(loc) })
+	return addr, err
+}
+
+// resolveLocation runs on the tracer thread.
+func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 	if loc == "" {
 		return 0, fmt.Errorf("missing location: give a function name or *ADDRESS")
 	}
@@ -170,13 +201,11 @@ func (d *Debugger) ResolveLocation(loc string) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		var n int64
-		d.tr.do(func() {
-			var v Value
-			if v, err = d.eval(e); err == nil {
-				n, err = d.toInt(v)
-			}
-		})
+		v, err := d.eval(e)
+		if err != nil {
+			return 0, err
+		}
+		n, err := d.toInt(v)
 		return uint64(n), err
 	}
 	if s, ok := d.lookup(loc); ok {
@@ -201,10 +230,18 @@ func (d *Debugger) Delete(ids ...int) error {
 	d.run(func() {
 		for _, id := range ids {
 			w := d.byID(id)
-			d.release(w)
+			if w.Soft {
+				if e := d.removeSoft(w); e != nil && err == nil {
+					err = e
+				}
+			} else {
+				d.release(w)
+			}
 			d.removeWP(w)
 		}
-		err = d.syncSlots()
+		if e := d.syncSlots(); e != nil && err == nil {
+			err = e
+		}
 	})
 	return err
 }
@@ -221,6 +258,17 @@ func (d *Debugger) SetEnabled(id int, on bool) error {
 	}
 	var err error
 	d.run(func() {
+		if w.Soft {
+			if on {
+				err = d.insertSoft(w)
+			} else {
+				err = d.removeSoft(w)
+			}
+			if err == nil {
+				w.Enabled = on
+			}
+			return
+		}
 		if on {
 			if _, err = d.reallocate(w); err != nil {
 				return
@@ -274,3 +322,50 @@ func (d *Debugger) SlotName(i int) string {
 	}
 	return fmt.Sprintf("slot%d", i)
 }
+
+// setCond parses and sets a condition ("" removes it).
+func (w *Watchpoint) setCond(src string) error {
+	if src == "" {
+		w.Cond, w.cond = "", nil
+		return nil
+	}
+	e, err := ParseExpr(src)
+	if err != nil {
+		return fmt.Errorf("bad condition: %w", err)
+	}
+	w.Cond, w.cond = src, e
+	return nil
+}
+
+// SetCondition sets or (with "") removes the condition of id.
+func (d *Debugger) SetCondition(id int, cond string) error {
+	w := d.byID(id)
+	if w == nil {
+		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
+	}
+	return w.setCond(cond)
+}
+
+// SetIgnore makes id ignore its next count crossings.
+func (d *Debugger) SetIgnore(id, count int) error {
+	w := d.byID(id)
+	if w == nil {
+		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
+	}
+	if count < 0 {
+		return fmt.Errorf("the ignore count must be 0 or more")
+	}
+	w.Ignore = count
+	return nil
+}
+
+// SetAutoContinue marks id as counted and resumed in the tracer (its
+// commands are exactly silent and continue).
+func (d *Debugger) SetAutoContinue(id int, on bool) {
+	if w := d.byID(id); w != nil {
+		w.AutoContinue = on
+	}
+}
+
+// Get returns the watch/breakpoint with that id.
+func (d *Debugger) Get(id int) *Watchpoint { return d.byID(id) }

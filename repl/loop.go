@@ -82,6 +82,9 @@ func (s *Session) Run(opt Options) int {
 			s.out.error("", fmt.Errorf("reading commands: %w", err))
 			return ExitFailed
 		}
+		if s.EndInput() != nil {
+			return ExitFailed
+		}
 		return status
 	}
 	s.prompt(run)
@@ -144,15 +147,20 @@ func (s *Session) prompt(run func(string) bool) {
 	}()
 	last := ""
 	for !s.done {
-		line, err := ln.Prompt("(hwdbg) ")
+		prompt := "(hwdbg) "
+		if s.InBlock() {
+			prompt = ">"
+		}
+		line, err := ln.Prompt(prompt)
 		if errors.Is(err, liner.ErrPromptAborted) {
 			continue
 		}
 		if err != nil { // EOF (Ctrl-D)
 			fmt.Fprintln(os.Stdout)
+			s.EndInput()
 			return
 		}
-		if strings.TrimSpace(line) == "" {
+		if strings.TrimSpace(line) == "" && !s.InBlock() {
 			// An empty line repeats stepping commands, as in gdb.
 			if last == "stepi" || last == "si" || last == "continue" || last == "c" {
 				line = last

@@ -27,6 +27,7 @@ type Command struct {
 	Size   int
 	Thread int
 	Cond   string
+	Modify bool
 
 	// x/NFU and print/F
 	Count  int
@@ -42,10 +43,16 @@ type cmdInfo struct {
 
 // commands lists every command with its one-line help.
 var commands = []cmdInfo{
-	{"watch", "watch [-w|-r|-rw] EXPR [-s N] [thread TID]", "stop when EXPR's memory is written (-w, default), read (-r) or either (-rw)"},
-	{"rwatch", "rwatch EXPR [-s N] [thread TID]", "watch -r: stop when EXPR's memory is read"},
-	{"awatch", "awatch EXPR [-s N] [thread TID]", "watch -rw: stop when EXPR's memory is read or written"},
+	{"watch", "watch [-w|-r|-rw] [-m] EXPR [-s N] [thread TID] [if COND]", "stop when EXPR's memory is written (-w, default: every write, same value included), read (-r) or either (-rw); -m (modify) stops only when the value changed; thread TID uses that thread's own slots"},
+	{"rwatch", "rwatch EXPR [-s N] [thread TID] [if COND]", "watch -r: stop when EXPR's memory is read"},
+	{"awatch", "awatch [-m] EXPR [-s N] [thread TID] [if COND]", "watch -rw: stop when EXPR's memory is read or written"},
 	{"hbreak", "hbreak FUNC|*ADDR", "hardware execution breakpoint"},
+	{"break", "break FUNC|*ADDR [if COND]", "software breakpoint (alias b)"},
+	{"tbreak", "tbreak FUNC|*ADDR [if COND]", "temporary software breakpoint: deleted when it first stops"},
+	{"start", "start", "run to main (shared libraries are then loaded)"},
+	{"condition", "condition N [COND]", "stop at N only when COND holds (no COND: always)"},
+	{"ignore", "ignore N COUNT", "do not stop at N for its next COUNT crossings"},
+	{"commands", "commands [N] ... end", "commands to run when N stops the program; 'silent' first hides the report, 'continue' resumes"},
 	{"delete", "delete [N...]", "delete watch/breakpoints N (all without N)"},
 	{"disable", "disable N...", "disable watch/breakpoints (their slots are freed)"},
 	{"enable", "enable N...", "enable watch/breakpoints again"},
@@ -69,7 +76,7 @@ var commands = []cmdInfo{
 var aliases = map[string]string{
 	"c": "continue", "cont": "continue", "si": "stepi", "p": "print", "bt": "backtrace",
 	"where": "backtrace", "q": "quit", "exit": "quit", "d": "delete", "h": "help",
-	"disas": "disassemble", "i": "info", "t": "thread",
+	"disas": "disassemble", "i": "info", "t": "thread", "b": "break", "br": "break",
 }
 
 var infoSubs = map[string]string{
@@ -153,9 +160,45 @@ func ParseCommand(line string) (Command, error) {
 	switch cmd.Name {
 	case "watch", "rwatch", "awatch":
 		err = parseWatch(&cmd)
-	case "hbreak":
+	case "hbreak", "break", "tbreak":
+		if i := indexWord(cmd.Rest, "if"); i >= 0 {
+			cmd.Cond = strings.TrimSpace(cmd.Rest[i+2:])
+			cmd.Rest = strings.TrimSpace(cmd.Rest[:i])
+			if cmd.Cond == "" {
+				return cmd, fmt.Errorf("'if' needs a condition: %s", info.usage)
+			}
+		}
 		if cmd.Rest == "" {
-			err = fmt.Errorf("hbreak needs a location: %s", info.usage)
+			err = fmt.Errorf("%s needs a location: %s", cmd.Name, info.usage)
+		} else if len(strings.Fields(cmd.Rest)) > 1 {
+			err = fmt.Errorf("%s takes one location: %s", cmd.Name, info.usage)
+		}
+	case "condition":
+		if len(cmd.Args) == 0 {
+			return cmd, fmt.Errorf("condition needs a watch/breakpoint number: %s", info.usage)
+		}
+		if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
+			return cmd, fmt.Errorf("condition: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+		}
+		cmd.Cond = strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0]))
+	case "ignore":
+		if len(cmd.Args) != 2 {
+			return cmd, fmt.Errorf("ignore needs a number and a count: %s", info.usage)
+		}
+		if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
+			return cmd, fmt.Errorf("ignore: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+		}
+		if n, e := strconv.Atoi(cmd.Args[1]); e != nil || n < 0 {
+			return cmd, fmt.Errorf("ignore: %q is not a count (0 or more)", truncate(cmd.Args[1], 20))
+		}
+	case "commands":
+		if len(cmd.Args) > 1 {
+			return cmd, fmt.Errorf("commands takes at most one watch/breakpoint number: %s", info.usage)
+		}
+		if len(cmd.Args) == 1 {
+			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
+				return cmd, fmt.Errorf("commands: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+			}
 		}
 	case "print":
 		cmd.Format = 0
@@ -197,7 +240,7 @@ func ParseCommand(line string) (Command, error) {
 				return cmd, fmt.Errorf("backtrace: %q is not a frame count", cmd.Args[0])
 			}
 		}
-	case "continue", "stepi", "detach", "kill", "quit", "info watchpoints", "info slots", "info threads":
+	case "continue", "stepi", "detach", "kill", "quit", "info watchpoints", "info slots", "info threads", "start":
 		if len(cmd.Args) > 0 {
 			return cmd, fmt.Errorf("%s takes no arguments", cmd.Name)
 		}
@@ -259,7 +302,7 @@ func parseWatch(cmd *Command) error {
 	default:
 		cmd.Access = arch.Write
 	}
-	usage := "usage: watch [-w|-r|-rw] EXPR [-s N] [thread TID] [if COND]"
+	usage := "usage: watch [-w|-r|-rw] [-m] EXPR [-s N] [thread TID] [if COND]"
 	text := cmd.Rest
 	if i := indexWord(text, "if"); i >= 0 {
 		cmd.Cond = strings.TrimSpace(text[i+2:])
@@ -272,6 +315,8 @@ func parseWatch(cmd *Command) error {
 	var expr []string
 	for i := 0; i < len(toks); i++ {
 		switch t := toks[i]; t {
+		case "-m":
+			cmd.Modify = true
 		case "-w", "-r", "-rw":
 			if cmd.Name != "watch" {
 				return fmt.Errorf("%s takes no access flag; use watch %s", cmd.Name, t)
@@ -300,6 +345,9 @@ func parseWatch(cmd *Command) error {
 		default:
 			expr = append(expr, t)
 		}
+	}
+	if cmd.Modify && cmd.Access == arch.Read {
+		return fmt.Errorf("-m (stop only when the value changed) does not apply to reads")
 	}
 	cmd.Expr = strings.Join(expr, " ")
 	if cmd.Expr == "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,18 @@ type Session struct {
 	out *printer
 	// done is set once the session is over (quit, detach, kill).
 	done bool
+	// commands maps a watch/breakpoint id to the commands it runs when it
+	// stops the program.
+	commands map[int][]string
+	// block collects the lines of a commands ... end block.
+	block *cmdBlock
+	// lastID is the newest watch/breakpoint, the default of commands.
+	lastID int
+}
+
+type cmdBlock struct {
+	id    int
+	lines []string
 }
 
 // errQuit ends the command loop.
@@ -24,7 +37,23 @@ var errQuit = errors.New("quit")
 
 // NewSession wraps a debugger; output goes to w, as JSON lines if json.
 func NewSession(d *debugger.Debugger, w io.Writer, json bool) *Session {
-	return &Session{d: d, out: &printer{w: w, json: json}}
+	return &Session{d: d, out: &printer{w: w, json: json}, commands: map[int][]string{}}
+}
+
+// InBlock tells whether a commands block is being read (the prompt shows
+// a continuation prompt then).
+func (s *Session) InBlock() bool { return s.block != nil }
+
+// EndInput checks the end of the commands: input that ends inside a
+// commands block is an error.
+func (s *Session) EndInput() error {
+	if s.block == nil {
+		return nil
+	}
+	err := fmt.Errorf("input ended inside 'commands %d': the block needs a line 'end'", s.block.id)
+	s.block = nil
+	s.out.error("commands", err)
+	return err
 }
 
 // Done tells whether the session has ended (quit, detach or kill).
@@ -33,6 +62,9 @@ func (s *Session) Done() bool { return s.done }
 // Execute runs one command line. A failed command has already been
 // reported when it returns its error.
 func (s *Session) Execute(line string) error {
+	if s.block != nil {
+		return s.blockLine(line)
+	}
 	cmd, err := ParseCommand(line)
 	if err != nil {
 		s.out.error(firstWord(line), err)
@@ -72,6 +104,36 @@ func (s *Session) dispatch(cmd Command) error {
 		return errQuit
 	case "info watchpoints":
 		return s.infoWatchpoints()
+	case "condition":
+		id, _ := strconv.Atoi(cmd.Args[0])
+		if err := s.d.SetCondition(id, cmd.Cond); err != nil {
+			return err
+		}
+		if cmd.Cond == "" {
+			s.out.text("Watchpoint/breakpoint %d now stops unconditionally.", id)
+		}
+		s.out.result("condition", map[string]any{"id": id, "cond": cmd.Cond})
+		return nil
+	case "ignore":
+		id, _ := strconv.Atoi(cmd.Args[0])
+		n, _ := strconv.Atoi(cmd.Args[1])
+		if err := s.d.SetIgnore(id, n); err != nil {
+			return err
+		}
+		s.out.text("Will ignore the next %d crossings of %d.", n, id)
+		s.out.result("ignore", map[string]any{"id": id, "count": n})
+		return nil
+	case "commands":
+		id := s.lastID
+		if len(cmd.Args) == 1 {
+			id, _ = strconv.Atoi(cmd.Args[0])
+		}
+		if id == 0 || s.d.Get(id) == nil {
+			return fmt.Errorf("no watchpoint or breakpoint %d for commands (see info watchpoints)", id)
+		}
+		s.block = &cmdBlock{id: id}
+		s.out.text("Type commands for %d, one per line; end with a line saying just \"end\".", id)
+		return nil
 	case "delete":
 		ids := atois(cmd.Args)
 		if err := s.d.Delete(ids...); err != nil {
@@ -94,14 +156,15 @@ func (s *Session) dispatch(cmd Command) error {
 	switch cmd.Name {
 	case "watch", "rwatch", "awatch":
 		return s.watch(cmd)
-	case "hbreak":
-		w, err := s.d.HBreak(cmd.Rest)
+	case "hbreak", "break", "tbreak":
+		return s.breakpoint(cmd)
+	case "start":
+		w, err := s.d.Break("main", true)
 		if err != nil {
 			return err
 		}
-		s.out.text("Hardware breakpoint %d at %#x%s, slot %s", w.ID, w.Addr, funcSuffix(s.d, w.Addr), s.slotNames(w))
-		s.out.result("hbreak", map[string]any{"id": w.ID, "addr": hex(w.Addr), "slots": s.slotList(w)})
-		return nil
+		s.out.text("Temporary breakpoint %d at %#x%s", w.ID, w.Addr, funcSuffix(s.d, w.Addr))
+		return s.resume(s.d.Continue)
 	case "continue":
 		return s.resume(s.d.Continue)
 	case "stepi":
@@ -201,13 +264,11 @@ func (s *Session) slotNames(w *debugger.Watchpoint) string {
 }
 
 func (s *Session) watch(cmd Command) error {
-	if cmd.Cond != "" {
-		return fmt.Errorf("conditions (if COND) are not supported yet")
-	}
-	w, err := s.d.Watch(debugger.WatchSpec{Expr: cmd.Expr, Access: cmd.Access, Size: cmd.Size, Thread: cmd.Thread})
+	w, err := s.d.Watch(debugger.WatchSpec{Expr: cmd.Expr, Access: cmd.Access, Size: cmd.Size, Thread: cmd.Thread, Modify: cmd.Modify, Cond: cmd.Cond})
 	if err != nil {
 		return err
 	}
+	s.lastID = w.ID
 	s.out.text("Watchpoint %d: %s %s (%d bytes at %#x), %s %s", w.ID, accessFlag(w.Access.String()), w.Expr, w.Len, w.Addr,
 		plural(len(w.SlotIndexes()), "slot", "slots"), s.slotNames(w))
 	s.out.result(cmd.Name, map[string]any{"id": w.ID, "expr": w.Expr, "access": w.Access.String(),
@@ -222,13 +283,138 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// resume runs continue or stepi and reports what happened.
-func (s *Session) resume(f func() ([]debugger.Event, error)) error {
-	evs, err := f()
-	for _, ev := range evs {
-		s.out.event(ev)
+func (s *Session) breakpoint(cmd Command) error {
+	var w *debugger.Watchpoint
+	var err error
+	if cmd.Name == "hbreak" {
+		w, err = s.d.HBreak(cmd.Rest)
+	} else {
+		w, err = s.d.Break(cmd.Rest, cmd.Name == "tbreak")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.lastID = w.ID
+	if cmd.Cond != "" {
+		if err := s.d.SetCondition(w.ID, cmd.Cond); err != nil {
+			s.d.Delete(w.ID)
+			return err
+		}
+	}
+	switch cmd.Name {
+	case "hbreak":
+		s.out.text("Hardware breakpoint %d at %#x%s, slot %s", w.ID, w.Addr, funcSuffix(s.d, w.Addr), s.slotNames(w))
+	case "tbreak":
+		s.out.text("Temporary breakpoint %d at %#x%s", w.ID, w.Addr, funcSuffix(s.d, w.Addr))
+	default:
+		s.out.text("Breakpoint %d at %#x%s", w.ID, w.Addr, funcSuffix(s.d, w.Addr))
+	}
+	s.out.result(cmd.Name, map[string]any{"id": w.ID, "addr": hex(w.Addr), "slots": s.slotList(w)})
+	return nil
+}
+
+// blockLine takes one line of a commands block.
+func (s *Session) blockLine(line string) error {
+	t := strings.TrimSpace(line)
+	if t != "end" {
+		if t != "" && !strings.HasPrefix(t, "#") {
+			s.block.lines = append(s.block.lines, t)
+		}
+		return nil
+	}
+	b := s.block
+	s.block = nil
+	if s.d.Get(b.id) == nil {
+		return fmt.Errorf("watchpoint or breakpoint %d is gone", b.id)
+	}
+	for _, l := range b.lines {
+		if l == "silent" {
+			continue
+		}
+		if _, err := ParseCommand(l); err != nil {
+			err = fmt.Errorf("in commands for %d: %w", b.id, err)
+			s.out.error("commands", err)
+			return err
+		}
+	}
+	s.commands[b.id] = b.lines
+	if len(b.lines) == 0 {
+		delete(s.commands, b.id)
+	}
+	// silent + continue and nothing else: the tracer counts and resumes
+	// by itself, without a stop.
+	s.d.SetAutoContinue(b.id, len(b.lines) == 2 && b.lines[0] == "silent" && isContinue(b.lines[1]))
+	s.out.result("commands", map[string]any{"id": b.id, "commands": b.lines})
+	return nil
+}
+
+func isContinue(line string) bool {
+	c, err := ParseCommand(line)
+	return err == nil && c.Name == "continue"
+}
+
+// stopID is the watch/breakpoint an event stopped at, 0 for others.
+func stopID(ev debugger.Event) int {
+	switch e := ev.(type) {
+	case debugger.WatchHit:
+		return e.ID
+	case debugger.BreakHit:
+		return e.ID
+	}
+	return 0
+}
+
+// resume runs continue or stepi and reports what happened, then runs the
+// commands of the watch/breakpoints that stopped the program; a continue
+// among them resumes again.
+func (s *Session) resume(f func() ([]debugger.Event, error)) error {
+	for {
+		evs, err := f()
+		var run [][]string
+		for _, ev := range evs {
+			cmds := s.commands[stopID(ev)]
+			if len(cmds) == 0 || cmds[0] != "silent" {
+				s.out.event(ev)
+			}
+			if len(cmds) > 0 {
+				run = append(run, cmds)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		again := false
+		for _, cmds := range run {
+			for _, line := range cmds {
+				if line == "silent" {
+					continue
+				}
+				if isContinue(line) {
+					again = true
+					break
+				}
+				if err := s.Execute(line); err != nil {
+					return err
+				}
+			}
+		}
+		if !again || s.d.Exited() || s.done {
+			return nil
+		}
+		f = s.d.Continue
+	}
+}
+
+func kindOf(w *debugger.Watchpoint) string {
+	switch {
+	case w.Soft && w.Temp:
+		return "tbreak"
+	case w.Soft:
+		return "break"
+	case w.IsBreak():
+		return "hbreak"
+	}
+	return w.Access.String()
 }
 
 func (s *Session) infoWatchpoints() error {
@@ -241,10 +427,7 @@ func (s *Session) infoWatchpoints() error {
 	var rows []any
 	s.out.text("%-4s %-6s %-4s %-24s %-28s %-10s %-34s %s", "Num", "Kind", "Enb", "What", "Requested", "Slots", "Covers", "Hits")
 	for _, w := range ws {
-		kind := w.Access.String()
-		if w.IsBreak() {
-			kind = "hbreak"
-		}
+		kind := kindOf(w)
 		enb := "y"
 		if !w.Enabled {
 			enb = "n"
@@ -257,19 +440,60 @@ func (s *Session) infoWatchpoints() error {
 			pieces = append(pieces, map[string]any{"addr": hex(p.Addr), "len": p.Len})
 		}
 		slots := s.slotNames(w)
+		if w.Soft {
+			req, slots, covers = fmt.Sprintf("at %#x%s", w.Addr, funcSuffix(s.d, w.Addr)), "int3", nil
+		}
 		if !w.Enabled {
 			slots = "-"
 		}
-		what := w.Expr
-		s.out.text("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %d", w.ID, kind, enb, truncate(what, 24), req, slots, strings.Join(covers, " "), w.Hits)
+		s.out.text("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %d", w.ID, kind, enb, truncate(w.Expr, 24), req, slots, strings.Join(covers, " "), w.Hits)
+		var notes []string
+		if w.Modify {
+			notes = append(notes, "stops only when the value changes (-m)")
+		}
 		if w.Access == arch.Read && s.d.Arch().Name() == "amd64" {
-			s.out.text("     (x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction)")
+			notes = append(notes, "x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction")
+		}
+		if w.Thread != 0 {
+			notes = append(notes, fmt.Sprintf("only thread %d, in its own slots", w.Thread))
+		}
+		if w.Cond != "" {
+			notes = append(notes, "stop only if "+w.Cond)
+		}
+		if w.Ignore > 0 {
+			notes = append(notes, fmt.Sprintf("ignore next %d crossings", w.Ignore))
+		}
+		threadHits := map[string]int{}
+		if len(w.ThreadHits) > 0 {
+			var per []string
+			for _, tid := range sortedKeys(w.ThreadHits) {
+				per = append(per, fmt.Sprintf("thread %d: %d", tid, w.ThreadHits[tid]))
+				threadHits[strconv.Itoa(tid)] = w.ThreadHits[tid]
+			}
+			notes = append(notes, "hits by "+strings.Join(per, ", "))
+		}
+		for _, n := range notes {
+			s.out.text("     %s", n)
+		}
+		for _, c := range s.commands[w.ID] {
+			s.out.text("        %s", c)
 		}
 		rows = append(rows, map[string]any{"id": w.ID, "kind": kind, "enabled": w.Enabled, "expr": w.Expr,
-			"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w), "covers": pieces, "hits": w.Hits, "thread": w.Thread})
+			"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w), "covers": pieces, "hits": w.Hits,
+			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
+			"commands": s.commands[w.ID]})
 	}
 	s.out.result("info watchpoints", map[string]any{"watchpoints": rows})
 	return nil
+}
+
+func sortedKeys(m map[int]int) []int {
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
 }
 
 func (s *Session) infoSlots() error {

@@ -1,0 +1,356 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"hwdbg/internal/fixture"
+)
+
+// live is an hwdbg session driven one command at a time, for tests whose
+// later commands depend on earlier answers (thread ids).
+type live struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	lines chan string
+}
+
+func startLive(t *testing.T, args ...string) *live {
+	t.Helper()
+	cmd := exec.Command(hwdbgBin, append([]string{"--json", "-q"}, args...)...)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	l := &live{t: t, cmd: cmd, in: in, lines: make(chan string, 1024)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<22)
+		for sc.Scan() {
+			l.lines <- sc.Text()
+		}
+		close(l.lines)
+	}()
+	t.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
+	return l
+}
+
+const sentinel = "424242"
+
+// do runs one command and returns the JSON events it produced.
+func (l *live) do(command string) []map[string]any {
+	l.t.Helper()
+	fmt.Fprintf(l.in, "%s\nprint %s\n", command, sentinel)
+	var evs []map[string]any
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-l.lines:
+			if !ok {
+				l.t.Fatalf("hwdbg ended during %q; events so far %v", command, evs)
+			}
+			var obj map[string]any
+			if json.Unmarshal([]byte(line), &obj) != nil {
+				continue
+			}
+			if obj["command"] == "print" && (obj["value"] == sentinel || obj["event"] == "error") {
+				return evs // (an error: the program has exited)
+			}
+			evs = append(evs, obj)
+		case <-timeout:
+			l.t.Fatalf("no answer to %q; events so far %v", command, evs)
+		}
+	}
+}
+
+func only(evs []map[string]any, kind string) []map[string]any {
+	var out []map[string]any
+	for _, e := range evs {
+		if e["event"] == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestConditionStopsOnceIn100000(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	r := hwdbg(t, "watch -w &counter if counter == 77777\ncontinue\nprint counter\ninfo watchpoints\ncontinue\n", bin, "100000")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["new"] != "77777" || hits[0]["old"] != "77776" || hits[0]["hits"] != float64(1) {
+		t.Fatalf("want exactly one stop, at 77777, got %v", hits)
+	}
+	res := r.byEvent("result")
+	if res[1]["value"] != "77777" {
+		t.Errorf("print counter at the stop: %v", res[1])
+	}
+	wp := res[2]["watchpoints"].([]any)[0].(map[string]any)
+	if wp["cond"] != "counter == 77777" || wp["hits"] != float64(1) {
+		t.Errorf("info watchpoints: %v", wp)
+	}
+	if e := r.byEvent("exit"); len(e) != 1 {
+		t.Errorf("want the program to run to its end after the one stop\n%s", r)
+	}
+}
+
+func TestConditionCommandAndErrors(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	// condition N COND on an existing watchpoint, then removed.
+	r := hwdbg(t, "watch -w &counter\ncondition 1 counter >= 99998\ncontinue\ncontinue\ncondition 1\ncontinue\n", bin, "100000")
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 2 || hits[0]["new"] != "99998" || hits[1]["new"] != "99999" {
+		t.Fatalf("condition: %v\n%s", hits, r)
+	}
+	// A condition that cannot be evaluated stops and says why.
+	r = hwdbg(t, "watch -w &counter if *(long*)0 == 1\ncontinue\n", bin, "10")
+	hits = r.byEvent("watchpoint")
+	notes := r.byEvent("notice")
+	if len(hits) != 1 || len(notes) != 1 || !strings.Contains(notes[0]["message"].(string), "error in the condition of 1 (*(long*)0 == 1)") {
+		t.Errorf("a failing condition must stop with the reason: %v %v", hits, notes)
+	}
+	// A condition that does not parse is refused when given.
+	r = hwdbg(t, "watch -w &counter if counter ==\n", bin, "10")
+	if e := r.byEvent("error"); len(e) != 1 || !strings.Contains(e[0]["message"].(string), "bad condition") {
+		t.Errorf("bad condition: %v", e)
+	}
+}
+
+func TestIgnoreCount(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	r := hwdbg(t, "watch -w &counter\nignore 1 999\ncontinue\ninfo watchpoints\nkill\n", bin, "100000")
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["new"] != "999" || hits[0]["hits"] != float64(1000) {
+		t.Fatalf("ignore 1 999 must stop at the 1000th write (counter = 999): %v\n%s", hits, r)
+	}
+	wp := r.byEvent("result")[2]["watchpoints"].([]any)[0].(map[string]any)
+	if wp["hits"] != float64(1000) || wp["ignore"] != float64(0) {
+		t.Errorf("info watchpoints after: %v", wp)
+	}
+	th := wp["thread_hits"].(map[string]any)
+	if len(th) != 1 {
+		t.Errorf("per-thread hits: %v", th)
+	}
+	for _, n := range th {
+		if n != float64(1000) {
+			t.Errorf("per-thread hits: %v", th)
+		}
+	}
+}
+
+func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	script := "watch -w &counter\ncommands 1\nsilent\ncontinue\nend\ncontinue\ninfo watchpoints\n"
+	r := hwdbg(t, script, bin, "10000")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if n := len(r.byEvent("watchpoint")); n != 0 {
+		t.Errorf("silent: %d hits were reported", n)
+	}
+	var wp map[string]any
+	for _, e := range r.byEvent("result") {
+		if e["command"] == "info watchpoints" {
+			wp = e["watchpoints"].([]any)[0].(map[string]any)
+		}
+	}
+	// counter = 0 keeps the value (0) but is a write; -w counts it.
+	if wp == nil || wp["hits"] != float64(10000) {
+		t.Fatalf("want exactly 10000 hits counted, got %v\n%s", wp, r)
+	}
+	// Commands that do more than continue run at every stop.
+	r = hwdbg(t, "watch -w &counter\ncommands\nsilent\nprint counter\ncontinue\nend\ncontinue\n", bin, "5")
+	var vals []string
+	for _, e := range r.byEvent("result") {
+		if e["command"] == "print" {
+			vals = append(vals, e["value"].(string))
+		}
+	}
+	if strings.Join(vals, ",") != "0,1,2,3,4" {
+		t.Errorf("commands with print: %v\n%s", vals, r)
+	}
+	// Input that ends inside a block is a clear error.
+	r = hwdbg(t, "watch -w &counter\ncommands 1\nsilent\n", bin, "5")
+	if e := r.byEvent("error"); r.code != 1 || len(e) != 1 || !strings.Contains(e[0]["message"].(string), "input ended inside 'commands 1'") {
+		t.Errorf("EOF inside commands: exit %d, %v", r.code, e)
+	}
+}
+
+func TestModifyMode(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	// halves = i/2 for i = 0..9: 10 writes, the value changes 4 times.
+	r := hwdbg(t, "watch -w -m &halves\n"+strings.Repeat("continue\n", 5), bin, "1")
+	hits := r.byEvent("watchpoint")
+	var news []string
+	for _, h := range hits {
+		news = append(news, h["new"].(string))
+		if h["old"] == h["new"] {
+			t.Errorf("modify mode reported a same-value write: %v", h)
+		}
+	}
+	if strings.Join(news, ",") != "1,2,3,4" {
+		t.Errorf("-m: stops at %v, want 1,2,3,4\n%s", news, r)
+	}
+	r = hwdbg(t, "watch -w &halves\n"+strings.Repeat("continue\n", 11), bin, "1")
+	if n := len(r.byEvent("watchpoint")); n != 10 {
+		t.Errorf("plain -w must report every write, same value included: %d of 10", n)
+	}
+}
+
+func TestThreadScopedWatchpoints(t *testing.T) {
+	bin := fixture.C(t, "scoped", fixture.PIE)
+	l := startLive(t, bin)
+	l.do("break ready")
+	if bp := only(l.do("continue"), "breakpoint"); len(bp) != 1 || bp[0]["func"] != "ready" {
+		t.Fatalf("did not stop in ready: %v", bp)
+	}
+	x := only(l.do("x/5dg &tids"), "result")
+	if len(x) != 1 {
+		t.Fatal("x/5dg &tids failed")
+	}
+	var tids []string
+	for _, v := range x[0]["values"].([]any) {
+		tids = append(tids, v.(string))
+	}
+	// thread 2's own watch on shared, which all five write.
+	l.do("watch -w &shared thread " + tids[2])
+	// five thread-scoped watches, one per thread, all in slot DR0 of
+	// their own thread (only four slots exist process-wide).
+	for i := 0; i < 5; i++ {
+		evs := l.do(fmt.Sprintf("watch -w *((long*)&mine + %d) thread %s", i, tids[i]))
+		if e := only(evs, "error"); len(e) > 0 {
+			t.Fatalf("thread-scoped watch %d: %v", i, e)
+		}
+	}
+	slots := only(l.do("info slots"), "result")[0]["slots"].(map[string]any)
+	for i, tid := range tids {
+		rows := slots[tid].([]any)
+		used := 0
+		for _, row := range rows {
+			if row.(map[string]any)["enabled"] == true {
+				used++
+			}
+		}
+		want := 1
+		if i == 2 {
+			want = 2
+		}
+		if used != want {
+			t.Errorf("thread %s has %d slots in use, want %d: %v", tid, used, want, rows)
+		}
+	}
+	got := map[string]string{} // expr -> tid of the hit
+	for k := 0; k < 10; k++ {
+		evs := l.do("continue")
+		if len(only(evs, "exit")) > 0 {
+			break
+		}
+		for _, h := range only(evs, "watchpoint") {
+			key := h["expr"].(string)
+			if _, dup := got[key]; dup {
+				t.Errorf("%s reported twice", key)
+			}
+			got[key] = fmt.Sprint(h["tid"])
+		}
+	}
+	if got["&shared"] != tids[2] {
+		t.Errorf("the watch on shared for thread %s was hit by %q", tids[2], got["&shared"])
+	}
+	for i := 0; i < 5; i++ {
+		key := fmt.Sprintf("*((long*)&mine + %d)", i)
+		if got[key] != tids[i] {
+			t.Errorf("%s: hit by thread %q, want only its own thread %s (the neighbour writes it too)", key, got[key], tids[i])
+		}
+	}
+	if len(got) != 6 {
+		t.Errorf("want 6 hits, got %v", got)
+	}
+}
+
+func TestBreakpointInLoop(t *testing.T) {
+	bin := fixture.C(t, "loop", fixture.PIE)
+	r := hwdbg(t, "break step\nwatch -w &total\nhbreak main\n"+strings.Repeat("continue\n", 17), bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	var seq []string
+	for _, e := range r.events {
+		switch e["event"] {
+		case "breakpoint":
+			seq = append(seq, "b"+fmt.Sprint(e["id"]))
+		case "watchpoint":
+			seq = append(seq, "w"+e["new"].(string))
+		}
+	}
+	want := "b3 b1 w0 w1 b1 w2 w3 b1 w5 w6 b1 w9 w10 b1 w14 w15"
+	if got := strings.Join(seq, " "); got != want {
+		t.Errorf("stops %s\nwant  %s", got, want)
+	}
+	if !strings.Contains(strings.Join(r.text, "\n"), "total=15") {
+		t.Errorf("the program's result changed under breakpoints:\n%s", r)
+	}
+	// tbreak stops once; start runs to main.
+	r = hwdbg(t, "start\ntbreak step\ncontinue\ninfo watchpoints\ncontinue\n", bin)
+	bps := r.byEvent("breakpoint")
+	if len(bps) != 2 || bps[0]["func"] != "main" || bps[1]["func"] != "step" {
+		t.Errorf("start + tbreak: %v\n%s", bps, r)
+	}
+	for _, e := range r.byEvent("result") {
+		if e["command"] == "info watchpoints" && len(e["watchpoints"].([]any)) != 0 {
+			t.Errorf("temporary breakpoints must be gone: %v", e)
+		}
+	}
+}
+
+func TestForkChildWithBreakpointRunsOn(t *testing.T) {
+	bin := fixture.C(t, "forker", fixture.PIE)
+	r := hwdbg(t, "break bump\ncontinue\ncontinue\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if !strings.Contains(strings.Join(r.text, "\n"), "child exited 0") {
+		t.Errorf("the child ran into our breakpoint byte:\n%s", r)
+	}
+	if bps := r.byEvent("breakpoint"); len(bps) != 1 {
+		t.Errorf("only the parent's bump stops: %v", bps)
+	}
+}
+
+func TestExecOfAnotherProgram(t *testing.T) {
+	bin := fixture.C(t, "execer", fixture.PIE)
+	other := fixture.C(t, "access", fixture.PIE)
+	r := hwdbg(t, "watch -w &marker\nbreak main\ncontinue\ncontinue\ncontinue\nbreak do_write\ncontinue\ncontinue\n", bin, other)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	var seq []string
+	for _, e := range r.events {
+		switch e["event"] {
+		case "breakpoint", "watchpoint":
+			seq = append(seq, fmt.Sprint(e["event"], " ", e["func"]))
+		case "notice":
+			seq = append(seq, e["message"].(string))
+		}
+	}
+	got := strings.Join(seq, "\n")
+	for _, want := range []string{
+		"breakpoint main\nwatchpoint main\nprocess ", "is executing new program: " + other,
+		`deleted watchpoint 1 (&marker): no symbol "marker"`,
+		"breakpoint 2 (main) re-set", "re-set at 0x",
+		"in the new program\nbreakpoint main\nbreakpoint do_write",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package debugger
+
+import (
+	"fmt"
+
+	"hwdbg/arch"
+)
+
+// softBreak is a breakpoint instruction we wrote over program text.
+type softBreak struct {
+	orig   []byte // the bytes it replaced
+	owners []int
+}
+
+// Break sets a software breakpoint (temporary for tbreak) at a location.
+func (d *Debugger) Break(loc string, temp bool) (*Watchpoint, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	addr, err := d.ResolveLocation(loc)
+	if err != nil {
+		return nil, err
+	}
+	w := &Watchpoint{ID: d.nextID, Expr: loc, Access: arch.Exec, Addr: addr, Len: 1, Enabled: true, Soft: true, Temp: temp}
+	d.tr.do(func() { err = d.insertSoft(w) })
+	if err != nil {
+		return nil, err
+	}
+	d.nextID++
+	d.bps = append(d.bps, w)
+	return w, nil
+}
+
+// insertSoft writes the breakpoint instruction at w.Addr (once per
+// address, shared by every breakpoint there).
+func (d *Debugger) insertSoft(w *Watchpoint) error {
+	if sb, ok := d.soft[w.Addr]; ok {
+		sb.owners = append(sb.owners, w.ID)
+		return nil
+	}
+	insn := d.arch.BreakInsn()
+	orig := make([]byte, len(insn))
+	if err := readMemory(d.proc.Pid, w.Addr, orig); err != nil {
+		return fmt.Errorf("cannot set a breakpoint at %#x: %w", w.Addr, err)
+	}
+	if err := writeMemory(d.proc.Pid, w.Addr, insn); err != nil {
+		return fmt.Errorf("cannot set a breakpoint at %#x: %w", w.Addr, err)
+	}
+	d.soft[w.Addr] = &softBreak{orig: orig, owners: []int{w.ID}}
+	return nil
+}
+
+// removeSoft takes w out; the original bytes go back when no breakpoint
+// is left at the address.
+func (d *Debugger) removeSoft(w *Watchpoint) error {
+	sb, ok := d.soft[w.Addr]
+	if !ok {
+		return nil
+	}
+	for i, id := range sb.owners {
+		if id == w.ID {
+			sb.owners = append(sb.owners[:i], sb.owners[i+1:]...)
+			break
+		}
+	}
+	if len(sb.owners) > 0 {
+		return nil
+	}
+	delete(d.soft, w.Addr)
+	if d.proc.exited {
+		return nil
+	}
+	return writeMemory(d.proc.Pid, w.Addr, sb.orig)
+}
+
+// removeSoftBreaks restores the original bytes of every software
+// breakpoint in process pid (ours before a detach, or a forked child's
+// copy of our memory). Our own table is unchanged.
+func (d *Debugger) removeSoftBreaks(pid int) error {
+	for addr, sb := range d.soft {
+		if err := writeMemory(pid, addr, sb.orig); err != nil {
+			return fmt.Errorf("remove breakpoint at %#x from process %d: %w", addr, pid, err)
+		}
+	}
+	return nil
+}
+
+// reinsertSoftBreaks writes every breakpoint back (after a vfork child
+// that shared our memory is gone).
+func (d *Debugger) reinsertSoftBreaks() error {
+	insn := d.arch.BreakInsn()
+	for addr := range d.soft {
+		if err := writeMemory(d.proc.Pid, addr, insn); err != nil {
+			return fmt.Errorf("reinsert breakpoint at %#x: %w", addr, err)
+		}
+	}
+	return nil
+}
+
+// originalCode undoes our breakpoint instructions in code read at addr.
+func (d *Debugger) originalCode(addr uint64, code []byte) []byte {
+	var out []byte
+	for bp, sb := range d.soft {
+		for i, b := range sb.orig {
+			a := bp + uint64(i)
+			if a >= addr && a < addr+uint64(len(code)) {
+				if out == nil {
+					out = append([]byte(nil), code...)
+				}
+				out[a-addr] = b
+			}
+		}
+	}
+	if out == nil {
+		return code
+	}
+	return out
+}
+
+// breakPC is the address of the breakpoint instruction that trapped with
+// the pc at pc: x86's int3 traps after itself, arm64's brk before.
+func (d *Debugger) breakPC(pc uint64) uint64 {
+	if d.arch.TrapAfter() {
+		return pc - uint64(len(d.arch.BreakInsn()))
+	}
+	return pc
+}
+
+// onSoftBreak handles a breakpoint trap. ours is false for a breakpoint
+// instruction the program itself contains.
+func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
+	regs, err := d.arch.GetRegs(th.Tid)
+	if err != nil {
+		return nil, false, false
+	}
+	addr := d.breakPC(regs.PC())
+	sb, ok := d.soft[addr]
+	if !ok {
+		return nil, false, false
+	}
+	if regs.PC() != addr {
+		regs.SetPC(addr)
+		if err := d.arch.SetRegs(th.Tid, regs); err != nil {
+			return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, true, true
+		}
+	}
+	th.atBreak = true
+	for _, id := range append([]int(nil), sb.owners...) {
+		w := d.byID(id)
+		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
+			continue
+		}
+		ok, problem := d.crossing(w, th.Tid)
+		if problem != nil {
+			evs = append(evs, *problem)
+		}
+		if ok {
+			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
+			d.afterStop(w)
+		}
+	}
+	if len(evs) > 0 {
+		return evs, true, true
+	}
+	// Not stopping here: step past it and run on.
+	more, err := d.stepPastBreak(th)
+	if err != nil {
+		return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, true, true
+	}
+	if len(more) > 0 {
+		return more, true, true
+	}
+	if err := d.resumeAll(); err != nil {
+		return []Event{Notice{Text: "warning: " + err.Error()}}, true, true
+	}
+	return nil, false, true
+}
+
+// afterStop runs when w stops the program: a temporary breakpoint goes.
+func (d *Debugger) afterStop(w *Watchpoint) {
+	if !w.Temp {
+		return
+	}
+	if w.Soft {
+		d.removeSoft(w)
+	} else {
+		d.release(w)
+		d.syncSlots()
+	}
+	d.removeWP(w)
+}
+
+// stepPastBreak executes the instruction under the software breakpoint th
+// is stopped on, with its original bytes, while no other thread runs (so
+// none can pass the address unseen), then puts the breakpoint back. Hits
+// of watchpoints during that instruction are returned.
+func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
+	if !th.atBreak {
+		return nil, nil
+	}
+	th.atBreak = false
+	regs, err := d.arch.GetRegs(th.Tid)
+	if err != nil {
+		return nil, err
+	}
+	pc := regs.PC()
+	sb, ok := d.soft[pc]
+	if !ok {
+		return nil, nil // deleted meanwhile
+	}
+	for _, other := range d.proc.threads {
+		if other != th && !other.stopped {
+			d.stopAll()
+			break
+		}
+	}
+	if err := writeMemory(d.proc.Pid, pc, sb.orig); err != nil {
+		return nil, err
+	}
+	stepErr := d.singleStep(th)
+	if err := writeMemory(d.proc.Pid, pc, d.arch.BreakInsn()); err != nil && stepErr == nil {
+		stepErr = err
+	}
+	if stepErr != nil {
+		return nil, stepErr
+	}
+	// The stepped instruction may itself have hit a watchpoint.
+	si, _ := getSiginfo(th.Tid)
+	trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
+	if err != nil || len(trap.Fired) == 0 {
+		return nil, err
+	}
+	evs, _ := d.onHit(th, trap, pc)
+	return evs, nil
+}
+
+// releaseChild lets the child of a fork or vfork by th run on untraced,
+// without our breakpoint instructions (its memory is a copy of ours, or
+// for vfork our very memory until it execs or exits: then the
+// breakpoints go back at PTRACE_EVENT_VFORK_DONE). Debug registers are
+// not inherited by children.
+func (d *Debugger) releaseChild(th *Thread, vfork bool) []Event {
+	msg, err := ptraceEventMsg(th.Tid)
+	if err != nil {
+		return []Event{Notice{Text: fmt.Sprintf("warning: fork by thread %d: %v", th.Tid, err)}}
+	}
+	child := int(msg)
+	if !d.children[child] {
+		// Its first stop is on the way.
+		if _, ws, err := wait4(child); err != nil || !ws.Stopped() {
+			return []Event{Notice{Text: fmt.Sprintf("warning: forked child %d: %v", child, err)}}
+		}
+	}
+	delete(d.children, child)
+	var evs []Event
+	if err := d.removeSoftBreaks(child); err != nil {
+		evs = append(evs, Notice{Text: "warning: " + err.Error()})
+	}
+	if err := ptraceDetach(child, 0); err != nil {
+		evs = append(evs, Notice{Text: fmt.Sprintf("warning: detach forked child %d: %v", child, err)})
+	}
+	_ = vfork // the breakpoints come back at PTRACE_EVENT_VFORK_DONE
+	return evs
+}
+
+// tgidOf is the process a thread belongs to.
+func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
