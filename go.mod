@@ -4,11 +4,9 @@ go 1.26.8
 
 require (
 	github.com/go-delve/liner v1.2.2-1
+	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724
 	golang.org/x/arch v0.32.0
 	golang.org/x/sys v0.49.0
 )
 
-require (
-	github.com/ianlancetaylor/demangle v0.0.0-20260724033716-83e58baca724 // indirect
-	github.com/mattn/go-runewidth v0.0.3 // indirect
-)
+require github.com/mattn/go-runewidth v0.0.3 // indirect
