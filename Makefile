@@ -11,7 +11,7 @@ GO ?= go
 CC ?= gcc
 BIN := bin
 
-.PHONY: all build demo test vet fmt-check fuzz deps clean
+.PHONY: all build demo test vet fmt-check fuzz deps clean bench
 
 all: build
 
@@ -51,3 +51,7 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+# Performance claims: ratios against floors measured in the same run.
+bench: deps
+	$(GO) run ./bench

@@ -93,11 +93,6 @@ func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
 // the instruction a stepi just executed (0 when running). It does not
 // resume the thread; stop says whether the events stop the program.
 func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event, stop bool) {
-	regs, err := d.arch.GetRegs(th.Tid)
-	if err != nil {
-		return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, false
-	}
-	pc := regs.PC()
 	fired := d.firings(th, trap.Fired)
 	if len(fired) == 0 {
 		names := make([]string, 0, len(trap.Fired))
@@ -109,9 +104,30 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		}
 		return []Event{Stop{Tid: th.Tid, Reason: fmt.Sprintf("hardware trap (slots %v, address %#x) that matches no watchpoint", names, trap.Addr), Signal: "SIGTRAP", At: d.locationOf(th.Tid)}}, true
 	}
-	var data bool
+	// The registers are read only when needed: a hit that is counted and
+	// resumed (commands silent+continue) does not need them.
+	var regs arch.Regs
+	var pc uint64
+	getRegs := func() error {
+		if regs != nil {
+			return nil
+		}
+		r, err := d.arch.GetRegs(th.Tid)
+		if err != nil {
+			return fmt.Errorf("thread %d: %w", th.Tid, err)
+		}
+		regs, pc = r, r.PC()
+		return nil
+	}
+	var data, brk bool
 	for _, f := range fired {
 		data = data || !f.w.IsBreak()
+		brk = brk || f.w.IsBreak()
+	}
+	if brk || !d.arch.TrapAfter() {
+		if err := getRegs(); err != nil {
+			return []Event{Notice{Text: "warning: " + err.Error()}}, false
+		}
 	}
 	accessPC := uint64(0)
 	var before map[*Watchpoint][]byte
@@ -135,7 +151,9 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 	decode := func() {
 		if !decoded {
 			decoded = true
-			insn, guessed, haveInsn = d.accessingInsn(pc, stepPC, accessPC, regs)
+			if getRegs() == nil {
+				insn, guessed, haveInsn = d.accessingInsn(pc, stepPC, accessPC, regs)
+			}
 		}
 	}
 	for _, f := range fired {

@@ -187,7 +187,9 @@ func isReportedSignal(s unix.Signal) bool {
 // whether they stop the program. When it does not stop, the thread has
 // been resumed.
 func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
-	tracef("handle %d: %s", tid, describeStatus(ws))
+	if traceLog {
+		tracef("handle %d: %s", tid, describeStatus(ws))
+	}
 	if ws.Exited() || ws.Signaled() {
 		return d.handleExit(tid, ws)
 	}

@@ -175,11 +175,22 @@ func describeWrite(w regWrite, want []arch.Slot, final bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// DecodeTrap reads tid's virtual DR6 (which the kernel fills in when a
-// ptrace breakpoint fires and, for a single step, with BS), then clears it
-// so the next trap starts clean. A step that left no trace in DR6 but came
-// with si_code TRAP_TRACE still counts as a step.
+// DecodeTrap reads tid's virtual DR6, which the kernel fills in when a
+// ptrace breakpoint fires (DR_TRAPn) and for a single step (BS).
+//
+// Only a debug exception (#DB) can have been a slot or a step, and the
+// kernel starts the virtual DR6 afresh at every #DB from user mode
+// (exc_debug_user), so DR6 is read only for the si_codes a #DB sends and
+// need not be cleared: one PEEKUSER on the hit path. Any other SIGTRAP
+// (int3, kill) decodes to nothing without reading stale bits. A step that
+// left no trace in DR6 but came with si_code TRAP_TRACE still counts as a
+// step.
 func (*Backend) DecodeTrap(tid int, siCode int32, siAddr uint64) (arch.Trap, error) {
+	switch siCode {
+	case trapBrkpt, trapTrace, trapHwbkpt:
+	default:
+		return arch.Trap{}, nil
+	}
 	v, err := peekUser(tid, 6)
 	if err != nil {
 		return arch.Trap{}, kernelErr(tid, "reading DR6", err)
@@ -188,11 +199,14 @@ func (*Backend) DecodeTrap(tid int, siCode int32, siAddr uint64) (arch.Trap, err
 	if len(t.Fired) == 0 && !t.Step && siCode == trapTrace {
 		t.Step = true
 	}
-	if err := pokeUser(tid, 6, 0); err != nil {
-		return t, kernelErr(tid, "clearing DR6", err)
-	}
 	return t, nil
 }
+
+// si_code values a debug exception sends with SIGTRAP.
+const (
+	trapBrkpt  = 1
+	trapHwbkpt = 4
+)
 
 // trapTrace is si_code TRAP_TRACE: a process trace trap (single step).
 const trapTrace = 2
