@@ -150,6 +150,12 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
 			continue
 		}
+		if w.Internal {
+			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
+				evs = append(evs, *ev)
+			}
+			continue
+		}
 		ok, problem := d.crossing(w, th.Tid)
 		if problem != nil {
 			evs = append(evs, *problem)
@@ -265,3 +271,42 @@ func (d *Debugger) releaseChild(th *Thread, vfork bool) []Event {
 
 // tgidOf is the process a thread belongs to.
 func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
+
+// scopeCheck runs at the return address of a watched local's frame. When
+// the stack pointer is at or above that frame's CFA the frame has returned
+// (a deeper recursive call returning here has not): the watch goes.
+func (d *Debugger) scopeCheck(bp *Watchpoint, sp uint64) *Notice {
+	w := d.byID(bp.scopeOf)
+	if w == nil || w.scope == nil {
+		d.removeSoft(bp)
+		d.removeWP(bp)
+		return nil
+	}
+	if sp < w.scope.cfa {
+		return nil
+	}
+	d.deleteWP(w)
+	return &Notice{Text: fmt.Sprintf("Watchpoint %d (%s) deleted: the program left %s, the frame it belongs to (watch -l keeps watching the address)", w.ID, w.Expr, w.scope.fn)}
+}
+
+// deleteWP removes w with its slots or breakpoint bytes, and the internal
+// breakpoints that serve it. It runs on the tracer thread.
+func (d *Debugger) deleteWP(w *Watchpoint) error {
+	var err error
+	if w.Soft {
+		err = d.removeSoft(w)
+	} else {
+		d.release(w)
+	}
+	d.removeWP(w)
+	for _, bp := range append([]*Watchpoint(nil), d.bps...) {
+		if bp.Internal && bp.scopeOf == w.ID {
+			d.removeSoft(bp)
+			d.removeWP(bp)
+		}
+	}
+	if e := d.syncSlots(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"hwdbg/debuginfo"
 )
 
 // Value is the result of evaluating an expression: an lvalue (memory at
@@ -13,6 +15,11 @@ type Value struct {
 	Lvalue bool
 	Addr   uint64
 	Bytes  []byte
+	// BitSize is non-zero for a bitfield: BitSize bits from BitOffset of
+	// the bytes at Addr.
+	BitOffset, BitSize int64
+	// local is set when the value lives in a stack frame.
+	local *localScope
 }
 
 func intVal(v int64) Value {
@@ -21,15 +28,24 @@ func intVal(v int64) Value {
 	return Value{Type: cTypes["long"], Bytes: b}
 }
 
+// storage is how many bytes hold v in memory.
+func (v Value) storage() int64 {
+	if v.BitSize > 0 {
+		return (v.BitOffset + v.BitSize + 7) / 8
+	}
+	return v.Type.Size
+}
+
 // load returns v's bytes, reading memory for an lvalue.
 func (d *Debugger) load(v Value) ([]byte, error) {
 	if !v.Lvalue {
 		return v.Bytes, nil
 	}
-	if v.Type.Size <= 0 || v.Type.Size > 1<<20 {
-		return nil, fmt.Errorf("cannot read a value of %d bytes", v.Type.Size)
+	n := v.storage()
+	if n <= 0 || n > 1<<20 {
+		return nil, fmt.Errorf("cannot read a value of %d bytes", n)
 	}
-	b := make([]byte, v.Type.Size)
+	b := make([]byte, n)
 	if err := readMemory(d.proc.Pid, v.Addr, b); err != nil {
 		return nil, err
 	}
@@ -39,31 +55,45 @@ func (d *Debugger) load(v Value) ([]byte, error) {
 // toInt converts v to an integer (pointers to their address).
 func (d *Debugger) toInt(v Value) (int64, error) {
 	switch v.Type.Kind {
-	case KindInt, KindUint, KindChar, KindBool, KindPointer, KindBytes:
+	case KindInt, KindUint, KindChar, KindBool, KindPointer, KindBytes, debuginfo.Enum:
 	default:
-		return 0, fmt.Errorf("a %s is not an integer", v.Type.Name)
+		return 0, fmt.Errorf("a %s is not a number", v.Type.Name)
 	}
-	if v.Type.Kind == KindBytes && v.Type.Size > 8 {
-		return 0, fmt.Errorf("a value of %d bytes is not an integer", v.Type.Size)
+	if v.Type.Size > 8 {
+		return 0, fmt.Errorf("a value of %d bytes is not a number", v.Type.Size)
 	}
 	b, err := d.load(v)
 	if err != nil {
 		return 0, err
 	}
-	s, u := intValue(v.Type, b)
-	if v.Type.Kind == KindUint || v.Type.Kind == KindPointer {
+	if v.BitSize > 0 {
+		u := debuginfo.ExtractBits(b, v.BitOffset, v.BitSize)
+		if !isUnsigned(v.Type) && v.BitSize < 64 && u&(1<<(v.BitSize-1)) != 0 {
+			return int64(u) - 1<<v.BitSize, nil
+		}
+		return int64(u), nil
+	}
+	s, u := intValue(b)
+	if isUnsigned(v.Type) {
 		return int64(u), nil
 	}
 	return s, nil
 }
 
-// resolveType parses a cast's type: a C scalar type with '*'s.
+// resolveType parses a cast's type: a C scalar type, or one the debug
+// information defines ("struct node", "app::Config"), with '*'s.
 func (d *Debugger) resolveType(s string) (*Type, error) {
-	base := strings.TrimRight(s, "*")
-	stars := len(s) - len(base)
+	base := strings.TrimSpace(strings.TrimRight(s, "* "))
+	stars := strings.Count(s[len(base):], "*")
 	t, ok := lookupCType(base)
 	if !ok {
-		return nil, fmt.Errorf("unknown type %q (known: C integer types such as int, long, uint32_t; float, double)", strings.TrimSpace(base))
+		if d.dwarf == nil {
+			return nil, fmt.Errorf("unknown type %q (without debug information: C integer types such as int, long, uint32_t; float, double)", base)
+		}
+		var err error
+		if t, err = d.dwarf.LookupType(base); err != nil {
+			return nil, fmt.Errorf("unknown type %q", base)
+		}
 	}
 	for i := 0; i < stars; i++ {
 		t = pointerTo(t)
@@ -71,8 +101,8 @@ func (d *Debugger) resolveType(s string) (*Type, error) {
 	return t, nil
 }
 
-// eval evaluates e in the selected thread. It runs on the tracer thread
-// (registers are read with ptrace).
+// eval evaluates e in the selected thread and frame. It runs on the
+// tracer thread (registers are read with ptrace).
 func (d *Debugger) eval(e Expr) (Value, error) {
 	switch e := e.(type) {
 	case numExpr:
@@ -103,18 +133,14 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 			if !x.Lvalue {
 				return Value{}, fmt.Errorf("cannot take the address of %s: it is not in memory", e.x)
 			}
+			if x.BitSize > 0 {
+				return Value{}, fmt.Errorf("cannot take the address of the bitfield %s (watch it directly: watch %s)", e.x, e.x)
+			}
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint64(b, x.Addr)
-			return Value{Type: pointerTo(x.Type), Bytes: b}, nil
+			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local}, nil
 		case "*":
-			if x.Type.Kind != KindPointer {
-				return Value{}, fmt.Errorf("cannot dereference %s: its type is not known to be a pointer; cast it, e.g. *(long*)%s", e.x, e.x)
-			}
-			addr, err := d.toInt(x)
-			if err != nil {
-				return Value{}, err
-			}
-			return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr)}, nil
+			return d.deref(x, e.x.String())
 		case "-":
 			n, err := d.toInt(x)
 			if err != nil {
@@ -137,9 +163,10 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		if x.Type.Kind == KindFloat || t.Kind == KindFloat {
+		if x.Type.Kind == KindFloat || t.Kind == KindFloat || t.Size > 8 || t.Kind == debuginfo.Struct {
+			// Reinterpret memory of the same size.
 			if x.Lvalue && x.Type.Size == t.Size {
-				return Value{Type: t, Lvalue: true, Addr: x.Addr}, nil
+				return Value{Type: t, Lvalue: true, Addr: x.Addr, local: x.local}, nil
 			}
 			return Value{}, fmt.Errorf("cannot convert %s to %s", x.Type.Name, t.Name)
 		}
@@ -149,34 +176,148 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		}
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(n))
-		return Value{Type: t, Bytes: b[:min(t.Size, 8)]}, nil
+		return Value{Type: t, Bytes: b[:min(int(t.Size), 8)], local: x.local}, nil
 	case indexExpr:
-		x, err := d.eval(e.x)
-		if err != nil {
-			return Value{}, err
+		return d.evalIndex(e)
+	case fieldExpr:
+		return d.evalField(e)
+	case binaryExpr:
+		return d.evalBinary(e)
+	}
+	return Value{}, fmt.Errorf("cannot evaluate %s", e)
+}
+
+// deref follows a pointer.
+func (d *Debugger) deref(x Value, what string) (Value, error) {
+	if x.Type.Kind != KindPointer {
+		if d.dwarf == nil {
+			return Value{}, fmt.Errorf("cannot dereference %s: its type is not known to be a pointer; cast it, e.g. *(long*)%s", what, what)
 		}
-		i, err := d.eval(e.i)
-		if err != nil {
-			return Value{}, err
+		return Value{}, fmt.Errorf("cannot dereference %s: it is a %s, not a pointer", what, x.Type.Name)
+	}
+	if x.Type.Elem == nil || x.Type.Elem.Kind == debuginfo.Void {
+		return Value{}, fmt.Errorf("cannot dereference %s: it is a void pointer; cast it, e.g. *(long*)%s", what, what)
+	}
+	addr, err := d.toInt(x)
+	if err != nil {
+		return Value{}, err
+	}
+	if addr == 0 {
+		return Value{}, fmt.Errorf("cannot dereference %s: it is a null pointer", what)
+	}
+	return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr)}, nil
+}
+
+func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
+	x, err := d.eval(e.x)
+	if err != nil {
+		return Value{}, err
+	}
+	i, err := d.eval(e.i)
+	if err != nil {
+		return Value{}, err
+	}
+	n, err := d.toInt(i)
+	if err != nil {
+		return Value{}, err
+	}
+	switch x.Type.Kind {
+	case debuginfo.Array:
+		if !x.Lvalue {
+			return Value{}, fmt.Errorf("cannot index %s: it is not in memory", e.x)
 		}
-		n, err := d.toInt(i)
-		if err != nil {
-			return Value{}, err
+		if x.Type.Len > 0 && (n < 0 || n >= x.Type.Len) {
+			return Value{}, fmt.Errorf("index %d is out of range for %s (%d elements)", n, e.x, x.Type.Len)
 		}
-		if x.Type.Kind != KindPointer {
-			return Value{}, fmt.Errorf("cannot index %s: its type is not known to be an array or pointer; cast it, e.g. ((int*)&%s)[%d]", e.x, e.x, n)
+		el := x.Type.Elem
+		return Value{Type: el, Lvalue: true, Addr: x.Addr + uint64(n*el.Size), local: x.local}, nil
+	case debuginfo.GoSlice:
+		b, err := d.load(x)
+		if err != nil || len(b) < 16 {
+			return Value{}, fmt.Errorf("cannot read the slice %s", e.x)
+		}
+		base, length := binary.LittleEndian.Uint64(b), int64(binary.LittleEndian.Uint64(b[8:]))
+		if n < 0 || n >= length {
+			return Value{}, fmt.Errorf("index %d is out of range for %s (len %d)", n, e.x, length)
+		}
+		el := x.Type.Elem
+		return Value{Type: el, Lvalue: true, Addr: base + uint64(n*el.Size)}, nil
+	case KindPointer:
+		if x.Type.Elem == nil || x.Type.Elem.Kind == debuginfo.Void {
+			return Value{}, fmt.Errorf("cannot index the void pointer %s", e.x)
 		}
 		base, err := d.toInt(x)
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*int64(x.Type.Elem.Size))}, nil
-	case fieldExpr:
-		return Value{}, fmt.Errorf("cannot read field %q: fields need debug information (DWARF), which this program lacks", e.name)
-	case binaryExpr:
-		return d.evalBinary(e)
+		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*x.Type.Elem.Size)}, nil
 	}
-	return Value{}, fmt.Errorf("cannot evaluate %s", e)
+	if d.dwarf == nil {
+		return Value{}, fmt.Errorf("cannot index %s: its type is not known to be an array or pointer; cast it, e.g. ((int*)&%s)[%d]", e.x, e.x, n)
+	}
+	return Value{}, fmt.Errorf("cannot index %s: it is a %s", e.x, x.Type.Name)
+}
+
+// dottedName is "a.b.c" when e is a chain of plain names joined by '.'
+// (a Go package path such as main.counter), "" otherwise.
+func dottedName(e Expr) string {
+	switch e := e.(type) {
+	case nameExpr:
+		return e.name
+	case fieldExpr:
+		if !e.arrow {
+			if base := dottedName(e.x); base != "" {
+				return base + "." + e.name
+			}
+		}
+	}
+	return ""
+}
+
+func (d *Debugger) evalField(e fieldExpr) (Value, error) {
+	x, err := d.eval(e.x)
+	if err != nil {
+		// main.counter, net/http.DefaultClient: a qualified global.
+		if full := dottedName(e); full != "" && d.dwarf != nil {
+			if v, ok := d.dwarf.LookupGlobal(full); ok {
+				return globalValue(v), nil
+			}
+		}
+		return Value{}, err
+	}
+	if e.arrow || (x.Type.Kind == KindPointer && x.Type.Go) {
+		// p->f, and Go's automatic dereference of p.f.
+		if x, err = d.deref(x, e.x.String()); err != nil {
+			return Value{}, err
+		}
+	}
+	switch x.Type.Kind {
+	case debuginfo.Struct, debuginfo.Union:
+	default:
+		if x.Type.Kind == KindPointer && !e.arrow {
+			return Value{}, fmt.Errorf("%s is a pointer: use %s->%s", e.x, e.x, e.name)
+		}
+		if d.dwarf == nil {
+			return Value{}, fmt.Errorf("cannot read field %q: fields need debug information (DWARF), which this program lacks", e.name)
+		}
+		return Value{}, fmt.Errorf("%s is a %s, which has no fields", e.x, x.Type.Name)
+	}
+	f, ok := x.Type.Field(e.name)
+	if !ok {
+		var names []string
+		for _, f := range x.Type.Fields {
+			names = append(names, f.Name)
+		}
+		return Value{}, fmt.Errorf("%s has no field %q (fields: %s)", x.Type.Name, e.name, strings.Join(names, ", "))
+	}
+	if !x.Lvalue {
+		return Value{}, fmt.Errorf("cannot read field %s of a value not in memory", e.name)
+	}
+	v := Value{Type: f.Type, Lvalue: true, Addr: x.Addr + uint64(f.Offset), local: x.local}
+	if f.BitSize > 0 {
+		v.BitOffset, v.BitSize = f.BitOffset, f.BitSize
+	}
+	return v, nil
 }
 
 // isAddressRegister: registers that hold addresses print as pointers.
@@ -222,6 +363,12 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
+	if x.Type.Kind == debuginfo.Array && x.Lvalue && (e.op == "+" || e.op == "-") {
+		// An array in arithmetic is a pointer to its first element.
+		b := make([]byte, 8)
+		binary.LittleEndian.PutUint64(b, x.Addr)
+		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local}
+	}
 	a, err := d.toInt(x)
 	if err != nil {
 		return Value{}, err
@@ -230,23 +377,24 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 	if err != nil {
 		return Value{}, err
 	}
-	unsigned := x.Type.Kind == KindUint || x.Type.Kind == KindPointer || y.Type.Kind == KindUint || y.Type.Kind == KindPointer
+	unsigned := isUnsigned(x.Type) || isUnsigned(y.Type)
 	less := a < b
 	if unsigned {
 		less = uint64(a) < uint64(b)
 	}
 	switch e.op {
 	case "+", "-":
-		if x.Type.Kind == KindPointer && y.Type.Kind != KindPointer {
-			b *= int64(x.Type.Elem.Size)
+		ptr := x.Type.Kind == KindPointer && y.Type.Kind != KindPointer
+		if ptr && x.Type.Elem != nil && x.Type.Elem.Size > 0 {
+			b *= x.Type.Elem.Size
 		}
 		r := a + b
 		if e.op == "-" {
 			r = a - b
 		}
-		if x.Type.Kind == KindPointer && y.Type.Kind != KindPointer {
+		if ptr {
 			v := intVal(r)
-			v.Type = x.Type
+			v.Type, v.local = x.Type, x.local
 			return v, nil
 		}
 		return intVal(r), nil
@@ -266,26 +414,43 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 	return Value{}, fmt.Errorf("unknown operator %q", e.op)
 }
 
-// evalName resolves a symbol to its storage.
+func globalValue(v debuginfo.Variable) Value {
+	return Value{Type: v.Type, Lvalue: true, Addr: v.Addr}
+}
+
+// evalName resolves a name: a local of the selected frame, a global from
+// the debug information, then an ELF symbol (sized, untyped).
 func (d *Debugger) evalName(name string) (Value, error) {
-	{
-		if s, ok := d.lookup(name); ok {
-			size := int(s.Size)
-			if size == 0 {
-				size = 8
+	if v, scope, ok, err := d.local(name); ok {
+		v.local = scope
+		return v, err
+	}
+	if d.dwarf != nil {
+		if v, ok := d.dwarf.LookupGlobal(name); ok {
+			if v.Const {
+				return Value{}, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
 			}
-			return Value{Type: bytesType(size), Lvalue: true, Addr: s.Addr}, nil
+			return globalValue(v), nil
 		}
+	}
+	if s, ok := d.lookup(name); ok {
+		size := int(s.Size)
+		if size == 0 {
+			size = 8
+		}
+		return Value{Type: bytesType(size), Lvalue: true, Addr: s.Addr}, nil
 	}
 	return Value{}, d.noSymbol(name)
 }
 
 func (d *Debugger) noSymbol(name string) error {
 	msg := fmt.Sprintf("no symbol %q in the program", name)
+	var close []string
 	if d.syms != nil {
-		if close := d.syms.Closest(name, 3); len(close) > 0 {
-			msg += " (did you mean " + strings.Join(close, ", ") + "?)"
-		}
+		close = d.syms.Closest(name, 3)
+	}
+	if len(close) > 0 {
+		msg += " (did you mean " + strings.Join(close, ", ") + "?)"
 	}
 	return fmt.Errorf("%s", msg)
 }
@@ -295,27 +460,31 @@ type Region struct {
 	Addr uint64
 	Len  int
 	Type *Type
+	// BitOffset/BitSize: a bitfield inside the region.
+	BitOffset, BitSize int64
+	local              *localScope
 }
 
 // regionOf evaluates e to the memory it designates: &x and x both mean x's
 // storage; an integer needs a size.
 func (d *Debugger) regionOf(e Expr, size int) (Region, error) {
 	if u, ok := e.(unaryExpr); ok && u.op == "&" {
-		x, err := d.eval(u.x)
+		e = u.x
+		x, err := d.eval(e)
 		if err != nil {
 			return Region{}, err
 		}
 		if !x.Lvalue {
-			return Region{}, fmt.Errorf("cannot take the address of %s: it is not in memory", u.x)
+			return Region{}, fmt.Errorf("cannot take the address of %s: it is not in memory", e)
 		}
-		return sized(Region{x.Addr, x.Type.Size, x.Type}, size), nil
+		return sized(regionOfValue(x), size), nil
 	}
 	v, err := d.eval(e)
 	if err != nil {
 		return Region{}, err
 	}
 	if v.Lvalue {
-		return sized(Region{v.Addr, v.Type.Size, v.Type}, size), nil
+		return sized(regionOfValue(v), size), nil
 	}
 	addr, err := d.toInt(v)
 	if err != nil {
@@ -324,13 +493,18 @@ func (d *Debugger) regionOf(e Expr, size int) (Region, error) {
 	if size <= 0 {
 		return Region{}, fmt.Errorf("%s is a value, not memory: to watch the memory at %#x, add -s SIZE or write *(long*)%#x", e, uint64(addr), uint64(addr))
 	}
-	return Region{uint64(addr), size, bytesType(size)}, nil
+	return Region{Addr: uint64(addr), Len: size, Type: bytesType(size), local: v.local}, nil
+}
+
+func regionOfValue(v Value) Region {
+	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local}
 }
 
 func sized(r Region, size int) Region {
 	if size > 0 && size != r.Len {
 		r.Len = size
 		r.Type = bytesType(size)
+		r.BitOffset, r.BitSize = 0, 0
 	}
 	return r
 }
@@ -359,6 +533,10 @@ func (d *Debugger) Evaluate(src string) (string, *Type, error) {
 			return
 		}
 		typ = v.Type
+		if v.BitSize > 0 {
+			out = debuginfo.FormatBits(v.Type, b, v.BitOffset, v.BitSize)
+			return
+		}
 		out = d.formatValue(v.Type, b)
 	})
 	return out, typ, err
@@ -366,11 +544,18 @@ func (d *Debugger) Evaluate(src string) (string, *Type, error) {
 
 // formatValue renders a value, naming the symbol a pointer points into.
 func (d *Debugger) formatValue(t *Type, b []byte) string {
-	s := FormatValue(t, b)
-	if t.Kind == KindPointer && len(b) == 8 {
+	var s string
+	if d.dwarf != nil && t != nil && t.Kind != KindBytes {
+		s = d.dwarf.Format(t, b, d.mem())
+	} else {
+		s = FormatValue(t, b, d.mem())
+	}
+	if t != nil && t.Kind == KindPointer && !t.Go && len(b) == 8 {
 		addr := binary.LittleEndian.Uint64(b)
-		if sym, ok := d.symbolAt(addr); ok {
-			s += " <" + describe(sym.Name, addr-sym.Addr) + ">"
+		if name, entry, ok := d.funcAt(addr); ok && addr != 0 {
+			s += " <" + describe(name, addr-entry) + ">"
+		} else if sym, ok := d.symbolAt(addr); ok && addr != 0 {
+			s += " <" + describe(sym.BaseName(), addr-sym.Addr) + ">"
 		}
 	}
 	return s

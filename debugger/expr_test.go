@@ -79,7 +79,7 @@ func TestFormatValue(t *testing.T) {
 		{"short", []byte{0xff, 0xff}, "-1"},
 		{"unsigned char", []byte{200}, "200"},
 		{"char", []byte{'A'}, "65 'A'"},
-		{"char", []byte{0}, `0 '\0'`},
+		{"char", []byte{0}, `0 '\000'`},
 		{"_Bool", []byte{1}, "true"},
 		{"double", []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x3f}, "1.5"},
 		{"float", []byte{0, 0, 0xc0, 0x3f}, "1.5"},
@@ -89,11 +89,11 @@ func TestFormatValue(t *testing.T) {
 		if !ok {
 			t.Fatalf("no type %s", c.typ)
 		}
-		if got := FormatValue(typ, c.b); got != c.want {
+		if got := FormatValue(typ, c.b, nil); got != c.want {
 			t.Errorf("%s %v: %q, want %q", c.typ, c.b, got, c.want)
 		}
 	}
-	if got := FormatValue(bytesType(3), []byte{1, 2, 3}); got != "{0x01 0x02 0x03}" {
+	if got := FormatValue(bytesType(3), []byte{1, 2, 3}, nil); got != "{0x01 0x02 0x03}" {
 		t.Errorf("3 bytes: %q", got)
 	}
 }

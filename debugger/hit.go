@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/debuginfo"
 )
 
 // handleTrap handles a SIGTRAP signal-delivery-stop while running.
@@ -198,6 +199,10 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		if w.Modify && bytesEqual(old, cur) {
 			continue
 		}
+		if w.bitSize > 0 && w.Access != arch.Read &&
+			debuginfo.ExtractBits(old, w.bitOffset, w.bitSize) == debuginfo.ExtractBits(cur, w.bitOffset, w.bitSize) {
+			continue // a write to the bitfield's neighbours
+		}
 		ok, problem := d.crossing(w, th.Tid)
 		if problem != nil {
 			evs = append(evs, *problem)
@@ -208,7 +213,7 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		decode()
 		hit := WatchHit{
 			ID: w.ID, Expr: w.Expr, Access: w.Access.String(), Addr: w.Addr, Len: w.Len,
-			Tid: th.Tid, Slots: f.slots, Old: d.formatValue(w.Type, old), New: d.formatValue(w.Type, cur),
+			Tid: th.Tid, Slots: f.slots, Old: d.formatWatched(w, old), New: d.formatWatched(w, cur),
 			Hits: w.Hits, Guessed: guessed,
 		}
 		if haveInsn {
@@ -504,4 +509,12 @@ func (d *Debugger) step() ([]Event, error) {
 		}
 		return append(evs, Stop{Tid: th.Tid, Reason: "step", At: at}), nil
 	}
+}
+
+// formatWatched renders a watched value (a bitfield by its bits).
+func (d *Debugger) formatWatched(w *Watchpoint, b []byte) string {
+	if w.bitSize > 0 {
+		return debuginfo.FormatBits(w.Type, b, w.bitOffset, w.bitSize)
+	}
+	return d.formatValue(w.Type, b)
 }

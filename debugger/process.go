@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/debuginfo"
 	"hwdbg/symbols"
 )
 
@@ -74,6 +75,13 @@ type Debugger struct {
 	proc  *Process
 	syms  *symbols.Table
 	slots []arch.SlotInfo
+
+	dwarf     *debuginfo.Info // nil without debug information
+	dwarfErr  error           // DWARF present but unreadable
+	cfi       map[string]*debuginfo.CFI
+	cfiCached []*debuginfo.CFI // the tables for this stop
+	locals    map[uint64][]debuginfo.Variable
+	frame     int // the selected frame of the selected thread
 
 	// Current is the selected thread (the one the last stop happened on,
 	// or the one chosen with `thread`).

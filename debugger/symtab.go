@@ -32,6 +32,7 @@ func (d *Debugger) loadSymbolsNow() error {
 		return fmt.Errorf("cannot read symbols of %s: %w", path, err)
 	}
 	d.syms = t
+	d.loadDebugInfo(path, bias)
 	d.loaded = map[string]bool{path: true}
 	d.libsChecked = false
 	return nil
@@ -98,8 +99,11 @@ func (d *Debugger) Symbols() *symbols.Table { return d.syms }
 // location describes a code address.
 func (d *Debugger) location(pc uint64) Location {
 	loc := Location{PC: pc}
-	if s, ok := d.symbolAt(pc); ok {
-		loc.Func, loc.Offset = s.BaseName(), pc-s.Addr
+	if name, entry, ok := d.funcAt(pc); ok {
+		loc.Func, loc.Offset = name, pc-entry
+	}
+	if file, line, ok := d.lineOf(pc); ok {
+		loc.File, loc.Line = file, line
 	}
 	return loc
 }

@@ -1,33 +1,27 @@
 package debugger
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"strings"
+
+	"hwdbg/debuginfo"
 )
 
-// TypeKind classifies a Type.
-type TypeKind uint8
+// Type is the type of a value: debug information's type model, also
+// used for casts to C scalar types and for symbols without debug
+// information (sized integers, or bytes).
+type Type = debuginfo.Type
 
+// The kinds the debugger itself makes types of.
 const (
-	KindBytes   TypeKind = iota // unknown type: shown as bytes
-	KindInt                     // signed integer
-	KindUint                    // unsigned integer
-	KindChar                    // a C char: shown as a number and a character
-	KindBool                    // bool
-	KindFloat                   // IEEE float
-	KindPointer                 // pointer to Elem
+	KindBytes   = debuginfo.Unknown // unknown type: shown as bytes
+	KindInt     = debuginfo.Int
+	KindUint    = debuginfo.Uint
+	KindChar    = debuginfo.Char
+	KindBool    = debuginfo.Bool
+	KindFloat   = debuginfo.Float
+	KindPointer = debuginfo.Pointer
 )
-
-// Type is the type of a value. Without debug information types come from
-// casts and symbol sizes; debug information adds more.
-type Type struct {
-	Name string
-	Kind TypeKind
-	Size int
-	Elem *Type // pointee, for KindPointer
-}
 
 // bytesType is the type of a region of n bytes whose type is unknown:
 // sizes of C integers are shown as signed integers, others as bytes.
@@ -42,7 +36,7 @@ func bytesType(n int) *Type {
 	case 8:
 		return &Type{Name: "int64", Kind: KindInt, Size: 8}
 	}
-	return &Type{Name: fmt.Sprintf("[%d]byte", n), Kind: KindBytes, Size: n}
+	return &Type{Name: fmt.Sprintf("[%d]byte", n), Kind: KindBytes, Size: int64(n)}
 }
 
 // cTypes are the C scalar types casts may name (LP64).
@@ -79,7 +73,7 @@ var cTypes = map[string]*Type{
 	"bool":               {Name: "bool", Kind: KindBool, Size: 1},
 	"float":              {Name: "float", Kind: KindFloat, Size: 4},
 	"double":             {Name: "double", Kind: KindFloat, Size: 8},
-	"void":               {Name: "void", Kind: KindBytes, Size: 1},
+	"void":               {Name: "void", Kind: debuginfo.Void, Size: 1},
 }
 
 // lookupCType finds a C scalar type by name, ignoring extra spaces.
@@ -89,11 +83,15 @@ func lookupCType(name string) (*Type, bool) {
 }
 
 func pointerTo(t *Type) *Type {
-	return &Type{Name: t.Name + "*", Kind: KindPointer, Size: 8, Elem: t}
+	name := t.Name + " *"
+	if strings.HasSuffix(t.Name, "*") {
+		name = t.Name + "*"
+	}
+	return &Type{Name: name, Kind: KindPointer, Size: 8, Elem: t, Go: t.Go}
 }
 
-// intValue decodes b (little endian) as an integer of t's signedness.
-func intValue(t *Type, b []byte) (int64, uint64) {
+// intValue decodes b (little endian) as a signed and an unsigned integer.
+func intValue(b []byte) (int64, uint64) {
 	var u uint64
 	for i := len(b) - 1; i >= 0; i-- {
 		u = u<<8 | uint64(b[i])
@@ -106,51 +104,26 @@ func intValue(t *Type, b []byte) (int64, uint64) {
 	return int64(u<<shift) >> shift, u
 }
 
-// FormatValue renders b as a value of type t, the way the user's language
-// would show it.
-func FormatValue(t *Type, b []byte) string {
-	if t == nil {
-		t = bytesType(len(b))
-	}
+// isUnsigned: values of t compare and convert as unsigned numbers.
+func isUnsigned(t *Type) bool {
 	switch t.Kind {
-	case KindInt:
-		if len(b) <= 8 {
-			s, _ := intValue(t, b)
-			return fmt.Sprint(s)
-		}
-	case KindUint:
-		if len(b) <= 8 {
-			_, u := intValue(t, b)
-			return fmt.Sprint(u)
-		}
+	case KindUint, KindPointer, KindBool:
+		return true
 	case KindChar:
-		if len(b) == 1 {
-			return fmt.Sprintf("%d %s", int8(b[0]), quoteChar(b[0]))
-		}
-	case KindBool:
-		if len(b) >= 1 {
-			_, u := intValue(t, b)
-			switch u {
-			case 0:
-				return "false"
-			case 1:
-				return "true"
-			}
-			return fmt.Sprint(u)
-		}
-	case KindFloat:
-		switch len(b) {
-		case 4:
-			return fmt.Sprint(math.Float32frombits(binary.LittleEndian.Uint32(b)))
-		case 8:
-			return fmt.Sprint(math.Float64frombits(binary.LittleEndian.Uint64(b)))
-		}
-	case KindPointer:
-		if len(b) == 8 {
-			return fmt.Sprintf("%#x", binary.LittleEndian.Uint64(b))
-		}
+		return strings.Contains(t.Name, "unsigned")
+	case debuginfo.Enum:
+		return !t.Signed
 	}
-	return formatBytes(b)
+	return false
+}
+
+// FormatValue renders b as a value of type t the way the program's
+// language shows it; mem (may be nil) follows strings and slices.
+func FormatValue(t *Type, b []byte, mem debuginfo.Memory) string {
+	if t == nil || t.Kind == KindBytes {
+		return formatBytes(b)
+	}
+	return debuginfo.Format(t, b, mem)
 }
 
 func formatBytes(b []byte) string {

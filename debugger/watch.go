@@ -41,6 +41,16 @@ type Watchpoint struct {
 	pieces []arch.Piece
 	slots  []int  // slot index of each piece
 	old    []byte // the value at the last report (or when set)
+
+	// A bitfield: BitSize bits from BitOffset of the watched bytes.
+	bitOffset, bitSize int64
+	// scope is set for a watch on a local variable: the watch goes when
+	// its frame returns (unless the user asked for -l).
+	scope *localScope
+	// Internal breakpoints (a watched local's return address) are not
+	// listed; scopeOf is the watchpoint they serve.
+	Internal bool
+	scopeOf  int
 }
 
 // IsBreak tells a (hardware or software) breakpoint from a data watchpoint.
@@ -60,6 +70,9 @@ type WatchSpec struct {
 	Thread int
 	Modify bool   // stop only when the value changed
 	Cond   string // stop only when this holds
+	// Location keeps a watch on a local variable after its frame returns
+	// (gdb's watch -l): the address, not the variable, is watched.
+	Location bool
 }
 
 func (d *Debugger) byID(id int) *Watchpoint {
@@ -98,13 +111,50 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 			return
 		}
 		w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
-		err = d.install(w)
+		w.bitOffset, w.bitSize = r.BitOffset, r.BitSize
+		if r.local != nil && !spec.Location {
+			if r.local.goLang {
+				err = fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on it would watch stale memory; watch a global, or use watch -l to watch this address as it is now", spec.Expr)
+				return
+			}
+			w.scope = r.local
+		}
+		if err = d.install(w); err != nil {
+			return
+		}
+		if w.scope != nil {
+			if e := d.watchScope(w); e != nil {
+				d.release(w)
+				d.removeWP(w)
+				d.syncSlots()
+				err = e
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	return w, nil
 }
+
+// watchScope puts a breakpoint where the frame owning w's local returns
+// to; when that frame has gone, the watch is deleted (gdb does the same).
+func (d *Debugger) watchScope(w *Watchpoint) error {
+	if w.scope.retPC == 0 {
+		return fmt.Errorf("cannot tell where the frame of %s returns: use watch -l to watch the address itself", w.Expr)
+	}
+	bp := &Watchpoint{ID: d.nextID, Expr: fmt.Sprintf("*%#x", w.scope.retPC), Access: arch.Exec, Addr: w.scope.retPC,
+		Len: 1, Enabled: true, Soft: true, Internal: true, scopeOf: w.ID, Thread: w.scope.tid}
+	if err := d.insertSoft(bp); err != nil {
+		return err
+	}
+	d.nextID++
+	d.bps = append(d.bps, bp)
+	return nil
+}
+
+// IsBitfield tells whether w watches a bitfield, and which bits.
+func (w *Watchpoint) Bits() (offset, size int64) { return w.bitOffset, w.bitSize }
 
 // install plans w into slots, reads its current value and programs the
 // threads. It runs on the tracer thread; on error nothing changed.
@@ -218,7 +268,9 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 func (d *Debugger) Delete(ids ...int) error {
 	if len(ids) == 0 {
 		for _, w := range d.bps {
-			ids = append(ids, w.ID)
+			if !w.Internal {
+				ids = append(ids, w.ID)
+			}
 		}
 	}
 	for _, id := range ids {
@@ -229,18 +281,11 @@ func (d *Debugger) Delete(ids ...int) error {
 	var err error
 	d.run(func() {
 		for _, id := range ids {
-			w := d.byID(id)
-			if w.Soft {
-				if e := d.removeSoft(w); e != nil && err == nil {
+			if w := d.byID(id); w != nil {
+				if e := d.deleteWP(w); e != nil && err == nil {
 					err = e
 				}
-			} else {
-				d.release(w)
 			}
-			d.removeWP(w)
-		}
-		if e := d.syncSlots(); e != nil && err == nil {
-			err = e
 		}
 	})
 	return err
@@ -308,9 +353,14 @@ func (d *Debugger) run(f func()) {
 	d.tr.do(f)
 }
 
-// SortedWatchpoints returns the watchpoints in id order.
+// SortedWatchpoints returns the user's watch/breakpoints in id order.
 func (d *Debugger) SortedWatchpoints() []*Watchpoint {
-	out := append([]*Watchpoint(nil), d.bps...)
+	var out []*Watchpoint
+	for _, w := range d.bps {
+		if !w.Internal {
+			out = append(out, w)
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

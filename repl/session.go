@@ -602,7 +602,7 @@ func (s *Session) print(cmd Command) error {
 				return fmt.Errorf("print/%c needs an integer value", cmd.Format)
 			}
 		}
-		val = formatInt(uint64(n), cmd.Format, typ.Size)
+		val = formatInt(uint64(n), cmd.Format, int(typ.Size))
 	}
 	s.out.text("%s", val)
 	s.out.result("print", map[string]any{"expr": cmd.Rest, "value": val, "type": typ.Name})
@@ -753,7 +753,11 @@ func (s *Session) backtrace(cmd Command) error {
 	}
 	var rows []any
 	for i, f := range frames {
-		s.out.text("#%-2d %s", i, where(f))
+		mark := " "
+		if i == s.d.SelectedFrame() {
+			mark = "*"
+		}
+		s.out.text("%s#%-2d %s", mark, i, where(f.Location))
 		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line})
 	}
 	s.out.result("backtrace", map[string]any{"tid": s.d.Current, "frames": rows})

@@ -1,0 +1,262 @@
+package debugger
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"hwdbg/debuginfo"
+	"hwdbg/symbols"
+)
+
+// procMem reads the traced process's memory for debuginfo.
+type procMem struct{ pid int }
+
+func (m procMem) ReadMemory(addr uint64, buf []byte) error { return readMemory(m.pid, addr, buf) }
+
+func (d *Debugger) mem() debuginfo.Memory { return procMem{d.proc.Pid} }
+
+// loadDebugInfo opens the program's DWARF, if it has any. It is read
+// lazily: opening indexes names, types are parsed when first used.
+func (d *Debugger) loadDebugInfo(path string, bias uint64) {
+	if d.dwarf != nil {
+		d.dwarf.Close()
+	}
+	d.dwarf, d.cfi, d.cfiCached, d.locals = nil, map[string]*debuginfo.CFI{}, nil, nil
+	in, err := debuginfo.Load(path, bias)
+	if err != nil {
+		if !errors.Is(err, debuginfo.ErrNoDWARF) {
+			d.dwarfErr = err
+		}
+		return
+	}
+	d.dwarf = in
+}
+
+// HasDebugInfo tells whether source-level features are on.
+func (d *Debugger) HasDebugInfo() bool { return d.dwarf != nil }
+
+// DebugInfoProblem is why DWARF could not be read, if it exists but is
+// unreadable.
+func (d *Debugger) DebugInfoProblem() error { return d.dwarfErr }
+
+// dwarfRegNames are the registers by DWARF number, per machine.
+var dwarfRegNames = map[string][]string{
+	"amd64": {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"},
+	"arm64": {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+		"x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp"},
+}
+
+// frames unwinds thread tid's stack by CFI (the program's and its
+// libraries'), frame pointers where there is none.
+func (d *Debugger) frames(tid, max int) ([]debuginfo.UnwoundFrame, error) {
+	regs, err := d.arch.GetRegs(tid)
+	if err != nil {
+		return nil, fmt.Errorf("read registers of thread %d: %w", tid, err)
+	}
+	m := map[int]uint64{}
+	for i, name := range dwarfRegNames[d.arch.Name()] {
+		if v, ok := regs.Get(name); ok {
+			m[i] = v
+		}
+	}
+	return debuginfo.Unwind(d.arch.Name(), d.cfiTables(), regs.PC(), m, d.mem(), max)
+}
+
+// cfiTables are the call frame tables of the program and of every ELF
+// object mapped in it, loaded once each.
+func (d *Debugger) cfiTables() []*debuginfo.CFI {
+	if d.cfiCached != nil && d.libsChecked {
+		return d.cfiCached
+	}
+	if d.cfi == nil {
+		d.cfi = map[string]*debuginfo.CFI{}
+	}
+	maps, _ := symbols.ReadMaps(d.proc.Pid)
+	var out []*debuginfo.CFI
+	seen := map[string]bool{}
+	add := func(path string) {
+		if seen[path] {
+			return
+		}
+		seen[path] = true
+		c, ok := d.cfi[path]
+		if !ok {
+			bias := uint64(0)
+			if pie, err := symbols.IsPIE(path); err == nil && pie {
+				bias, _ = symbols.LoadBias(d.proc.Pid, path)
+			}
+			c, _ = debuginfo.LoadCFI(path, bias)
+			d.cfi[path] = c
+		}
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	add(d.proc.Path)
+	for _, m := range maps {
+		if m.Offset == 0 && strings.HasPrefix(m.Path, "/") {
+			add(m.Path)
+		}
+	}
+	d.cfiCached = out
+	d.loadLibraries() // marks this stop as looked at
+	return out
+}
+
+// Frame is one frame of a backtrace.
+type Frame struct {
+	Location
+	CFA uint64
+}
+
+// Backtrace unwinds the selected thread's stack.
+func (d *Debugger) Backtrace(max int) ([]Frame, error) {
+	if d.proc.exited {
+		return nil, ErrExited
+	}
+	var fs []debuginfo.UnwoundFrame
+	var err error
+	d.tr.do(func() { fs, err = d.frames(d.Current, max) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Frame, 0, len(fs))
+	for _, f := range fs {
+		loc := d.location(f.LookupPC())
+		loc.PC = f.PC
+		if f.Caller {
+			loc.Offset++ // described at the call, shown at the return address
+		}
+		out = append(out, Frame{Location: loc, CFA: f.CFA})
+	}
+	return out, nil
+}
+
+// SelectFrame makes frame n of the selected thread the one whose locals
+// expressions see.
+func (d *Debugger) SelectFrame(n int) (Frame, error) {
+	fs, err := d.Backtrace(n + 1)
+	if err != nil {
+		return Frame{}, err
+	}
+	if n < 0 || n >= len(fs) {
+		return Frame{}, fmt.Errorf("no frame %d: the stack has %d frames (see backtrace)", n, len(fs))
+	}
+	d.frame = n
+	return fs[n], nil
+}
+
+// SelectedFrame is the frame expressions see.
+func (d *Debugger) SelectedFrame() int { return d.frame }
+
+// localScope says where a watched local lives: the frame that owns it and
+// where that frame returns to.
+type localScope struct {
+	tid    int
+	cfa    uint64
+	retPC  uint64
+	fn     string
+	goLang bool
+}
+
+// local finds a local or parameter of the selected frame. ok is false
+// when there is none of that name.
+func (d *Debugger) local(name string) (v Value, scope *localScope, ok bool, err error) {
+	if d.dwarf == nil {
+		return Value{}, nil, false, nil
+	}
+	// Find the name among the frame's variables first (cheap, cached per
+	// pc); unwind only when there is one.
+	pc := uint64(0)
+	if d.frame == 0 {
+		regs, err := d.arch.GetRegs(d.Current)
+		if err != nil {
+			return Value{}, nil, false, nil
+		}
+		pc = regs.PC()
+		if !d.hasLocal(pc, name) {
+			return Value{}, nil, false, nil
+		}
+	}
+	fs, err := d.frames(d.Current, d.frame+2)
+	if err != nil || d.frame >= len(fs) {
+		return Value{}, nil, false, nil
+	}
+	f := fs[d.frame]
+	vars := d.localsAt(f.LookupPC())
+	for _, lv := range vars {
+		if lv.Name != name {
+			continue
+		}
+		if lv.Const {
+			return Value{}, nil, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
+		}
+		addr, err := d.dwarf.VarAddress(lv, f.Frame(), d.mem())
+		if err != nil {
+			return Value{}, nil, true, fmt.Errorf("%s: %w", name, err)
+		}
+		sc := &localScope{tid: d.Current, cfa: f.CFA, fn: lv.Func, goLang: lv.Type != nil && lv.Type.Go}
+		if d.frame+1 < len(fs) {
+			sc.retPC = fs[d.frame+1].PC
+		}
+		return Value{Type: lv.Type, Lvalue: true, Addr: addr}, sc, true, nil
+	}
+	return Value{}, nil, false, nil
+}
+
+// localsAt lists the variables in scope at pc, cached per pc.
+func (d *Debugger) localsAt(pc uint64) []debuginfo.Variable {
+	if vars, ok := d.locals[pc]; ok {
+		return vars
+	}
+	vars, _ := d.dwarf.Locals(pc)
+	if d.locals == nil || len(d.locals) > 4096 {
+		d.locals = map[uint64][]debuginfo.Variable{}
+	}
+	d.locals[pc] = vars
+	return vars
+}
+
+func (d *Debugger) hasLocal(pc uint64, name string) bool {
+	for _, v := range d.localsAt(pc) {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// funcName names the function containing pc: from DWARF (qualified,
+// demangled), else the symbol table, demangled.
+func (d *Debugger) funcAt(pc uint64) (string, uint64, bool) {
+	if d.dwarf != nil {
+		if name, entry, ok := d.dwarf.FuncAt(pc); ok {
+			return name, entry, true
+		}
+	}
+	if s, ok := d.symbolAt(pc); ok {
+		return debuginfo.Demangle(s.BaseName()), s.Addr, true
+	}
+	return "", 0, false
+}
+
+// lineOf is pc's source line, when known.
+func (d *Debugger) lineOf(pc uint64) (string, int, bool) {
+	if d.dwarf == nil {
+		return "", 0, false
+	}
+	return d.dwarf.LineFor(pc)
+}
+
+// linePCs resolves FILE:LINE to code addresses.
+func (d *Debugger) linePCs(file string, line int) ([]uint64, error) {
+	if d.dwarf == nil {
+		return nil, fmt.Errorf("%s:%d: lines need debug information (DWARF), which this program lacks", file, line)
+	}
+	pcs, err := d.dwarf.PCsFor(file, line)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: %s", file, line, strings.TrimPrefix(err.Error(), "debuginfo: "))
+	}
+	return pcs, nil
+}
