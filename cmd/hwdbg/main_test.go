@@ -138,11 +138,8 @@ func hexArg(t *testing.T, v any) uint64 {
 // nmAddr is a symbol's link-time address from nm.
 func nmAddr(t *testing.T, bin, sym string) uint64 {
 	t.Helper()
-	out, err := exec.Command("nm", bin).Output()
-	if err != nil {
-		t.Skipf("needs nm (binutils): %v", err)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
+	out := fixture.Tool(t, "nm", bin)
+	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 3 && f[2] == sym {
 			n, _ := strconv.ParseUint(f[0], 16, 64)
@@ -150,33 +147,6 @@ func nmAddr(t *testing.T, bin, sym string) uint64 {
 		}
 	}
 	t.Fatalf("nm: no %s in %s", sym, bin)
-	return 0
-}
-
-// objdumpStore finds, in function fn, the address of the instruction that
-// stores a register to sym (AT&T: "mov %reg,OFF(%rip)  # ADDR <sym>").
-func objdumpStore(t *testing.T, bin, fn, sym string) uint64 {
-	t.Helper()
-	out, err := exec.Command("objdump", "-d", "--no-show-raw-insn", bin).Output()
-	if err != nil {
-		t.Skipf("needs objdump (binutils): %v", err)
-	}
-	in := false
-	re := regexp.MustCompile(`^\s*([0-9a-f]+):\s+mov\s+%\w+,0x[0-9a-f]+\(%rip\)\s+# [0-9a-f]+ <` + regexp.QuoteMeta(sym) + `>`)
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasSuffix(line, "<"+fn+">:") {
-			in = true
-			continue
-		}
-		if in && line == "" {
-			break
-		}
-		if m := re.FindStringSubmatch(line); in && m != nil {
-			n, _ := strconv.ParseUint(m[1], 16, 64)
-			return n
-		}
-	}
-	t.Fatalf("objdump: no store to %s in %s", sym, fn)
 	return 0
 }
 
@@ -198,7 +168,7 @@ func TestBankHitReport(t *testing.T) {
 				if h["old"] != wantOld[i] || h["new"] != wantNew[i] {
 					t.Errorf("hit %d: old %v new %v, want %s -> %s", i+1, h["old"], h["new"], wantOld[i], wantNew[i])
 				}
-				if h["slot"] != "DR0" || h["access"] != "write" || h["id"] != float64(1) || h["len"] != float64(8) {
+				if h["slot"] != slotName(0) || h["access"] != "write" || h["id"] != float64(1) || h["len"] != float64(8) {
 					t.Errorf("hit %d: %v", i+1, h)
 				}
 			}
@@ -212,11 +182,11 @@ func TestBankHitReport(t *testing.T) {
 			if pc := hexArg(t, hits[0]["pc"]); pc != want {
 				t.Errorf("accessing instruction at %#x, objdump says %#x", pc, want)
 			}
-			if hits[0]["func"] != "withdraw" || !strings.HasPrefix(hits[0]["insn"].(string), "mov qword ptr [rip+") {
+			if hits[0]["func"] != "withdraw" || !strings.HasPrefix(hits[0]["insn"].(string), withdrawStore) {
 				t.Errorf("first hit: %v", hits[0])
 			}
 			last := hits[4]
-			if last["func"] != "auditor" || last["insn"] != "mov qword ptr [rax], 0x41414141" {
+			if last["func"] != "auditor" || last["insn"] != auditorStore {
 				t.Errorf("corrupting write: %v", last)
 			}
 			if hits[0]["tid"] == last["tid"] {
@@ -235,7 +205,7 @@ func TestTextReport(t *testing.T) {
 	bin := fixture.C(t, "bank", fixture.PIE)
 	r := runScript(t, "watch -w &balance\ncontinue\n", "-q", bin)
 	out := strings.Join(r.text, "\n")
-	re := regexp.MustCompile(`Watchpoint 1 hit: -w &balance \(8 bytes at 0x[0-9a-f]+\), thread \d+, slot DR0\n  old = 100\n  new = 90\n  by 0x[0-9a-f]+ withdraw\+19: mov qword ptr \[rip\+0x[0-9a-f]+\], rax`)
+	re := regexp.MustCompile(`Watchpoint 1 hit: -w &balance \(8 bytes at 0x[0-9a-f]+\), thread \d+, slot ` + slotName(0) + `\n  old = 100\n  new = 90\n  by 0x[0-9a-f]+ ` + textReportBy)
 	if !re.MatchString(out) {
 		t.Fatalf("hit report does not match SPEC's form:\n%s\n%s", out, r.stderr)
 	}
@@ -276,7 +246,7 @@ func TestFifthSlotRefused(t *testing.T) {
 	if len(errs) != 1 {
 		t.Fatalf("want one error, got %v", errs)
 	}
-	want := "not enough hardware slots: needs 1, 0 free: DR0 held by 1, DR1 by 2, DR2 by 3, DR3 by 4"
+	want := fmt.Sprintf("not enough hardware slots: needs 1, 0 free: %s held by 1, %s by 2, %s by 3, %s by 4", slotName(0), slotName(1), slotName(2), slotName(3))
 	if msg := errs[0]["message"].(string); !strings.HasPrefix(msg, want) {
 		t.Errorf("error %q, want it to start with %q", msg, want)
 	}
@@ -287,7 +257,7 @@ func TestFifthSlotRefused(t *testing.T) {
 	// runs of slots.
 	r = hwdbg(t, "watch &a1\nwatch &buf -s 16\nwatch (char*)&buf + 20 -s 12\n", bin)
 	errs = r.byEvent("error")
-	if len(errs) != 1 || !strings.Contains(errs[0]["message"].(string), "needs 2, 1 free: DR0 held by 1, DR1-DR2 by 2") {
+	if len(errs) != 1 || !strings.Contains(errs[0]["message"].(string), fmt.Sprintf("needs 2, 1 free: %s held by 1, %s-%s by 2", slotName(0), slotName(1), slotName(2))) {
 		t.Errorf("want the plan in the refusal, got %v\n%s", errs, r)
 	}
 }
@@ -301,7 +271,7 @@ func TestIdenticalPiecesShareASlot(t *testing.T) {
 	if len(res) != 3 {
 		t.Fatalf("results: %s", r)
 	}
-	if got := fmt.Sprint(res[1]["slots"]); got != "[DR2 DR1]" {
+	if got, want := fmt.Sprint(res[1]["slots"]), fmt.Sprintf("[%s %s]", slotName(2), slotName(1)); got != want {
 		t.Errorf("second watch slots %s: want DR2 new and DR1 shared", got)
 	}
 	for tid, rows := range res[2]["slots"].(map[string]any) {
@@ -322,7 +292,7 @@ func TestMisalignedWideRange(t *testing.T) {
 	if len(res) < 2 {
 		t.Fatalf("no results\n%s", r)
 	}
-	if slots := fmt.Sprint(res[0]["slots"]); slots != "[DR0 DR1]" {
+	if slots := fmt.Sprint(res[0]["slots"]); slots != fmt.Sprintf("[%s %s]", slotName(0), slotName(1)) {
 		t.Errorf("12 bytes at an address 4 mod 8 should take 2 slots (4+8 bytes), got %s", slots)
 	}
 	wps := res[1]["watchpoints"].([]any)
@@ -334,7 +304,7 @@ func TestMisalignedWideRange(t *testing.T) {
 	if len(hits) != 3 {
 		t.Fatalf("want 3 hits (bytes 4, 10, 15), got %d\n%s", len(hits), r)
 	}
-	wantSlot := []string{"DR0", "DR1", "DR1"}
+	wantSlot := []string{slotName(0), slotName(1), slotName(1)}
 	for i, h := range hits {
 		if h["func"] != "write_byte" || h["slot"] != wantSlot[i] {
 			t.Errorf("hit %d: %v", i, h)
@@ -374,7 +344,7 @@ func TestReadWatchIgnoresWrites(t *testing.T) {
 
 func TestStepiOntoWatchedWrite(t *testing.T) {
 	bin := fixture.C(t, "access", fixture.PIE)
-	r := hwdbg(t, "watch -w &val\nhbreak do_write\ncontinue\nstepi\nstepi\nstepi\n", bin)
+	r := hwdbg(t, "watch -w &val\nhbreak do_write\ncontinue\n"+strings.Repeat("stepi\n", stepsBeforeStore+1), bin)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
@@ -382,13 +352,13 @@ func TestStepiOntoWatchedWrite(t *testing.T) {
 	if len(bps) != 1 || bps[0]["func"] != "do_write" {
 		t.Fatalf("want the hardware breakpoint at do_write, got %v\n%s", bps, r)
 	}
-	// do_write is push rbp; mov rbp, rsp; mov qword ptr [rip+X], 7.
+	// do_write makes stepsBeforeStore steps, then stores to val.
 	hits := r.byEvent("watchpoint")
 	if len(hits) != 1 || hits[0]["old"] != "5" || hits[0]["new"] != "7" || hits[0]["func"] != "do_write" {
-		t.Fatalf("the third stepi writes val: want its hit, got %v\n%s", hits, r)
+		t.Fatalf("stepi %d writes val: want its hit, got %v\n%s", stepsBeforeStore+1, hits, r)
 	}
-	if steps := r.byEvent("stop"); len(steps) != 2 {
-		t.Errorf("want 2 plain steps before the hit, got %v", steps)
+	if steps := r.byEvent("stop"); len(steps) != stepsBeforeStore {
+		t.Errorf("want %d plain steps before the hit, got %v", stepsBeforeStore, steps)
 	}
 }
 
@@ -618,7 +588,7 @@ func TestTwoWatchpointsOneInstruction(t *testing.T) {
 		t.Fatalf("want both watchpoints reported for one store, got %d\n%s", len(hits), r)
 	}
 	if hits[0]["id"] != float64(1) || hits[1]["id"] != float64(2) || hits[0]["pc"] != hits[1]["pc"] ||
-		hits[0]["slot"] != "DR0" || hits[1]["slot"] != "DR1" || hits[1]["new"] != "7" {
+		hits[0]["slot"] != slotName(0) || hits[1]["slot"] != slotName(1) || hits[1]["new"] != "7" {
 		t.Errorf("hits: %v", hits)
 	}
 }
@@ -626,8 +596,8 @@ func TestTwoWatchpointsOneInstruction(t *testing.T) {
 func TestCastAddressAndInspect(t *testing.T) {
 	bin := fixture.C(t, "access", fixture.NoPIE)
 	addr := nmAddr(t, bin, "val")
-	script := fmt.Sprintf("watch *(long*)%#x\nprint *(long*)%#x\nprint/x val\nx/2xg %#x\nx/2dw &val\ninfo registers rip rsp\n"+
-		"thread\ninfo threads\nhelp watch\ncontinue\nprint $rip\ndisassemble\nbacktrace\nkill\n", addr, addr, addr)
+	script := fmt.Sprintf("watch *(long*)%#x\nprint *(long*)%#x\nprint/x val\nx/2xg %#x\nx/2dw &val\ninfo registers %s %s\n"+
+		"thread\ninfo threads\nhelp watch\ncontinue\nprint $%s\ndisassemble\nbacktrace\nkill\n", addr, addr, addr, pcReg, spReg, pcReg)
 	r := hwdbg(t, script, bin)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
@@ -643,12 +613,12 @@ func TestCastAddressAndInspect(t *testing.T) {
 	if p := res["print"]; len(p) != 3 || p[0]["value"] != "5" || p[1]["value"] != "0x5" {
 		t.Errorf("print: %v", p)
 	}
-	if x := res["x"]; len(x) != 2 || fmt.Sprint(x[0]["values"]) != "[0x0000000000000005 0x0000000000000000]" || fmt.Sprint(x[1]["values"]) != "[5 0]" {
+	if x := res["x"]; len(x) != 2 || fmt.Sprint(x[0]["values"]) != fmt.Sprintf("[0x0000000000000005 0x%016x]", fixture.FileWord(t, bin, addr+8)) || fmt.Sprint(x[1]["values"]) != "[5 0]" {
 		t.Errorf("x: %v", x)
 	}
 	regs := res["info registers"][0]["registers"].(map[string]any)
-	if len(regs) != 2 || regs["rip"] == nil || regs["rsp"] == nil {
-		t.Errorf("info registers rip rsp: %v", regs)
+	if len(regs) != 2 || regs[pcReg] == nil || regs[spReg] == nil {
+		t.Errorf("info registers %s %s: %v", pcReg, spReg, regs)
 	}
 	if len(res["thread"]) != 1 || len(res["info threads"]) != 1 || len(res["help"]) != 1 {
 		t.Errorf("thread/info threads/help: %v", res)
@@ -657,11 +627,10 @@ func TestCastAddressAndInspect(t *testing.T) {
 	if len(hit) != 1 {
 		t.Fatalf("no hit\n%s", r)
 	}
-	// After the hit, $rip is the instruction after the store.
-	rip := hexArg(t, strings.Fields(res["print"][2]["value"].(string))[0])
-	if rip != hexArg(t, hit[0]["pc"])+uint64(len("xxxxxxxxxxx")) {
-		// mov qword ptr [rip+X], 7 is 11 bytes long.
-		t.Errorf("$rip %#x, hit pc %v", rip, hit[0]["pc"])
+	// After the hit, the pc is at the instruction after the store.
+	rip := hexArg(t, regexp.MustCompile(`0x[0-9a-f]+`).FindString(res["print"][2]["value"].(string)))
+	if rip != hexArg(t, hit[0]["pc"])+storeInsnLen {
+		t.Errorf("$%s %#x, hit pc %v", pcReg, rip, hit[0]["pc"])
 	}
 	dis := res["disassemble"][0]["instructions"].([]any)
 	if len(dis) < 3 || dis[0].(map[string]any)["func"] != "do_write" {
