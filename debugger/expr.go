@@ -118,6 +118,8 @@ func lexExpr(s string) ([]token, error) {
 					j++
 				} else if rs[j] == ':' && j+2 < len(rs) && rs[j+1] == ':' && isNameStart(rs[j+2]) {
 					j += 2
+				} else if rs[j] == '/' && j+1 < len(rs) && isNameStart(rs[j+1]) {
+					j++ // a Go import path: net/http.DefaultClient
 				} else {
 					break
 				}

@@ -3,6 +3,7 @@ package debugger
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"hwdbg/debuginfo"
@@ -259,4 +260,30 @@ func (d *Debugger) linePCs(file string, line int) ([]uint64, error) {
 		return nil, fmt.Errorf("%s:%d: %s", file, line, strings.TrimPrefix(err.Error(), "debuginfo: "))
 	}
 	return pcs, nil
+}
+
+// Names lists symbol and variable names starting with prefix, for
+// completion: DWARF globals (qualified, as users type them) and ELF
+// symbols, demangled.
+func (d *Debugger) Names(prefix string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if strings.HasPrefix(n, prefix) && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	if d.dwarf != nil {
+		for _, n := range d.dwarf.GlobalNames(prefix) {
+			add(n)
+		}
+	}
+	if d.syms != nil {
+		for _, n := range d.syms.Names("") {
+			add(debuginfo.Demangle(n))
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -3,6 +3,8 @@ package debugger
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"hwdbg/arch"
 )
@@ -258,10 +260,35 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 		n, err := d.toInt(v)
 		return uint64(n), err
 	}
+	if file, line, ok := splitFileLine(loc); ok {
+		pcs, err := d.linePCs(file, line)
+		if err != nil {
+			return 0, err
+		}
+		return pcs[0], nil
+	}
+	if d.dwarf != nil {
+		if entry, ok := d.dwarf.LookupFunc(loc); ok {
+			return entry, nil
+		}
+	}
 	if s, ok := d.lookup(loc); ok {
 		return s.Addr, nil
 	}
 	return 0, d.noSymbol(loc)
+}
+
+// splitFileLine splits "file.c:42" (not C++'s "a::b").
+func splitFileLine(loc string) (string, int, bool) {
+	i := strings.LastIndexByte(loc, ':')
+	if i <= 0 || i == len(loc)-1 || loc[i-1] == ':' {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(loc[i+1:])
+	if err != nil || n <= 0 {
+		return "", 0, false
+	}
+	return loc[:i], n, true
 }
 
 // Delete removes watch/breakpoints; no ids removes all of them.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -217,12 +216,7 @@ func (s *Session) complete(line string) []string {
 	}
 	lead := strings.TrimLeft(word, "&*(")
 	head += word[:len(word)-len(lead)]
-	t := s.d.Symbols()
-	if t == nil {
-		return nil
-	}
-	names := t.Names(lead)
-	sort.Strings(names)
+	names := s.d.Names(lead)
 	if len(names) > 200 {
 		names = names[:200]
 	}

@@ -26,8 +26,9 @@ type Command struct {
 	Expr   string
 	Size   int
 	Thread int
-	Cond   string
-	Modify bool
+	Cond     string
+	Modify   bool
+	Location bool // watch -l: the address, kept after a local's frame returns
 
 	// x/NFU and print/F
 	Count  int
@@ -43,12 +44,12 @@ type cmdInfo struct {
 
 // commands lists every command with its one-line help.
 var commands = []cmdInfo{
-	{"watch", "watch [-w|-r|-rw] [-m] EXPR [-s N] [thread TID] [if COND]", "stop when EXPR's memory is written (-w, default: every write, same value included), read (-r) or either (-rw); -m (modify) stops only when the value changed; thread TID uses that thread's own slots"},
+	{"watch", "watch [-w|-r|-rw] [-m] [-l] EXPR [-s N] [thread TID] [if COND]", "stop when EXPR's memory is written (-w, default: every write, same value included), read (-r) or either (-rw); -m (modify) stops only when the value changed; -l keeps watching a local's address after its frame returns; thread TID uses that thread's own slots"},
 	{"rwatch", "rwatch EXPR [-s N] [thread TID] [if COND]", "watch -r: stop when EXPR's memory is read"},
 	{"awatch", "awatch [-m] EXPR [-s N] [thread TID] [if COND]", "watch -rw: stop when EXPR's memory is read or written"},
-	{"hbreak", "hbreak FUNC|*ADDR", "hardware execution breakpoint"},
-	{"break", "break FUNC|*ADDR [if COND]", "software breakpoint (alias b)"},
-	{"tbreak", "tbreak FUNC|*ADDR [if COND]", "temporary software breakpoint: deleted when it first stops"},
+	{"hbreak", "hbreak FUNC|FILE:LINE|*ADDR", "hardware execution breakpoint"},
+	{"break", "break FUNC|FILE:LINE|*ADDR [if COND]", "software breakpoint (alias b)"},
+	{"tbreak", "tbreak FUNC|FILE:LINE|*ADDR [if COND]", "temporary software breakpoint: deleted when it first stops"},
 	{"start", "start", "run to main (shared libraries are then loaded)"},
 	{"condition", "condition N [COND]", "stop at N only when COND holds (no COND: always)"},
 	{"ignore", "ignore N COUNT", "do not stop at N for its next COUNT crossings"},
@@ -65,7 +66,8 @@ var commands = []cmdInfo{
 	{"thread", "thread [TID]", "select a thread, or show the selected one"},
 	{"print", "print[/F] EXPR", "evaluate EXPR (alias p); F is x, d, u, o, t or c"},
 	{"x", "x/NFU ADDR", "examine memory: N units, F format (x d u o t c a s i), U unit (b h w g)"},
-	{"backtrace", "backtrace [N]", "call stack of the selected thread, by frame pointers (alias bt)"},
+	{"backtrace", "backtrace [N]", "call stack of the selected thread, unwound by CFI (alias bt)"},
+	{"frame", "frame [N]", "select frame N of the selected thread: print, watch and conditions see its locals (alias f)"},
 	{"disassemble", "disassemble [FUNC|*ADDR]", "disassemble a function (default: the one at the pc)"},
 	{"detach", "detach", "clear our debug registers on every thread and let the program run on"},
 	{"kill", "kill", "kill the program"},
@@ -76,7 +78,7 @@ var commands = []cmdInfo{
 var aliases = map[string]string{
 	"c": "continue", "cont": "continue", "si": "stepi", "p": "print", "bt": "backtrace",
 	"where": "backtrace", "q": "quit", "exit": "quit", "d": "delete", "h": "help",
-	"disas": "disassemble", "i": "info", "t": "thread", "b": "break", "br": "break",
+	"disas": "disassemble", "i": "info", "t": "thread", "b": "break", "br": "break", "f": "frame",
 }
 
 var infoSubs = map[string]string{
@@ -231,6 +233,15 @@ func ParseCommand(line string) (Command, error) {
 				return cmd, fmt.Errorf("thread: %q is not a thread id", cmd.Args[0])
 			}
 		}
+	case "frame":
+		if len(cmd.Args) > 1 {
+			return cmd, fmt.Errorf("frame takes one frame number: %s", info.usage)
+		}
+		if len(cmd.Args) == 1 {
+			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n < 0 {
+				return cmd, fmt.Errorf("frame: %q is not a frame number", truncate(cmd.Args[0], 20))
+			}
+		}
 	case "backtrace":
 		if len(cmd.Args) > 1 {
 			return cmd, fmt.Errorf("backtrace takes at most a frame count: %s", info.usage)
@@ -302,7 +313,7 @@ func parseWatch(cmd *Command) error {
 	default:
 		cmd.Access = arch.Write
 	}
-	usage := "usage: watch [-w|-r|-rw] [-m] EXPR [-s N] [thread TID] [if COND]"
+	usage := "usage: watch [-w|-r|-rw] [-m] [-l] EXPR [-s N] [thread TID] [if COND]"
 	text := cmd.Rest
 	if i := indexWord(text, "if"); i >= 0 {
 		cmd.Cond = strings.TrimSpace(text[i+2:])
@@ -317,6 +328,8 @@ func parseWatch(cmd *Command) error {
 		switch t := toks[i]; t {
 		case "-m":
 			cmd.Modify = true
+		case "-l", "-location":
+			cmd.Location = true
 		case "-w", "-r", "-rw":
 			if cmd.Name != "watch" {
 				return fmt.Errorf("%s takes no access flag; use watch %s", cmd.Name, t)

@@ -192,6 +192,18 @@ func (s *Session) dispatch(cmd Command) error {
 		return s.examine(cmd)
 	case "backtrace":
 		return s.backtrace(cmd)
+	case "frame":
+		n := s.d.SelectedFrame()
+		if len(cmd.Args) == 1 {
+			n, _ = strconv.Atoi(cmd.Args[0])
+		}
+		f, err := s.d.SelectFrame(n)
+		if err != nil {
+			return err
+		}
+		s.out.text("#%-2d %s", n, where(f.Location))
+		s.out.result("frame", map[string]any{"frame": n, "pc": hex(f.PC), "func": f.Func, "file": f.File, "line": f.Line})
+		return nil
 	case "disassemble":
 		return s.disassemble(cmd)
 	case "detach":
@@ -264,7 +276,7 @@ func (s *Session) slotNames(w *debugger.Watchpoint) string {
 }
 
 func (s *Session) watch(cmd Command) error {
-	w, err := s.d.Watch(debugger.WatchSpec{Expr: cmd.Expr, Access: cmd.Access, Size: cmd.Size, Thread: cmd.Thread, Modify: cmd.Modify, Cond: cmd.Cond})
+	w, err := s.d.Watch(debugger.WatchSpec{Expr: cmd.Expr, Access: cmd.Access, Size: cmd.Size, Thread: cmd.Thread, Modify: cmd.Modify, Cond: cmd.Cond, Location: cmd.Location})
 	if err != nil {
 		return err
 	}

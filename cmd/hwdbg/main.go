@@ -114,6 +114,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "warning: no symbol table: use addresses")
 		}
 	}
+	if !d.HasDebugInfo() {
+		why := "it has no debug information (DWARF)"
+		if err := d.DebugInfoProblem(); err != nil {
+			why = "its debug information cannot be read: " + err.Error()
+		}
+		fmt.Fprintf(stderr, "hwdbg: %s: source-level features (types, fields, locals, lines) are off; symbols and addresses work\n", why)
+	}
 	s := repl.NewSession(d, stdout, jsonOut)
 	return s.Run(repl.Options{Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
 }

@@ -1,0 +1,32 @@
+// goprog: Go package variables, written by a goroutine locked to its own
+// OS thread, and Go values as Delve prints them.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+)
+
+var counter int64
+var name = "hello"
+var primes = []int{2, 3, 5}
+var done = make(chan int)
+
+// The main goroutine keeps the main thread, so the writer runs on another.
+func init() { runtime.LockOSThread() }
+
+func writer() {
+	runtime.LockOSThread()
+	fmt.Fprintf(os.Stderr, "writer tid %d\n", syscall.Gettid())
+	counter = 42 // writer line
+	done <- 1
+}
+
+func main() {
+	fmt.Fprintf(os.Stderr, "main tid %d\n", syscall.Gettid())
+	go writer()
+	<-done
+	fmt.Println(counter, name, primes)
+}
