@@ -22,10 +22,10 @@ type Command struct {
 	Rest string   // the text after the name, trimmed
 
 	// watch, rwatch, awatch
-	Access arch.Access
-	Expr   string
-	Size   int
-	Thread int
+	Access   arch.Access
+	Expr     string
+	Size     int
+	Thread   int
 	Cond     string
 	Modify   bool
 	Location bool // watch -l: the address, kept after a local's frame returns
