@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -31,6 +32,78 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	if err := startup(*runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// startup measures, on a big Go binary with DWARF (the Go compiler,
+// built here), the time from starting hwdbg on it to a watchpoint set on
+// a global, and hwdbg's peak memory, against gdb setting the same watch.
+func startup(runs int) error {
+	dir, err := os.MkdirTemp("", "hwdbg-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	big := filepath.Join(dir, "compile")
+	hwdbg := filepath.Join(dir, "hwdbg")
+	for _, s := range [][]string{{"go", "build", "-o", big, "cmd/compile"}, {"go", "build", "-o", hwdbg, "./cmd/hwdbg"}} {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
+		}
+	}
+	st, err := os.Stat(big)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nstartup on a %.1f MB Go binary with DWARF (cmd/compile): start, set a watchpoint on os.Args, leave; best of %d\n\n", float64(st.Size())/1e6, runs)
+	hw, rss, err := bestRun(runs, func() *exec.Cmd {
+		return exec.Command(hwdbg, "-q", "--batch", "-ex", "watch -w &os.Args", big)
+	}, "Watchpoint 1: -w &os.Args")
+	if err != nil {
+		return fmt.Errorf("hwdbg: %w", err)
+	}
+	fmt.Printf("  %-44s %8.1f ms   (goal <= 100 ms); peak memory %.1f MB, %.2fx the binary's size (goal < 1)\n",
+		"hwdbg BIN; watch -w &os.Args", ms(hw), float64(rss)/1e6, float64(rss)/float64(st.Size()))
+	if _, err := exec.LookPath("gdb"); err != nil {
+		fmt.Printf("  gdb: not installed, no comparison\n")
+		return nil
+	}
+	g, grss, err := bestRun(runs, func() *exec.Cmd {
+		return exec.Command("gdb", "-batch", "-nx", "-ex", "watch 'os.Args'", big)
+	}, "atchpoint 1")
+	if err != nil {
+		return fmt.Errorf("gdb: %w", err)
+	}
+	fmt.Printf("  %-44s %8.1f ms   hwdbg takes %.2fx gdb's time; gdb's peak memory %.1f MB\n", "gdb -batch -ex 'watch os.Args' BIN", ms(g), float64(hw)/float64(g), float64(grss)/1e6)
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// bestRun runs cmd runs times with no input and returns the best wall
+// time and the largest peak resident size.
+func bestRun(runs int, cmd func() *exec.Cmd, want string) (time.Duration, int64, error) {
+	var best time.Duration
+	var rss int64
+	for i := 0; i < runs; i++ {
+		c := cmd()
+		start := time.Now()
+		out, err := c.CombinedOutput()
+		el := time.Since(start)
+		if err != nil || !strings.Contains(string(out), want) {
+			return 0, 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
+		}
+		if i == 0 || el < best {
+			best = el
+		}
+		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > rss {
+			rss = ru.Maxrss * 1024
+		}
+	}
+	return best, rss, nil
 }
 
 func run(n, gdbN, runs int) error {

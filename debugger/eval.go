@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"hwdbg/debuginfo"
+	"hwdbg/symbols"
 )
 
 // Value is the result of evaluating an expression: an lvalue (memory at
@@ -275,13 +276,30 @@ func dottedName(e Expr) string {
 }
 
 func (d *Debugger) evalField(e fieldExpr) (Value, error) {
+	// main.counter, net/http.DefaultClient: a package-qualified global,
+	// tried first when the program is Go (its index is per package, so
+	// this is cheap, while resolving "main" alone would search everything).
+	full := dottedName(e)
+	if full != "" && d.dwarf != nil && d.dwarf.Language() == "go" {
+		if v, ok := d.dwarf.LookupGlobal(full); ok {
+			return globalValue(v), nil
+		}
+		if s, ok := d.lookup(full); ok {
+			return d.symbolValue(s), nil
+		}
+	}
 	x, err := d.eval(e.x)
 	if err != nil {
-		// main.counter, net/http.DefaultClient: a qualified global.
-		if full := dottedName(e); full != "" && d.dwarf != nil {
-			if v, ok := d.dwarf.LookupGlobal(full); ok {
-				return globalValue(v), nil
+		if full != "" {
+			if d.dwarf != nil {
+				if v, ok := d.dwarf.LookupGlobal(full); ok {
+					return globalValue(v), nil
+				}
 			}
+			if s, ok := d.lookup(full); ok {
+				return d.symbolValue(s), nil
+			}
+			return Value{}, d.noSymbol(full)
 		}
 		return Value{}, err
 	}
@@ -434,19 +452,24 @@ func (d *Debugger) evalName(name string) (Value, error) {
 		}
 	}
 	if s, ok := d.lookup(name); ok {
-		size := int(s.Size)
-		if size == 0 {
-			size = 8
-		}
-		return Value{Type: bytesType(size), Lvalue: true, Addr: s.Addr}, nil
+		return d.symbolValue(s), nil
 	}
 	return Value{}, d.noSymbol(name)
+}
+
+// symbolValue is an ELF symbol's storage: sized, untyped.
+func (d *Debugger) symbolValue(s symbols.Symbol) Value {
+	size := int(s.Size)
+	if size == 0 {
+		size = 8
+	}
+	return Value{Type: bytesType(size), Lvalue: true, Addr: s.Addr}
 }
 
 func (d *Debugger) noSymbol(name string) error {
 	msg := fmt.Sprintf("no symbol %q in the program", name)
 	var close []string
-	if d.syms != nil {
+	if d.symtab() != nil {
 		close = d.syms.Closest(name, 3)
 	}
 	if len(close) > 0 {

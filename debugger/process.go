@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -70,11 +71,12 @@ type Process struct {
 
 // Debugger is one debugging session of one process.
 type Debugger struct {
-	arch  arch.Backend
-	tr    *tracer
-	proc  *Process
-	syms  *symbols.Table
-	slots []arch.SlotInfo
+	arch      arch.Backend
+	tr        *tracer
+	proc      *Process
+	syms      *symbols.Table
+	symsReady chan struct{} // closed once syms is read (see symtab)
+	slots     []arch.SlotInfo
 
 	dwarf     *debuginfo.Info // nil without debug information
 	dwarfErr  error           // DWARF present but unreadable
@@ -116,7 +118,9 @@ func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
 	}
 	d := newDebugger()
 	var perr error
+	start := time.Now()
 	d.tr.do(func() { perr = d.launch(exe, args, stdin) })
+	tracef("launch %s: %v", exe, time.Since(start))
 	if perr != nil {
 		d.tr.close()
 		return nil, perr
@@ -555,6 +559,8 @@ func sigPending(pid, tid int, sig unix.Signal) bool {
 
 // Kill ends a process and reaps it.
 func (d *Debugger) Kill() error {
+	tracef("kill")
+	defer tracef("killed")
 	if d.proc.exited {
 		d.tr.close()
 		return nil

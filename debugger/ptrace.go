@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -134,9 +135,11 @@ func stopEvent(ws unix.WaitStatus) int {
 // for debugging the debugger.
 var traceLog = os.Getenv("HWDBG_TRACE") != ""
 
+var traceStart = time.Now()
+
 func tracef(format string, args ...any) {
 	if traceLog {
-		fmt.Fprintf(os.Stderr, "hwdbg-trace: "+format+"\n", args...)
+		fmt.Fprintf(os.Stderr, "hwdbg-trace %8.3fms: "+format+"\n", append([]any{float64(time.Since(traceStart).Microseconds()) / 1000}, args...)...)
 	}
 }
 

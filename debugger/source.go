@@ -279,7 +279,7 @@ func (d *Debugger) Names(prefix string) []string {
 			add(n)
 		}
 	}
-	if d.syms != nil {
+	if d.symtab() != nil {
 		for _, n := range d.syms.Names("") {
 			add(debuginfo.Demangle(n))
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"hwdbg/symbols"
 )
@@ -16,33 +17,56 @@ func (d *Debugger) loadSymbolsNow() error {
 	bias := uint64(0)
 	pie, err := symbols.IsPIE(path)
 	if err != nil {
-		d.syms = nil
+		d.setSyms(nil)
 		return fmt.Errorf("cannot read symbols of %s: %w", path, err)
 	}
 	if pie {
 		bias, err = symbols.LoadBias(d.proc.Pid, path)
 		if err != nil {
-			d.syms = nil
+			d.setSyms(nil)
 			return fmt.Errorf("cannot find where %s is loaded: %w", path, err)
 		}
 	}
-	t, err := symbols.Load(path, bias)
-	if err != nil {
-		d.syms = nil
-		return fmt.Errorf("cannot read symbols of %s: %w", path, err)
-	}
-	d.syms = t
+	// The ELF symbol table is read in the background while the DWARF
+	// index is built: on a big binary each takes tens of milliseconds, and
+	// a global found in the DWARF needs no symbol table at all.
+	start := time.Now()
+	ready := make(chan struct{})
+	d.symsReady = ready
+	go func() {
+		t, err := symbols.Load(path, bias)
+		if err != nil {
+			tracef("symbols of %s: %v", path, err)
+			t = nil
+		}
+		d.syms = t
+		tracef("symbols of %s: %v", path, time.Since(start))
+		close(ready)
+	}()
 	d.loadDebugInfo(path, bias)
+	tracef("debug info of %s: %v", path, time.Since(start))
 	d.loaded = map[string]bool{path: true}
 	d.libsChecked = false
 	return nil
+}
+
+// symtab is the ELF symbol table, once it is read (nil if it cannot be).
+func (d *Debugger) symtab() *symbols.Table {
+	if d.symsReady != nil {
+		<-d.symsReady
+	}
+	return d.syms
+}
+
+func (d *Debugger) setSyms(t *symbols.Table) {
+	d.syms, d.symsReady = t, nil
 }
 
 // loadLibraries adds the symbols of every ELF object mapped in the process
 // that is not loaded yet (shared libraries, the dynamic loader). It reads
 // /proc/PID/maps at most once per stop.
 func (d *Debugger) loadLibraries() {
-	if d.libsChecked || d.syms == nil || d.proc.exited {
+	if d.libsChecked || d.symtab() == nil || d.proc.exited {
 		return
 	}
 	d.libsChecked = true
@@ -67,7 +91,7 @@ func (d *Debugger) loadLibraries() {
 
 // lookup finds a symbol in the program, then in its shared libraries.
 func (d *Debugger) lookup(name string) (symbols.Symbol, bool) {
-	if d.syms == nil {
+	if d.symtab() == nil {
 		return symbols.Symbol{}, false
 	}
 	if s, ok := d.syms.Lookup(name); ok {
@@ -79,7 +103,7 @@ func (d *Debugger) lookup(name string) (symbols.Symbol, bool) {
 
 // symbolAt finds the symbol containing addr, in the program or a library.
 func (d *Debugger) symbolAt(addr uint64) (symbols.Symbol, bool) {
-	if d.syms == nil {
+	if d.symtab() == nil {
 		return symbols.Symbol{}, false
 	}
 	if s, ok := d.syms.At(addr); ok {
@@ -94,7 +118,7 @@ func readExe(pid int) (string, error) {
 }
 
 // Symbols is the program's symbol table (nil when it has none).
-func (d *Debugger) Symbols() *symbols.Table { return d.syms }
+func (d *Debugger) Symbols() *symbols.Table { return d.symtab() }
 
 // location describes a code address.
 func (d *Debugger) location(pc uint64) Location {

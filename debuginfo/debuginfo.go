@@ -21,6 +21,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -219,7 +220,7 @@ func (in *Info) section(name string) ([]byte, error) {
 	if s == nil || s.Type == elf.SHT_NOBITS {
 		return nil, fmt.Errorf("debuginfo: %s: %s: %w", in.path, name, errNoSection)
 	}
-	b, err := s.Data()
+	b, err := sectionData(s)
 	if err != nil {
 		return nil, fmt.Errorf("debuginfo: %s: read %s: %w", in.path, name, err)
 	}
@@ -230,6 +231,21 @@ func (in *Info) section(name string) ([]byte, error) {
 		}
 	}
 	in.raw[name] = b
+	return b, nil
+}
+
+// sectionData reads a section, decompressing an SHF_COMPRESSED one
+// straight into a buffer of its uncompressed size (Size, for a compressed
+// section): Section.Data grows its buffer while inflating, which on a big
+// binary's .debug_info leaves several times its size in garbage.
+func sectionData(s *elf.Section) ([]byte, error) {
+	if s.Flags&elf.SHF_COMPRESSED == 0 || s.Size == 0 || s.Size > 1<<32 {
+		return s.Data()
+	}
+	b := make([]byte, s.Size)
+	if _, err := io.ReadFull(s.Open(), b); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -139,11 +139,22 @@ func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
 		t.sects = append(t.sects, section{start: s.Addr + bias, end: s.Addr + s.Size + bias, file: path, idx: uint16(i)})
 	}
 
+	symtab, err := f.Symbols()
+	if err != nil && err != elf.ErrNoSymbols {
+		return nil, fmt.Errorf("symbols: read %s: .symtab: %w", path, err)
+	}
+	dynsym, err := f.DynamicSymbols()
+	if err != nil && err != elf.ErrNoSymbols {
+		return nil, fmt.Errorf("symbols: read %s: .dynsym: %w", path, err)
+	}
+	// Sized up front: a big program has tens of thousands of symbols, and
+	// growing these as we go would leave several times their size behind.
+	t.syms = make([]Symbol, 0, len(symtab)+len(dynsym))
 	type key struct {
 		name string
 		addr uint64
 	}
-	seen := make(map[key]bool)
+	seen := make(map[key]bool, len(symtab)+len(dynsym))
 	add := func(list []elf.Symbol) {
 		for _, es := range list {
 			s, ok := convert(es, path, bias)
@@ -158,15 +169,7 @@ func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
 			t.syms = append(t.syms, s)
 		}
 	}
-	symtab, err := f.Symbols()
-	if err != nil && err != elf.ErrNoSymbols {
-		return nil, fmt.Errorf("symbols: read %s: .symtab: %w", path, err)
-	}
 	add(symtab)
-	dynsym, err := f.DynamicSymbols()
-	if err != nil && err != elf.ErrNoSymbols {
-		return nil, fmt.Errorf("symbols: read %s: .dynsym: %w", path, err)
-	}
 	add(dynsym)
 	t.rebuild()
 	return t, nil
