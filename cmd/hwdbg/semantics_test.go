@@ -354,3 +354,29 @@ func TestExecOfAnotherProgram(t *testing.T) {
 		}
 	}
 }
+
+func TestBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
+	bin := fixture.C(t, "ticks", fixture.PIE)
+	// Every call stops at the breakpoint (counted, resumed at once): the
+	// stepping thread must not let another pass the address unseen while
+	// the original instruction is back in place.
+	r := hwdbg(t, "break tick\ncommands\nsilent\ncontinue\nend\ncontinue\ninfo watchpoints\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if !strings.Contains(strings.Join(r.text, "\n"), "total=4000") {
+		t.Errorf("the program's own count is wrong under the breakpoint:\n%s", r)
+	}
+	var wp map[string]any
+	for _, e := range r.byEvent("result") {
+		if e["command"] == "info watchpoints" {
+			wp = e["watchpoints"].([]any)[0].(map[string]any)
+		}
+	}
+	if wp == nil || wp["hits"] != float64(4000) {
+		t.Fatalf("want all 4000 calls seen, got %v", wp)
+	}
+	if th := wp["thread_hits"].(map[string]any); len(th) != 4 {
+		t.Errorf("hits by thread: %v", th)
+	}
+}

@@ -214,3 +214,22 @@ func TestSourceRust(t *testing.T) {
 		t.Errorf("demangled backtrace: %v", frames)
 	}
 }
+
+func TestSourceGoStackVariableRefused(t *testing.T) {
+	bin := fixture.Go(t, "goprog")
+	line := lineOf(t, "goprog/main.go", "local line")
+	r := hwdbg(t, fmt.Sprintf("break main.go:%d\ncontinue\nprint n\nwatch -w n\n", line), bin)
+	if bp := r.byEvent("breakpoint"); len(bp) != 1 || bp[0]["func"] != "main.writer" {
+		t.Fatalf("no stop at main.go:%d: %s", line, r)
+	}
+	if res := r.byEvent("result"); len(res) != 2 || res[1]["value"] != "43" {
+		t.Errorf("print n: %v", res)
+	}
+	e := r.byEvent("error")
+	if len(e) != 1 || !strings.Contains(e[0]["message"].(string), "goroutine stack") || !strings.Contains(e[0]["message"].(string), "watch -l") {
+		t.Errorf("a watch on a Go stack variable must be refused with the reason: %v", e)
+	}
+	if len(r.byEvent("watchpoint")) != 0 {
+		t.Errorf("it was not refused")
+	}
+}

@@ -21,12 +21,16 @@ func writer() {
 	runtime.LockOSThread()
 	fmt.Fprintf(os.Stderr, "writer tid %d\n", syscall.Gettid())
 	counter = 42 // writer line
-	done <- 1
+	n := counter + 1
+	n *= 2 // local line
+	done <- int(n)
 }
 
 func main() {
 	fmt.Fprintf(os.Stderr, "main tid %d\n", syscall.Gettid())
 	go writer()
-	<-done
+	if <-done != 86 {
+		os.Exit(1)
+	}
 	fmt.Println(counter, name, primes)
 }
