@@ -18,7 +18,7 @@ func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
 	if err := readMemory(d.proc.Pid, addr, b); err != nil {
 		return nil, err
 	}
-	return b, nil
+	return d.originalCode(addr, b), nil // as the program wrote it, without our breakpoints
 }
 
 // EvalAddress evaluates an expression to an address (for x and
