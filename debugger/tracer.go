@@ -1,14 +1,18 @@
 package debugger
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
+	"sync"
 )
 
 // tracer owns the one OS thread that may issue ptrace and wait calls for
 // the traced process: Linux accepts ptrace requests only from the thread
 // that attached the tracee. Other goroutines hand it closures.
 type tracer struct {
-	reqs chan func()
+	reqs      chan func()
+	closeOnce sync.Once
 }
 
 func newTracer() *tracer {
@@ -24,14 +28,33 @@ func newTracer() *tracer {
 	return t
 }
 
-// do runs f on the tracer thread and waits for it.
+// tracerPanic carries a panic from the tracer thread to the caller, so
+// that the tracer survives to detach from (or kill) the program.
+type tracerPanic struct {
+	val   any
+	stack []byte
+}
+
+func (p tracerPanic) Error() string { return fmt.Sprintf("%v\n%s", p.val, p.stack) }
+
+// do runs f on the tracer thread and waits for it. A panic in f is raised
+// again in the caller.
 func (t *tracer) do(f func()) {
 	done := make(chan struct{})
+	var p *tracerPanic
 	t.reqs <- func() {
 		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				p = &tracerPanic{val: r, stack: debug.Stack()}
+			}
+		}()
 		f()
 	}
 	<-done
+	if p != nil {
+		panic(*p)
+	}
 }
 
-func (t *tracer) close() { close(t.reqs) }
+func (t *tracer) close() { t.closeOnce.Do(func() { close(t.reqs) }) }

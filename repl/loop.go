@@ -42,6 +42,8 @@ func (s *Session) Run(opt Options) int {
 	scripted := opt.Batch || !opt.Interactive
 	status := ExitOK
 	run := func(line string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		err := s.Execute(line)
 		if err == errQuit {
 			return false
@@ -91,15 +93,23 @@ func (s *Session) Run(opt Options) int {
 }
 
 // watchInterrupts turns Ctrl-C into an interrupt of the running program;
-// hwdbg itself is not killed by it.
+// hwdbg itself is not killed by it. SIGTERM and SIGHUP end the session the
+// clean way: the program is stopped, then killed or detached with our
+// slots cleared, never left stopped.
 func (s *Session) watchInterrupts() func() {
 	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, syscall.SIGINT)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
-			case <-ch:
+			case sig := <-ch:
+				if sig != syscall.SIGINT {
+					s.d.Interrupt()
+					s.mu.Lock() // the running command returns after the interrupt
+					s.Close()
+					os.Exit(ExitFailed)
+				}
 				// A program we started shares our terminal and gets the
 				// SIGINT itself, which stops it; give it a moment before
 				// interrupting it ourselves (as for an attached one).

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"hwdbg/arch"
 	"hwdbg/debugger"
@@ -16,6 +17,9 @@ import (
 type Session struct {
 	d   *debugger.Debugger
 	out *printer
+	// mu is held while a command line runs; a terminating signal takes it
+	// to end the session between commands.
+	mu sync.Mutex
 	// done is set once the session is over (quit, detach, kill).
 	done bool
 	// commands maps a watch/breakpoint id to the commands it runs when it

@@ -44,7 +44,7 @@ options:
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
-func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 	fs := flag.NewFlagSet("hwdbg", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var files, cmds multi
@@ -122,6 +122,14 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hwdbg: %s: source-level features (types, fields, locals, lines) are off; symbols and addresses work\n", why)
 	}
 	s := repl.NewSession(d, stdout, jsonOut)
+	// A bug must not leave the program stopped or with our slots set.
+	defer func() {
+		if r := recover(); r != nil {
+			s.Close()
+			fmt.Fprintf(stderr, "hwdbg: internal error (the program was %s): %v\n", map[bool]string{true: "killed", false: "detached"}[d.Launched()], r)
+			status = repl.ExitFailed
+		}
+	}()
 	return s.Run(repl.Options{Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
 }
 
