@@ -11,7 +11,7 @@ GO ?= go
 CC ?= gcc
 BIN := bin
 
-.PHONY: all build demo test vet fmt-check fuzz deps clean bench
+.PHONY: all build demo test vet fmt-check fuzz deps clean bench test-arm64
 
 all: build
 
@@ -40,6 +40,12 @@ fmt-check:
 
 test: deps vet fmt-check
 	$(GO) test -count=1 ./...
+
+# Cross-builds hwdbg, the test binaries and the C fixtures for arm64 and
+# runs them in an arm64 VM (qemu-system-aarch64): see scripts/arm64-vm/test.
+test-arm64: deps
+	GOARCH=arm64 $(GO) vet ./...
+	scripts/arm64-vm/test
 
 FUZZTIME ?= 10s
 fuzz:

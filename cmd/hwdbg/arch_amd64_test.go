@@ -80,3 +80,6 @@ func armedSlots(t *testing.T, tid int) string {
 	}
 	return ""
 }
+
+// hotWrites is how many writes the condition tests make (the full count the issue asks for).
+const hotWrites = 100000

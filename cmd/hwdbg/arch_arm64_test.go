@@ -108,3 +108,6 @@ func armedSlots(t *testing.T, tid int) string {
 	}
 	return strings.Join(armed, ", ")
 }
+
+// hotWrites is how many writes the condition tests make (each hit is a trap and a step-over under TCG emulation, ~50x slower).
+const hotWrites = 10000

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,20 +84,24 @@ func only(evs []map[string]any, kind string) []map[string]any {
 
 func TestConditionStopsOnceIn100000(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
-	r := hwdbg(t, "watch -w &counter if counter == 77777\ncontinue\nprint counter\ninfo watchpoints\ncontinue\n", bin, "100000")
+	// hot writes counter = 0 .. hotWrites-1 (100000 on amd64; fewer under
+	// arm64 emulation): the condition holds for exactly one of them.
+	target := 7 * (hotWrites / 9) // 77777 for 100000
+	want, before := strconv.Itoa(target), strconv.Itoa(target-1)
+	r := hwdbg(t, "watch -w &counter if counter == "+want+"\ncontinue\nprint counter\ninfo watchpoints\ncontinue\n", bin, strconv.Itoa(hotWrites))
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
 	hits := r.byEvent("watchpoint")
-	if len(hits) != 1 || hits[0]["new"] != "77777" || hits[0]["old"] != "77776" || hits[0]["hits"] != float64(1) {
-		t.Fatalf("want exactly one stop, at 77777, got %v", hits)
+	if len(hits) != 1 || hits[0]["new"] != want || hits[0]["old"] != before || hits[0]["hits"] != float64(1) {
+		t.Fatalf("want exactly one stop, at %s, got %v", want, hits)
 	}
 	res := r.byEvent("result")
-	if res[1]["value"] != "77777" {
+	if res[1]["value"] != want {
 		t.Errorf("print counter at the stop: %v", res[1])
 	}
 	wp := res[2]["watchpoints"].([]any)[0].(map[string]any)
-	if wp["cond"] != "counter == 77777" || wp["hits"] != float64(1) {
+	if wp["cond"] != "counter == "+want || wp["hits"] != float64(1) {
 		t.Errorf("info watchpoints: %v", wp)
 	}
 	if e := r.byEvent("exit"); len(e) != 1 {
@@ -107,9 +112,11 @@ func TestConditionStopsOnceIn100000(t *testing.T) {
 func TestConditionCommandAndErrors(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
 	// condition N COND on an existing watchpoint, then removed.
-	r := hwdbg(t, "watch -w &counter\ncondition 1 counter >= 99998\ncontinue\ncontinue\ncondition 1\ncontinue\n", bin, "100000")
+	n := strconv.Itoa(hotWrites)
+	last2, last1 := strconv.Itoa(hotWrites-2), strconv.Itoa(hotWrites-1)
+	r := hwdbg(t, "watch -w &counter\ncondition 1 counter >= "+last2+"\ncontinue\ncontinue\ncondition 1\ncontinue\n", bin, n)
 	hits := r.byEvent("watchpoint")
-	if len(hits) != 2 || hits[0]["new"] != "99998" || hits[1]["new"] != "99999" {
+	if len(hits) != 2 || hits[0]["new"] != last2 || hits[1]["new"] != last1 {
 		t.Fatalf("condition: %v\n%s", hits, r)
 	}
 	// A condition that cannot be evaluated stops and says why.
