@@ -44,3 +44,19 @@ func TestTerminatedWhileRunningDetachesClean(t *testing.T) {
 		}
 	}
 }
+
+// TestDetachRemovesBreakpoints: a breakpoint in a loop the program keeps
+// running must be gone after detach (a left-over int3 would kill it).
+func TestDetachRemovesBreakpoints(t *testing.T) {
+	spin := startSpin(t)
+	pid := spin.Process.Pid
+	line := lineOf(t, "spin.c", "counters[i]++")
+	r := hwdbg(t, fmt.Sprintf("break spin.c:%d\ncontinue\ndetach\n", line), "-p", strconv.Itoa(pid))
+	if bp := r.byEvent("breakpoint"); len(bp) != 1 || bp[0]["func"] != "spin" {
+		t.Fatalf("no stop at spin.c:%d\n%s", line, r)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st := procState(t, pid); st != "R" && st != "S" {
+		t.Fatalf("after detach the program is in state %s (our breakpoint byte left behind?)", st)
+	}
+}
