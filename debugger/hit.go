@@ -21,8 +21,12 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 			return evs, stop
 		}
 	}
-	trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
-	if err != nil {
+	var trap arch.Trap
+	if i, ok := d.onlySlot(th); ok && si.Code == trapHwbkpt {
+		// One slot armed: a hardware trap can only be that slot's, so the
+		// hit path skips reading the debug status register.
+		trap.Fired = []int{i}
+	} else if trap, err = d.arch.DecodeTrap(th.Tid, si.Code, si.Addr); err != nil {
 		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
 	}
 	if len(trap.Fired) > 0 || si.Code == trapHwbkpt {
@@ -171,6 +175,13 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 				evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(pc), Slot: f.slots[0], Hits: w.Hits})
 				d.afterStop(w)
 			}
+			continue
+		}
+		if w.countOnly() {
+			// Counted and resumed with nothing to show or test: the value
+			// is not read; old is read again when the program next stops.
+			w.oldStale = true
+			d.crossing(w, th.Tid)
 			continue
 		}
 		cur := make([]byte, w.Len)
@@ -517,4 +528,42 @@ func (d *Debugger) formatWatched(w *Watchpoint, b []byte) string {
 		return debuginfo.FormatBits(w.Type, b, w.bitOffset, w.bitSize)
 	}
 	return d.formatValue(w.Type, b)
+}
+
+// onlySlot is the index of thread th's one armed slot, on a machine whose
+// watchpoints trap after the access (where the slot alone says what
+// fired; arm64 attributes a trap by its address, in its backend).
+func (d *Debugger) onlySlot(th *Thread) (int, bool) {
+	if !d.arch.TrapAfter() {
+		return 0, false
+	}
+	idx := -1
+	for i, s := range th.written {
+		if s.Enabled {
+			if idx >= 0 {
+				return 0, false
+			}
+			idx = i
+		}
+	}
+	return idx, idx >= 0
+}
+
+// countOnly: a hit of w is counted and the program resumed, and nothing
+// needs its value (no condition, -m, bitfield or read filter).
+func (w *Watchpoint) countOnly() bool {
+	return w.AutoContinue && w.cond == nil && !w.Modify && w.bitSize == 0 && w.Access != arch.Read
+}
+
+// refreshStale reads again the values not read at count-only hits, so
+// the next report's old value is the value at this stop.
+func (d *Debugger) refreshStale() {
+	for _, w := range d.bps {
+		if w.oldStale && !d.proc.exited {
+			b := make([]byte, w.Len)
+			if readMemory(d.proc.Pid, w.Addr, b) == nil {
+				w.old, w.oldStale = b, false
+			}
+		}
+	}
 }

@@ -102,6 +102,7 @@ func (d *Debugger) finishStop(tid int, evs []Event) []Event {
 	if d.proc.exited {
 		return evs
 	}
+	defer d.refreshStale()
 	if _, ok := d.proc.threads[tid]; ok {
 		d.Current = tid
 	} else if _, ok := d.proc.threads[d.Current]; !ok {

@@ -43,6 +43,8 @@ type Watchpoint struct {
 	pieces []arch.Piece
 	slots  []int  // slot index of each piece
 	old    []byte // the value at the last report (or when set)
+	// oldStale: count-only hits did not read the value (see countOnly).
+	oldStale bool
 
 	// A bitfield: BitSize bits from BitOffset of the watched bytes.
 	bitOffset, bitSize int64
@@ -441,6 +443,7 @@ func (d *Debugger) SetIgnore(id, count int) error {
 func (d *Debugger) SetAutoContinue(id int, on bool) {
 	if w := d.byID(id); w != nil {
 		w.AutoContinue = on
+		d.run(d.refreshStale)
 	}
 }
 

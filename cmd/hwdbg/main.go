@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,20 @@ options:
   -h, --help  this help
 `
 
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+func main() {
+	// HWDBG_CPUPROFILE=FILE writes a CPU profile of hwdbg itself (for
+	// work on hwdbg's own speed).
+	if path := os.Getenv("HWDBG_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 	fs := flag.NewFlagSet("hwdbg", flag.ContinueOnError)
