@@ -3,7 +3,6 @@
 package amd64
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unsafe"
@@ -39,39 +38,8 @@ func pokeUser(tid, n int, v uint64) error {
 	return nil
 }
 
-// ptraceError is a kernel refusal turned into one plain sentence. It
-// unwraps to the errno, so errors.Is(err, unix.EINVAL) works.
-type ptraceError struct {
-	tid   int
-	what  string // e.g. "DR0=0x1001 (write, 8 bytes)"
-	errno unix.Errno
-}
-
-func (e *ptraceError) Error() string {
-	var why string
-	switch e.errno {
-	case unix.EINVAL:
-		why = "the kernel refused " + e.what + ": address not aligned to length or not a user address"
-	case unix.ENOSPC:
-		why = "no free debug register for " + e.what + ": another user (perf_event) already holds this thread's slots"
-	case unix.ESRCH, unix.EPERM:
-		why = fmt.Sprintf("thread %d is not stopped under our trace (%s)", e.tid, e.what)
-	case unix.EIO, unix.EFAULT:
-		why = "the kernel has no such register: " + e.what
-	default:
-		why = "the kernel refused " + e.what
-	}
-	return fmt.Sprintf("thread %d: %s (%v)", e.tid, why, e.errno)
-}
-
-func (e *ptraceError) Unwrap() error { return e.errno }
-
 func kernelErr(tid int, what string, err error) error {
-	var en unix.Errno
-	if errors.As(err, &en) {
-		return &ptraceError{tid: tid, what: what, errno: en}
-	}
-	return fmt.Errorf("thread %d: %s: %w", tid, what, err)
+	return arch.NewKernelError(tid, what, err, "address not aligned to length or not a user address")
 }
 
 // readState reads DR7 and DR0-DR3 of tid.

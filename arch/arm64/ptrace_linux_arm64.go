@@ -3,7 +3,6 @@
 package arm64
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
 
@@ -65,39 +64,8 @@ func setBank(tid, nt int, regs *[MaxRegs]Reg, k int) error {
 	return ptraceRegset(unix.PTRACE_SETREGSET, tid, nt, &st, size)
 }
 
-// ptraceError is a kernel refusal turned into one plain sentence. It
-// unwraps to the errno.
-type ptraceError struct {
-	tid   int
-	what  string
-	errno unix.Errno
-}
-
-func (e *ptraceError) Error() string {
-	var why string
-	switch e.errno {
-	case unix.EINVAL:
-		why = "the kernel refused " + e.what + ": a length or alignment the hardware cannot watch, or not a user address"
-	case unix.ENOSPC:
-		why = "no free debug register for " + e.what + ": another user (perf_event) already holds this thread's slots"
-	case unix.ESRCH, unix.EPERM:
-		why = fmt.Sprintf("thread %d is not stopped under our trace (%s)", e.tid, e.what)
-	case unix.EIO, unix.EFAULT, unix.ENODEV:
-		why = "the kernel has no such register set: " + e.what
-	default:
-		why = "the kernel refused " + e.what
-	}
-	return fmt.Sprintf("thread %d: %s (%v)", e.tid, why, e.errno)
-}
-
-func (e *ptraceError) Unwrap() error { return e.errno }
-
 func kernelErr(tid int, what string, err error) error {
-	var en unix.Errno
-	if errors.As(err, &en) {
-		return &ptraceError{tid: tid, what: what, errno: en}
-	}
-	return fmt.Errorf("thread %d: %s: %w", tid, what, err)
+	return arch.NewKernelError(tid, what, err, "a length or alignment the hardware cannot watch, or not a user address")
 }
 
 // counts learns the number of slots of each bank from tid's dbg_info.
