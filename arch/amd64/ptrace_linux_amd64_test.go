@@ -229,3 +229,45 @@ func TestPtraceNotTraced(t *testing.T) {
 }
 
 func uintptrOf(si *unix.Siginfo) uintptr { return uintptr(unsafe.Pointer(si)) }
+
+// TestPtraceSlotsHeldByPerf: when perf_event hardware breakpoints hold
+// every slot of the thread, writing a slot is refused with ENOSPC, in one
+// plain sentence.
+func TestPtraceSlotsHeldByPerf(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pid := startTraced(t)
+	r, err := New().GetRegs(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := r.SP() &^ 7
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	for i := 0; i < NumSlots; i++ {
+		attr := unix.PerfEventAttr{
+			Type:    unix.PERF_TYPE_BREAKPOINT,
+			Size:    uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+			Bp_type: 2, // HW_BREAKPOINT_W
+			Ext1:    addr + uint64(8*i),
+			Ext2:    8,
+			Bits:    unix.PerfBitDisabled | unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv,
+		}
+		fd, err := unix.PerfEventOpen(&attr, pid, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
+		if err != nil {
+			t.Skipf("perf_event_open of a hardware breakpoint is not permitted here: %v", err)
+		}
+		fds = append(fds, fd)
+	}
+	err = New().WriteSlots(pid, []arch.Slot{{Enabled: true, Addr: addr + 64, Len: 8, Access: arch.Write}})
+	if !errors.Is(err, unix.ENOSPC) {
+		t.Fatalf("with perf holding every slot: %v, want ENOSPC", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "another user (perf_event) already holds this thread's slots") || strings.Contains(msg, "\n") {
+		t.Errorf("not one plain sentence: %q", msg)
+	}
+}
