@@ -11,6 +11,9 @@ type Location struct {
 	Offset uint64 // PC - start of Func
 	File   string // source file, "" when unknown
 	Line   int
+	// Object is the file mapped at PC (e.g. "libc.so.6") when no symbol
+	// names the function.
+	Object string
 }
 
 // WatchHit is a data watchpoint that fired and passed its filters.

@@ -100,6 +100,8 @@ type Debugger struct {
 	// fork event was seen.
 	children map[int]bool
 
+	mapsCached []symbols.Mapping // /proc/PID/maps at this stop (objectAt)
+
 	loaded      map[string]bool // ELF files whose symbols are in syms
 	libsChecked bool            // maps read for libraries since the last resume
 

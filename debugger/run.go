@@ -142,7 +142,7 @@ func (d *Debugger) Interrupt() {
 
 // resume restarts one stopped thread, delivering its pending signal.
 func (d *Debugger) resume(th *Thread) error {
-	d.libsChecked, d.cfiCached, d.frame = false, nil, 0
+	d.libsChecked, d.cfiCached, d.mapsCached, d.frame = false, nil, nil, 0
 	if th.stepOver {
 		th.stepOver = false
 		if err := d.stepOver(th); err != nil {

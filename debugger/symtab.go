@@ -3,6 +3,7 @@ package debugger
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -129,6 +130,9 @@ func (d *Debugger) location(pc uint64) Location {
 	if file, line, ok := d.lineOf(pc); ok {
 		loc.File, loc.Line = file, line
 	}
+	if loc.Func == "" {
+		loc.Object = d.objectAt(pc)
+	}
 	return loc
 }
 
@@ -141,10 +145,32 @@ func (d *Debugger) locationOf(tid int) Location {
 	return d.location(regs.PC())
 }
 
-// Describe renders a location as "func+off" or the bare address.
+// Describe renders a location as "func+off", "in OBJECT", or the bare
+// address.
 func (l Location) Describe() string {
 	if l.Func == "" {
+		if l.Object != "" {
+			return "in " + l.Object
+		}
 		return fmt.Sprintf("%#x", l.PC)
 	}
 	return describe(l.Func, l.Offset)
+}
+
+// objectAt names the file mapped at addr (its base name), from
+// /proc/PID/maps read once per stop.
+func (d *Debugger) objectAt(addr uint64) string {
+	if d.mapsCached == nil {
+		m, err := symbols.ReadMaps(d.proc.Pid)
+		if err != nil {
+			return ""
+		}
+		d.mapsCached = m
+	}
+	for _, m := range d.mapsCached {
+		if m.Contains(addr) && m.Path != "" {
+			return filepath.Base(m.Path)
+		}
+	}
+	return ""
 }

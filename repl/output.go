@@ -63,7 +63,7 @@ func oneLine(s string) string {
 
 func where(l debugger.Location) string {
 	s := hex(l.PC)
-	if l.Func != "" {
+	if l.Func != "" || l.Object != "" {
 		s += " " + l.Describe()
 	}
 	if l.File != "" {

@@ -774,7 +774,7 @@ func (s *Session) backtrace(cmd Command) error {
 			mark = "*"
 		}
 		s.out.text("%s#%-2d %s", mark, i, where(f.Location))
-		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line})
+		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line, "object": f.Object})
 	}
 	s.out.result("backtrace", map[string]any{"tid": s.d.Current, "frames": rows})
 	return nil
