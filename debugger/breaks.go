@@ -245,7 +245,7 @@ func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
 // for vfork our very memory until it execs or exits: then the
 // breakpoints go back at PTRACE_EVENT_VFORK_DONE). Debug registers are
 // not inherited by children.
-func (d *Debugger) releaseChild(th *Thread, vfork bool) []Event {
+func (d *Debugger) releaseChild(th *Thread) []Event {
 	msg, err := ptraceEventMsg(th.Tid)
 	if err != nil {
 		return []Event{Notice{Text: fmt.Sprintf("warning: fork by thread %d: %v", th.Tid, err)}}
@@ -265,7 +265,6 @@ func (d *Debugger) releaseChild(th *Thread, vfork bool) []Event {
 	if err := ptraceDetach(child, 0); err != nil {
 		evs = append(evs, Notice{Text: fmt.Sprintf("warning: detach forked child %d: %v", child, err)})
 	}
-	_ = vfork // the breakpoints come back at PTRACE_EVENT_VFORK_DONE
 	return evs
 }
 

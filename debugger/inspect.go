@@ -21,10 +21,9 @@ func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
 	return d.originalCode(addr, b), nil // as the program wrote it, without our breakpoints
 }
 
-// EvalAddress evaluates an expression to an address (for x and
-// disassemble): an lvalue gives its address... no: like gdb's x, the value
-// of the expression is the address, except that a symbol's storage gives
-// its address.
+// EvalAddress evaluates an expression to an address, for x: as in gdb,
+// the expression's value is the address, except that a name (or any
+// memory of unknown type) stands for its own address.
 func (d *Debugger) EvalAddress(src string) (uint64, error) {
 	if d.proc.exited {
 		return 0, ErrExited

@@ -217,7 +217,7 @@ func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	case unix.PTRACE_EVENT_EXEC:
 		return d.handleExec(th), d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK:
-		evs := d.releaseChild(th, stopEvent(ws) == unix.PTRACE_EVENT_VFORK)
+		evs := d.releaseChild(th)
 		return evs, d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_VFORK_DONE:
 		// The vfork child no longer shares our memory.
@@ -340,7 +340,7 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 		d.proc.Path = exe
 	}
 	evs := []Event{Notice{Text: fmt.Sprintf("process %d is executing new program: %s", d.proc.Pid, d.proc.Path)}}
-	if err := d.loadSymbolsNow(); err != nil {
+	if err := d.loadSymbols(); err != nil {
 		evs = append(evs, Notice{Text: "warning: " + err.Error()})
 	}
 	d.shared = make([]slotEntry, len(d.slots))

@@ -11,9 +11,7 @@ import (
 )
 
 // loadSymbols reads the program's symbol table (tracer thread not needed).
-func (d *Debugger) loadSymbols() error { return d.loadSymbolsNow() }
-
-func (d *Debugger) loadSymbolsNow() error {
+func (d *Debugger) loadSymbols() error {
 	path := d.proc.Path
 	bias := uint64(0)
 	pie, err := symbols.IsPIE(path)

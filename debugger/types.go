@@ -139,21 +139,3 @@ func formatBytes(b []byte) string {
 	return sb.String()
 }
 
-func quoteChar(c byte) string {
-	switch c {
-	case 0:
-		return `'\0'`
-	case '\n':
-		return `'\n'`
-	case '\t':
-		return `'\t'`
-	case '\'':
-		return `'\''`
-	case '\\':
-		return `'\\'`
-	}
-	if c >= 0x20 && c < 0x7f {
-		return "'" + string(c) + "'"
-	}
-	return fmt.Sprintf(`'\%03o'`, c)
-}

@@ -82,9 +82,6 @@ type Type struct {
 	Enumerators map[int64]string
 	Signed      bool // Enum: underlying type is signed
 	Go          bool // from a Go unit: format like Delve
-
-	// Go: the address of the runtime._type of this type (unbiased), if known.
-	goRuntimeType uint64
 }
 
 func (t *Type) String() string {
@@ -118,7 +115,6 @@ func (t *Type) Field(name string) (Field, bool) {
 
 type typedefFixup struct {
 	t, target *Type
-	name      string
 }
 
 // LookupType finds a type by name: "int", "unsigned long", "struct node",

@@ -231,7 +231,6 @@ func (in *Info) collect(scope *dwarf.Entry, pc uint64, fbase *location, fn strin
 		return err
 	}
 	var here, params []Variable
-	type sub struct{ e *dwarf.Entry }
 	var subs []*dwarf.Entry
 	for {
 		e, err := r.Next()
