@@ -138,4 +138,3 @@ func formatBytes(b []byte) string {
 	sb.WriteString("}")
 	return sb.String()
 }
-
