@@ -10,7 +10,8 @@ import (
 	"hwdbg/symbols"
 )
 
-// loadSymbols reads the program's symbol table (tracer thread not needed).
+// loadSymbols reads the program's DWARF index, and its ELF symbols in the
+// background (see symtab).
 func (d *Debugger) loadSymbols() error {
 	path := d.proc.Path
 	bias := uint64(0)
