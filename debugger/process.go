@@ -107,6 +107,7 @@ type Debugger struct {
 
 	mu       sync.Mutex // guards running, for Interrupt from other goroutines
 	running  bool
+	runs     uint64 // how many times the program was set running
 	intrSent bool
 }
 

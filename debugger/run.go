@@ -117,6 +117,9 @@ func (d *Debugger) finishStop(tid int, evs []Event) []Event {
 func (d *Debugger) setRunning(on bool) {
 	d.mu.Lock()
 	d.running = on
+	if on {
+		d.runs++
+	}
 	if !on {
 		d.intrSent = false
 	}
@@ -128,8 +131,26 @@ func (d *Debugger) setRunning(on bool) {
 // thread turns the stop into an "interrupt" stop.
 func (d *Debugger) Interrupt() {
 	d.mu.Lock()
+	gen := d.runs
+	d.mu.Unlock()
+	d.InterruptRun(gen)
+}
+
+// Running tells whether the program runs, and which run it is (a number
+// that grows with every continue).
+func (d *Debugger) Running() (run uint64, running bool) {
+	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.running || d.intrSent {
+	return d.runs, d.running
+}
+
+// InterruptRun interrupts the program if it is still in the given run: a
+// late interrupt meant for a run that has already stopped must not stop
+// the next one.
+func (d *Debugger) InterruptRun(run uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.running || d.intrSent || d.runs != run {
 		return
 	}
 	d.intrSent = true

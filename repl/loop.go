@@ -113,7 +113,9 @@ func (s *Session) watchInterrupts() func() {
 				// A program we started shares our terminal and gets the
 				// SIGINT itself, which stops it; give it a moment before
 				// interrupting it ourselves (as for an attached one).
-				time.AfterFunc(100*time.Millisecond, s.d.Interrupt)
+				if run, ok := s.d.Running(); ok {
+					time.AfterFunc(100*time.Millisecond, func() { s.d.InterruptRun(run) })
+				}
 			case <-done:
 				return
 			}
