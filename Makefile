@@ -17,9 +17,9 @@ all: build
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install it at /usr/local/go" >&2; exit 1; }
-	@command -v $(CC) >/dev/null && command -v objdump >/dev/null && command -v nm >/dev/null || { \
-	  echo "installing gcc and binutils (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc binutils libc6-dev >/dev/null; }
+	@command -v $(CC) >/dev/null && command -v g++ >/dev/null && command -v objdump >/dev/null && command -v nm >/dev/null || { \
+	  echo "installing gcc, g++ and binutils (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ binutils libc6-dev >/dev/null; }
 
 build: deps
 	$(GO) build -o $(BIN)/hwdbg ./cmd/hwdbg
