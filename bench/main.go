@@ -26,7 +26,7 @@ import (
 func main() {
 	n := flag.Int("n", 100000, "watchpoint hits per run")
 	gdbN := flag.Int("gdb-n", 10000, "hits per gdb run (gdb is slow)")
-	runs := flag.Int("runs", 5, "runs per measurement; the best counts")
+	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
 	flag.Parse()
 	if err := run(*n, *gdbN, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
