@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"hwdbg/arch"
+	"hwdbg/debuginfo"
 )
 
 // ReadMemory reads n bytes at addr.
@@ -38,7 +39,8 @@ func (d *Debugger) EvalAddress(src string) (uint64, error) {
 		if v, err = d.eval(e); err != nil {
 			return
 		}
-		if v.Lvalue && v.Type.Kind == KindBytes || v.Lvalue && isNameExpr(e) {
+		aggregate := v.Type.Kind == KindBytes || v.Type.Kind == debuginfo.Array || v.Type.Kind == debuginfo.Struct || v.Type.Kind == debuginfo.Union
+		if v.Lvalue && (aggregate || isNameExpr(e)) {
 			addr = v.Addr
 			return
 		}
