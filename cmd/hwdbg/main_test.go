@@ -69,6 +69,31 @@ func (r result) byEvent(kind string) []map[string]any {
 	return out
 }
 
+// results returns the result objects of one command.
+func (r result) results(command string) []map[string]any {
+	var out []map[string]any
+	for _, e := range r.byEvent("result") {
+		if e["command"] == command {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// listed is the info watchpoints entry of the last such command, by
+// position (nil when there is none).
+func (r result) listed(i int) map[string]any {
+	res := r.results("info watchpoints")
+	if len(res) == 0 {
+		return nil
+	}
+	wps := res[len(res)-1]["watchpoints"].([]any)
+	if i >= len(wps) {
+		return nil
+	}
+	return wps[i].(map[string]any)
+}
+
 func (r result) String() string {
 	var b strings.Builder
 	for _, e := range r.events {

@@ -165,12 +165,7 @@ func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
 	if n := len(r.byEvent("watchpoint")); n != 0 {
 		t.Errorf("silent: %d hits were reported", n)
 	}
-	var wp map[string]any
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "info watchpoints" {
-			wp = e["watchpoints"].([]any)[0].(map[string]any)
-		}
-	}
+	wp := r.listed(0)
 	// counter = 0 keeps the value (0) but is a write; -w counts it.
 	if wp == nil || wp["hits"] != float64(10000) {
 		t.Fatalf("want exactly 10000 hits counted, got %v\n%s", wp, r)
@@ -178,10 +173,8 @@ func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
 	// Commands that do more than continue run at every stop.
 	r = hwdbg(t, "watch -w &counter\ncommands\nsilent\nprint counter\ncontinue\nend\ncontinue\n", bin, "5")
 	var vals []string
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "print" {
-			vals = append(vals, e["value"].(string))
-		}
+	for _, e := range r.results("print") {
+		vals = append(vals, e["value"].(string))
 	}
 	if strings.Join(vals, ",") != "0,1,2,3,4" {
 		t.Errorf("commands with print: %v\n%s", vals, r)
@@ -312,10 +305,8 @@ func TestBreakpointInLoop(t *testing.T) {
 	if len(bps) != 2 || bps[0]["func"] != "main" || bps[1]["func"] != "step" {
 		t.Errorf("start + tbreak: %v\n%s", bps, r)
 	}
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "info watchpoints" && len(e["watchpoints"].([]any)) != 0 {
-			t.Errorf("temporary breakpoints must be gone: %v", e)
-		}
+	if wp := r.listed(0); wp != nil {
+		t.Errorf("temporary breakpoints must be gone: %v", wp)
 	}
 }
 
@@ -374,12 +365,7 @@ func TestBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 	if !strings.Contains(strings.Join(r.text, "\n"), "total=4000") {
 		t.Errorf("the program's own count is wrong under the breakpoint:\n%s", r)
 	}
-	var wp map[string]any
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "info watchpoints" {
-			wp = e["watchpoints"].([]any)[0].(map[string]any)
-		}
-	}
+	wp := r.listed(0)
 	if wp == nil || wp["hits"] != float64(4000) {
 		t.Fatalf("want all 4000 calls seen, got %v", wp)
 	}

@@ -59,10 +59,8 @@ func TestSourceFieldsElementsBitfields(t *testing.T) {
 		}
 	}
 	var prints []string
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "print" {
-			prints = append(prints, e["value"].(string))
-		}
+	for _, e := range r.results("print") {
+		prints = append(prints, e["value"].(string))
 	}
 	wantPrints := []string{"100", `{id = 1, next = 0x`, "RED", "{5, 3, 9, 1, 7}", `"alice`}
 	for i, w := range wantPrints {
@@ -93,13 +91,9 @@ func TestSourceLocalsGoOutOfScope(t *testing.T) {
 	if !gone {
 		t.Errorf("no event says the watch went with its frame\n%s", r)
 	}
-	for _, e := range r.byEvent("result") {
-		if e["command"] == "info watchpoints" {
-			for _, w := range e["watchpoints"].([]any) {
-				if w.(map[string]any)["expr"] == "local" {
-					t.Errorf("the local's watch is still listed: %v", w)
-				}
-			}
+	for i := 0; r.listed(i) != nil; i++ {
+		if r.listed(i)["expr"] == "local" {
+			t.Errorf("the local's watch is still listed: %v", r.listed(i))
 		}
 	}
 	// watch -l keeps watching the address after the frame is gone.
