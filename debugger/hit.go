@@ -460,6 +460,10 @@ func (d *Debugger) step() ([]Event, error) {
 		return nil, fmt.Errorf("single-step thread %d: %w", th.Tid, err)
 	}
 	th.stopped = false
+	// A step over a blocking system call can take long: Ctrl-C stops it.
+	d.setRunning(true)
+	defer d.drainInterrupts()
+	defer d.setRunning(false)
 	for {
 		_, ws, err := wait4(th.Tid)
 		if err != nil {

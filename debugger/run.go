@@ -103,6 +103,7 @@ func (d *Debugger) finishStop(tid int, evs []Event) []Event {
 		return evs
 	}
 	defer d.refreshStale()
+	defer d.drainInterrupts()
 	if _, ok := d.proc.threads[tid]; ok {
 		d.Current = tid
 	} else if _, ok := d.proc.threads[d.Current]; !ok {
@@ -469,10 +470,42 @@ func (d *Debugger) stopAll() []Event {
 			}
 			continue
 		}
+		if stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGSTOP && d.takeInterrupt() {
+			// Our Ctrl-C interrupt, overtaken by the stop being reported:
+			// it has done its job.
+			continue
+		}
 		// Something else happened first (a hit, a signal, a clone): hold
 		// it; the interrupt's own stop will come after the next resume
 		// and is then ignored.
 		th.pending = &ws
 	}
 	return evs
+}
+
+// drainInterrupts: an interrupt (SIGSTOP) sent just as the program
+// stopped for another reason is still queued; were it left, it would stop
+// the next continue at once. Take it now, under trace, from every stopped
+// thread that has one.
+func (d *Debugger) drainInterrupts() {
+	for _, tid := range d.Threads() {
+		th := d.proc.threads[tid]
+		if !d.hasInterrupt() {
+			return
+		}
+		if !th.stopped || th.pending != nil || !sigPending(d.proc.Pid, tid, unix.SIGSTOP) {
+			continue
+		}
+		if ptraceCont(tid, 0) != nil {
+			continue
+		}
+		_, ws, err := wait4(tid)
+		if err != nil {
+			continue
+		}
+		if stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGSTOP && d.takeInterrupt() {
+			continue // dropped; the thread stays where it was
+		}
+		th.pending = &ws // something else came first: keep it for the next resume
+	}
 }

@@ -83,3 +83,6 @@ func armedSlots(t *testing.T, tid int) string {
 
 // hotWrites is how many writes the condition tests make (the full count the issue asks for).
 const hotWrites = 100000
+
+// syscallInsn is the system call instruction as hwdbg disassembles it.
+const syscallInsn = "syscall"

@@ -111,3 +111,6 @@ func armedSlots(t *testing.T, tid int) string {
 
 // hotWrites is how many writes the condition tests make (each hit is a trap and a step-over under TCG emulation, ~50x slower).
 const hotWrites = 10000
+
+// syscallInsn is the system call instruction as hwdbg disassembles it.
+const syscallInsn = "svc #0x0"

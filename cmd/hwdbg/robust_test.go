@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hwdbg/internal/fixture"
 )
 
 // TestTerminatedWhileRunningDetachesClean: SIGTERM to hwdbg while the
@@ -58,5 +60,48 @@ func TestDetachRemovesBreakpoints(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if st := procState(t, pid); st != "R" && st != "S" {
 		t.Fatalf("after detach the program is in state %s (our breakpoint byte left behind?)", st)
+	}
+}
+
+// TestInterruptBlockedStepi: a stepi over a system call that blocks
+// (pause) is stopped by Ctrl-C, and the interrupt does not linger to stop
+// the next continue at once.
+func TestInterruptBlockedStepi(t *testing.T) {
+	bin := fixture.C(t, "pauser", fixture.PIE)
+	l := startLive(t, bin)
+	l.do("start")
+	l.do("break pause")
+	if bp := only(l.do("continue"), "breakpoint"); len(bp) != 1 {
+		t.Fatalf("no stop in pause: %v", bp)
+	}
+	// Step up to the system call instruction.
+	for i := 0; ; i++ {
+		x := only(l.do("x/1i $pc"), "result")
+		if len(x) == 1 && x[0]["instructions"].([]any)[0].(map[string]any)["insn"] == syscallInsn {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("no %q in pause within 50 instructions", syscallInsn)
+		}
+		l.do("stepi")
+	}
+	interrupt := func() {
+		time.Sleep(300 * time.Millisecond)
+		l.cmd.Process.Signal(syscall.SIGINT)
+	}
+	go interrupt()
+	evs := l.do("stepi") // blocks in pause until the interrupt
+	if len(only(evs, "stop")) != 1 {
+		t.Fatalf("the blocked stepi did not come back with a stop: %v", evs)
+	}
+	// The next continue must block in pause again, not stop at once.
+	start := time.Now()
+	go interrupt()
+	evs = l.do("continue")
+	if time.Since(start) < 250*time.Millisecond {
+		t.Errorf("continue stopped at once (a stale interrupt): %v", evs)
+	}
+	if st := only(evs, "stop"); len(st) != 1 || st[0]["reason"] != "interrupt" {
+		t.Errorf("want the second Ctrl-C's interrupt: %v", evs)
 	}
 }
