@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 
@@ -203,11 +204,11 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 				if !insn.MemReads {
 					continue
 				}
-			} else if !bytesEqual(old, cur) {
+			} else if !bytes.Equal(old, cur) {
 				continue
 			}
 		}
-		if w.Modify && bytesEqual(old, cur) {
+		if w.Modify && bytes.Equal(old, cur) {
 			continue
 		}
 		if w.bitSize > 0 && w.Access != arch.Read &&
@@ -234,18 +235,6 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		evs = append(evs, hit)
 	}
 	return evs, len(evs) > 0
-}
-
-func bytesEqual(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // firings maps fired slot indexes of th to the enabled watchpoints that

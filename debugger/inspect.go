@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"bytes"
 	"fmt"
 
 	"hwdbg/arch"
@@ -54,6 +55,62 @@ func (d *Debugger) EvalAddress(src string) (uint64, error) {
 func isNameExpr(e Expr) bool {
 	_, ok := e.(nameExpr)
 	return ok
+}
+
+// Locate describes a code or data address: function or symbol (demangled),
+// file:line, or the file mapped there.
+func (d *Debugger) Locate(addr uint64) Location {
+	var loc Location
+	d.run(func() { loc = d.location(addr) })
+	return loc
+}
+
+// EvalInt evaluates an expression to an integer (for print/x and such):
+// integers, characters, enums, pointers, bitfields.
+func (d *Debugger) EvalInt(src string) (int64, *Type, error) {
+	if d.proc.exited {
+		return 0, nil, ErrExited
+	}
+	e, err := ParseExpr(src)
+	if err != nil {
+		return 0, nil, err
+	}
+	var n int64
+	var typ *Type
+	d.tr.do(func() {
+		var v Value
+		if v, err = d.eval(e); err == nil {
+			typ = v.Type
+			n, err = d.toInt(v)
+		}
+	})
+	return n, typ, err
+}
+
+// ReadString reads a NUL-terminated string of at most max bytes at addr,
+// a page at a time.
+func (d *Debugger) ReadString(addr uint64, max int) (string, error) {
+	if d.proc.exited {
+		return "", ErrExited
+	}
+	const page = 4096
+	var out []byte
+	for len(out) < max {
+		a := addr + uint64(len(out))
+		n := min(int(page-a%page), max-len(out))
+		b := make([]byte, n)
+		if err := readMemory(d.proc.Pid, a, b); err != nil {
+			if len(out) == 0 {
+				return "", err
+			}
+			break
+		}
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			return string(append(out, b[:i]...)), nil
+		}
+		out = append(out, b...)
+	}
+	return string(out), nil
 }
 
 // Registers reads the selected thread's registers.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -137,7 +138,7 @@ func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
 
 func findExecutable(path string) (string, error) {
 	if !strings.Contains(path, "/") {
-		if p, err := lookPath(path); err == nil {
+		if p, err := exec.LookPath(path); err == nil {
 			path = p
 		}
 	}
@@ -153,16 +154,6 @@ func findExecutable(path string) (string, error) {
 		return "", err
 	}
 	return abs, nil
-}
-
-func lookPath(name string) (string, error) {
-	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
-		p := filepath.Join(dir, name)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", os.ErrNotExist
 }
 
 func newDebugger() *Debugger {

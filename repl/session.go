@@ -251,14 +251,10 @@ func atois(args []string) []int {
 	return out
 }
 
+// funcSuffix is " <func+off>" for an address with a symbol, "" otherwise.
 func funcSuffix(d *debugger.Debugger, addr uint64) string {
-	if t := d.Symbols(); t != nil {
-		if sym, ok := t.At(addr); ok {
-			if addr == sym.Addr {
-				return " <" + sym.Name + ">"
-			}
-			return fmt.Sprintf(" <%s+%d>", sym.Name, addr-sym.Addr)
-		}
+	if loc := d.Locate(addr); loc.Func != "" {
+		return " <" + loc.Describe() + ">"
 	}
 	return ""
 }
@@ -605,20 +601,17 @@ func (s *Session) infoThreads() error {
 }
 
 func (s *Session) print(cmd Command) error {
-	val, typ, err := s.d.Evaluate(cmd.Rest)
-	if err != nil {
-		return err
-	}
+	var val string
+	var typ *debugger.Type
+	var err error
 	if cmd.Format != 0 {
-		n, perr := strconv.ParseInt(strings.Fields(val)[0], 0, 64)
-		if perr != nil {
-			if u, uerr := strconv.ParseUint(strings.Fields(val)[0], 0, 64); uerr == nil {
-				n = int64(u)
-			} else {
-				return fmt.Errorf("print/%c needs an integer value", cmd.Format)
-			}
+		var n int64
+		if n, typ, err = s.d.EvalInt(cmd.Rest); err != nil {
+			return fmt.Errorf("print/%c: %w", cmd.Format, err)
 		}
 		val = formatInt(uint64(n), cmd.Format, int(typ.Size))
+	} else if val, typ, err = s.d.Evaluate(cmd.Rest); err != nil {
+		return err
 	}
 	s.out.text("%s", val)
 	s.out.result("print", map[string]any{"expr": cmd.Rest, "value": val, "type": typ.Name})
@@ -661,7 +654,7 @@ func (s *Session) examine(cmd Command) error {
 		return s.showInsns("x", ins)
 	}
 	if cmd.Format == 's' {
-		b, err := s.readString(addr, 4096)
+		b, err := s.d.ReadString(addr, 4096)
 		if err != nil {
 			return err
 		}
@@ -705,24 +698,6 @@ func (s *Session) examine(cmd Command) error {
 	}
 	s.out.result("x", map[string]any{"addr": hex(addr), "unit": cmd.Unit, "format": string(cmd.Format), "values": vals})
 	return nil
-}
-
-func (s *Session) readString(addr uint64, max int) (string, error) {
-	var out []byte
-	for len(out) < max {
-		b, err := s.d.ReadMemory(addr+uint64(len(out)), 1)
-		if err != nil {
-			if len(out) == 0 {
-				return "", err
-			}
-			break
-		}
-		if b[0] == 0 {
-			break
-		}
-		out = append(out, b[0])
-	}
-	return string(out), nil
 }
 
 func (s *Session) showInsns(command string, ins []debugger.Instruction) error {
