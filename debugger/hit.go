@@ -377,11 +377,7 @@ func (d *Debugger) singleStep(th *Thread) error {
 		}
 		switch stopEvent(ws) {
 		case unix.PTRACE_EVENT_CLONE:
-			if msg, err := ptraceEventMsg(th.Tid); err == nil {
-				if _, known := d.proc.threads[int(msg)]; !known {
-					d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
-				}
-			}
+			d.noteClone(th.Tid)
 			continue
 		case unix.PTRACE_EVENT_STOP:
 			continue
@@ -466,11 +462,7 @@ func (d *Debugger) step() ([]Event, error) {
 		switch stopEvent(ws) {
 		case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_STOP:
 			if stopEvent(ws) == unix.PTRACE_EVENT_CLONE {
-				if msg, err := ptraceEventMsg(th.Tid); err == nil {
-					if _, known := d.proc.threads[int(msg)]; !known {
-						d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
-					}
-				}
+				d.noteClone(th.Tid)
 			}
 			if err := ptraceSingleStep(th.Tid); err != nil {
 				return nil, err

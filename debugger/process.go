@@ -398,18 +398,25 @@ func tracerOf(pid int) int {
 	return tid
 }
 
+// statusField is a decimal field of /proc/PID/status, 0 if absent.
 func statusField(pid int, key string) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	n, _ := strconv.Atoi(statusValue(fmt.Sprintf("/proc/%d/status", pid), key))
+	return n
+}
+
+// statusValue is the value of one "Key:\tvalue" line of a /proc status
+// file, "" if absent.
+func statusValue(path, key string) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return ""
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, key); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
+			return strings.TrimSpace(v)
 		}
 	}
-	return 0
+	return ""
 }
 
 func listTasks(pid int) ([]int, error) {
@@ -534,18 +541,11 @@ func (d *Debugger) drainTrap(tid int) {
 // sigPending reads a thread's pending signals (its own and the process's)
 // from /proc.
 func sigPending(pid, tid int, sig unix.Signal) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
-	if err != nil {
-		return false
-	}
+	path := fmt.Sprintf("/proc/%d/task/%d/status", pid, tid)
 	bit := uint64(1) << (uint(sig) - 1)
-	for _, line := range strings.Split(string(b), "\n") {
-		for _, key := range []string{"SigPnd:", "ShdPnd:"} {
-			if v, ok := strings.CutPrefix(line, key); ok {
-				if mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil && mask&bit != 0 {
-					return true
-				}
-			}
+	for _, key := range []string{"SigPnd:", "ShdPnd:"} {
+		if mask, err := strconv.ParseUint(statusValue(path, key), 16, 64); err == nil && mask&bit != 0 {
+			return true
 		}
 	}
 	return false

@@ -230,11 +230,7 @@ func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	sig := ws.StopSignal()
 	switch stopEvent(ws) {
 	case unix.PTRACE_EVENT_CLONE:
-		if msg, err := ptraceEventMsg(tid); err == nil {
-			if _, known := d.proc.threads[int(msg)]; !known {
-				d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
-			}
-		}
+		d.noteClone(tid)
 		return nil, d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_EXEC:
 		return d.handleExec(th), d.resumeOrStop(th)
@@ -297,6 +293,16 @@ func (d *Debugger) hasInterrupt() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.proc.interrupts > 0
+}
+
+// noteClone records the thread that tid's clone created; it is armed at
+// its first stop (which may have come already).
+func (d *Debugger) noteClone(tid int) {
+	if msg, err := ptraceEventMsg(tid); err == nil {
+		if _, known := d.proc.threads[int(msg)]; !known {
+			d.proc.threads[int(msg)] = &Thread{Tid: int(msg), fresh: true}
+		}
+	}
 }
 
 func (d *Debugger) takeInterrupt() bool {

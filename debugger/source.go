@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"hwdbg/arch"
 	"hwdbg/debuginfo"
 	"hwdbg/symbols"
 )
@@ -55,6 +56,11 @@ func (d *Debugger) frames(tid, max int) ([]debuginfo.UnwoundFrame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read registers of thread %d: %w", tid, err)
 	}
+	return d.unwind(regs, max)
+}
+
+// unwind walks the stack from registers already read.
+func (d *Debugger) unwind(regs arch.Regs, max int) ([]debuginfo.UnwoundFrame, error) {
 	m := map[int]uint64{}
 	for i, name := range dwarfRegNames[d.arch.Name()] {
 		if v, ok := regs.Get(name); ok {
@@ -73,7 +79,7 @@ func (d *Debugger) cfiTables() []*debuginfo.CFI {
 	if d.cfi == nil {
 		d.cfi = map[string]*debuginfo.CFI{}
 	}
-	maps, _ := symbols.ReadMaps(d.proc.Pid)
+	maps := d.maps()
 	var out []*debuginfo.CFI
 	seen := map[string]bool{}
 	add := func(path string) {
@@ -83,10 +89,7 @@ func (d *Debugger) cfiTables() []*debuginfo.CFI {
 		seen[path] = true
 		c, ok := d.cfi[path]
 		if !ok {
-			bias := uint64(0)
-			if pie, err := symbols.IsPIE(path); err == nil && pie {
-				bias, _ = symbols.LoadBias(d.proc.Pid, path)
-			}
+			bias, _ := symbols.BiasIn(maps, path) // 0 for a non-PIE executable
 			c, _ = debuginfo.LoadCFI(path, bias)
 			d.cfi[path] = c
 		}
@@ -169,18 +172,14 @@ func (d *Debugger) local(name string) (v Value, scope *localScope, ok bool, err 
 	}
 	// Find the name among the frame's variables first (cheap, cached per
 	// pc); unwind only when there is one.
-	pc := uint64(0)
-	if d.frame == 0 {
-		regs, err := d.arch.GetRegs(d.Current)
-		if err != nil {
-			return Value{}, nil, false, nil
-		}
-		pc = regs.PC()
-		if !d.hasLocal(pc, name) {
-			return Value{}, nil, false, nil
-		}
+	regs, err := d.arch.GetRegs(d.Current)
+	if err != nil {
+		return Value{}, nil, false, nil
 	}
-	fs, err := d.frames(d.Current, d.frame+2)
+	if d.frame == 0 && !d.hasLocal(regs.PC(), name) {
+		return Value{}, nil, false, nil
+	}
+	fs, err := d.unwind(regs, d.frame+2)
 	if err != nil || d.frame >= len(fs) {
 		return Value{}, nil, false, nil
 	}

@@ -70,16 +70,13 @@ func (d *Debugger) loadLibraries() {
 		return
 	}
 	d.libsChecked = true
-	maps, err := symbols.ReadMaps(d.proc.Pid)
-	if err != nil {
-		return
-	}
+	maps := d.maps()
 	for _, m := range maps {
 		if m.Offset != 0 || !strings.HasPrefix(m.Path, "/") || d.loaded[m.Path] {
 			continue
 		}
 		d.loaded[m.Path] = true
-		bias, err := symbols.LoadBias(d.proc.Pid, m.Path)
+		bias, err := symbols.BiasIn(maps, m.Path)
 		if err != nil {
 			continue
 		}
@@ -156,17 +153,17 @@ func (l Location) Describe() string {
 	return describe(l.Func, l.Offset)
 }
 
-// objectAt names the file mapped at addr (its base name), from
-// /proc/PID/maps read once per stop.
-func (d *Debugger) objectAt(addr uint64) string {
-	if d.mapsCached == nil {
-		m, err := symbols.ReadMaps(d.proc.Pid)
-		if err != nil {
-			return ""
-		}
-		d.mapsCached = m
+// maps is /proc/PID/maps, read once per stop.
+func (d *Debugger) maps() []symbols.Mapping {
+	if d.mapsCached == nil && !d.proc.exited {
+		d.mapsCached, _ = symbols.ReadMaps(d.proc.Pid)
 	}
-	for _, m := range d.mapsCached {
+	return d.mapsCached
+}
+
+// objectAt names the file mapped at addr (its base name).
+func (d *Debugger) objectAt(addr uint64) string {
+	for _, m := range d.maps() {
 		if m.Contains(addr) && m.Path != "" {
 			return filepath.Base(m.Path)
 		}

@@ -141,7 +141,21 @@ func IsPIE(path string) (bool, error) {
 // differs (a deleted file, a symlink such as /proc/PID/exe), by device and
 // inode. The bias is the start of the lowest mapping at file offset 0 minus
 // the lowest PT_LOAD address of the file, rounded down to the page.
-func LoadBias(pid int, path string) (bias uint64, err error) {
+func LoadBias(pid int, path string) (uint64, error) {
+	maps, err := ReadMaps(pid)
+	if err != nil {
+		return 0, err
+	}
+	bias, err := BiasIn(maps, path)
+	if err != nil {
+		return 0, fmt.Errorf("%w (process %d)", err, pid)
+	}
+	return bias, nil
+}
+
+// BiasIn is LoadBias for mappings already read (one read of
+// /proc/PID/maps can serve every file mapped in the process).
+func BiasIn(maps []Mapping, path string) (bias uint64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			bias, err = 0, fmt.Errorf("symbols: read %s: malformed ELF file (%v)", path, r)
@@ -164,13 +178,9 @@ func LoadBias(pid int, path string) (bias uint64, err error) {
 	if len(loads) == 0 {
 		return 0, fmt.Errorf("symbols: read %s: no PT_LOAD segment", path)
 	}
-	maps, err := ReadMaps(pid)
-	if err != nil {
-		return 0, err
-	}
 	mine := fileMappings(maps, path)
 	if len(mine) == 0 {
-		return 0, fmt.Errorf("symbols: %s is not mapped in process %d", path, pid)
+		return 0, fmt.Errorf("symbols: %s is not mapped", path)
 	}
 	page := uint64(os.Getpagesize())
 	down := func(x uint64) uint64 { return x &^ (page - 1) }
@@ -201,7 +211,7 @@ func LoadBias(pid int, path string) (bias uint64, err error) {
 			return m.Start - (down(p.Vaddr) + (m.Offset - down(p.Off))), nil
 		}
 	}
-	return 0, fmt.Errorf("symbols: %s: no mapping in process %d matches a PT_LOAD segment", path, pid)
+	return 0, fmt.Errorf("symbols: %s: no mapping matches a PT_LOAD segment", path)
 }
 
 // fileMappings returns the mappings of the file at path: those whose path
