@@ -29,7 +29,7 @@ func lineOf(t *testing.T, file, marker string) int {
 func TestSourceFieldsElementsBitfields(t *testing.T) {
 	bin := fixture.C(t, "source", fixture.PIE)
 	r := hwdbg(t, "start\nwatch -w &acct.history[2]\nwatch -w &head->next->id\nwatch acct.f.mode\nwatch paint\n"+
-		"print acct.balance\nprint *head\nprint paint\nprint values\nprint acct.owner\n"+strings.Repeat("continue\n", 4), bin)
+		"print acct.balance\nprint *head\nprint paint\nprint values\nprint acct.owner\nprint *(struct node*)head->next\n"+strings.Repeat("continue\n", 4), bin)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
@@ -62,7 +62,8 @@ func TestSourceFieldsElementsBitfields(t *testing.T) {
 	for _, e := range r.results("print") {
 		prints = append(prints, e["value"].(string))
 	}
-	wantPrints := []string{"100", `{id = 1, next = 0x`, "RED", "{5, 3, 9, 1, 7}", `"alice`}
+	// The last is a cast to a type the program defines.
+	wantPrints := []string{"100", `{id = 1, next = 0x`, "RED", "{5, 3, 9, 1, 7}", `"alice`, "{id = 2, next = 0x0}"}
 	for i, w := range wantPrints {
 		if i >= len(prints) || !strings.HasPrefix(prints[i], w) {
 			t.Errorf("print %d: %q, want it to start with %q", i, prints, w)
@@ -138,6 +139,17 @@ func TestSourceLinesAndBacktrace(t *testing.T) {
 	}
 	if len(prints) != 2 || prints[0] != "7" || prints[1] != "3" {
 		t.Errorf("frame 4 is main: print r, values[1]: %v (frames %s)", prints, s)
+	}
+	// A hardware breakpoint on the same line stops every iteration too.
+	r = hwdbg(t, fmt.Sprintf("hbreak source.c:%d\n", loop)+strings.Repeat("continue\n", 4), bin)
+	bps = r.byEvent("breakpoint")
+	if len(bps) != 4 {
+		t.Fatalf("hbreak source.c:%d: want 4 stops, got %v\n%s", loop, bps, r)
+	}
+	for _, b := range bps {
+		if b["line"] != float64(loop) || b["slot"] == "" {
+			t.Errorf("hbreak stop: %v", b)
+		}
 	}
 }
 
