@@ -141,7 +141,7 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 	if regs.PC() != addr {
 		regs.SetPC(addr)
 		if err := d.arch.SetRegs(th.Tid, regs); err != nil {
-			return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, true, true
+			return []Event{Warning{Text: fmt.Sprintf("thread %d: %v", th.Tid, err)}}, true, true
 		}
 	}
 	th.atBreak = true
@@ -171,13 +171,13 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 	// Not stopping here: step past it and run on.
 	more, err := d.stepPastBreak(th)
 	if err != nil {
-		return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: %v", th.Tid, err)}}, true, true
+		return []Event{Warning{Text: fmt.Sprintf("thread %d: %v", th.Tid, err)}}, true, true
 	}
 	if len(more) > 0 {
 		return more, true, true
 	}
 	if err := d.resumeAll(); err != nil {
-		return []Event{Notice{Text: "warning: " + err.Error()}}, true, true
+		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
 }
@@ -248,22 +248,22 @@ func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
 func (d *Debugger) releaseChild(th *Thread) []Event {
 	msg, err := ptraceEventMsg(th.Tid)
 	if err != nil {
-		return []Event{Notice{Text: fmt.Sprintf("warning: fork by thread %d: %v", th.Tid, err)}}
+		return []Event{Warning{Text: fmt.Sprintf("fork by thread %d: %v", th.Tid, err)}}
 	}
 	child := int(msg)
 	if !d.children[child] {
 		// Its first stop is on the way.
 		if _, ws, err := wait4(child); err != nil || !ws.Stopped() {
-			return []Event{Notice{Text: fmt.Sprintf("warning: forked child %d: %v", child, err)}}
+			return []Event{Warning{Text: fmt.Sprintf("forked child %d: %v", child, err)}}
 		}
 	}
 	delete(d.children, child)
 	var evs []Event
 	if err := d.removeSoftBreaks(child); err != nil {
-		evs = append(evs, Notice{Text: "warning: " + err.Error()})
+		evs = append(evs, Warning{Text: err.Error()})
 	}
 	if err := ptraceDetach(child, 0); err != nil {
-		evs = append(evs, Notice{Text: fmt.Sprintf("warning: detach forked child %d: %v", child, err)})
+		evs = append(evs, Warning{Text: fmt.Sprintf("detach forked child %d: %v", child, err)})
 	}
 	return evs
 }

@@ -67,7 +67,14 @@ type Notice struct {
 	Text string
 }
 
+// Warning is something the user must know to trust what follows: a
+// watchpoint that cannot fire here, a thread that could not be armed.
+type Warning struct {
+	Text string // without a "warning: " prefix
+}
+
 func (WatchHit) event() {}
+func (Warning) event()  {}
 func (BreakHit) event() {}
 func (Stop) event()     {}
 func (Exit) event()     {}

@@ -15,7 +15,7 @@ import (
 func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 	si, err := getSiginfo(th.Tid)
 	if err != nil {
-		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
+		return []Event{Warning{Text: err.Error()}}, d.resumeOrStop(th)
 	}
 	if si.Code == siKernel || si.Code == trapBrkpt {
 		if evs, stop, ours := d.onSoftBreak(th); ours {
@@ -28,7 +28,7 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 		// hit path skips reading the debug status register.
 		trap.Fired = []int{i}
 	} else if trap, err = d.arch.DecodeTrap(th.Tid, si.Code, si.Addr); err != nil {
-		return []Event{Notice{Text: "warning: " + err.Error()}}, d.resumeOrStop(th)
+		return []Event{Warning{Text: err.Error()}}, d.resumeOrStop(th)
 	}
 	if len(trap.Fired) > 0 || si.Code == trapHwbkpt {
 		evs, stop := d.onHit(th, trap, 0)
@@ -132,7 +132,7 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 	}
 	if brk || !d.arch.TrapAfter() {
 		if err := getRegs(); err != nil {
-			return []Event{Notice{Text: "warning: " + err.Error()}}, false
+			return []Event{Warning{Text: err.Error()}}, false
 		}
 	}
 	accessPC := uint64(0)
@@ -149,7 +149,7 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 			}
 		}
 		if err := d.stepOver(th); err != nil {
-			return []Event{Notice{Text: fmt.Sprintf("warning: thread %d: step over watched access: %v", th.Tid, err)}}, false
+			return []Event{Warning{Text: fmt.Sprintf("thread %d: step over watched access: %v", th.Tid, err)}}, false
 		}
 	}
 	var insn arch.Insn
@@ -187,7 +187,7 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 		}
 		cur := make([]byte, w.Len)
 		if err := readMemory(d.proc.Pid, w.Addr, cur); err != nil {
-			evs = append(evs, Notice{Text: fmt.Sprintf("warning: watchpoint %d: %v", w.ID, err)})
+			evs = append(evs, Warning{Text: fmt.Sprintf("watchpoint %d: %v", w.ID, err)})
 			continue
 		}
 		old := w.old

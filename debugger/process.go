@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/arch/native"
 	"hwdbg/debuginfo"
 	"hwdbg/symbols"
 )
@@ -110,6 +111,10 @@ type Debugger struct {
 	running  bool
 	runs     uint64 // how many times the program was set running
 	intrSent bool
+
+	// probed is the session's trap probe, run at the first watchpoint or
+	// hardware breakpoint (TrapsDelivered).
+	probed *trapProbe
 }
 
 // Launch starts path with args, stopped before its first instruction.
@@ -158,7 +163,7 @@ func findExecutable(path string) (string, error) {
 
 func newDebugger() *Debugger {
 	return &Debugger{
-		arch:     newBackend(),
+		arch:     native.New(),
 		tr:       newTracer(),
 		nextID:   1,
 		prevInsn: map[uint64]arch.Insn{},

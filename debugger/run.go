@@ -241,7 +241,7 @@ func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
 		// The vfork child no longer shares our memory.
 		var evs []Event
 		if err := d.reinsertSoftBreaks(); err != nil {
-			evs = append(evs, Notice{Text: "warning: " + err.Error()})
+			evs = append(evs, Warning{Text: err.Error()})
 		}
 		return evs, d.resumeOrStop(th)
 	case unix.PTRACE_EVENT_STOP:
@@ -251,7 +251,7 @@ func (d *Debugger) handle(tid int, ws unix.WaitStatus) ([]Event, bool) {
 			th.fresh = false
 			var evs []Event
 			if err := d.syncThread(th); err != nil {
-				evs = append(evs, Notice{Text: fmt.Sprintf("warning: cannot arm new thread %d: %v", tid, err)})
+				evs = append(evs, Warning{Text: fmt.Sprintf("cannot arm new thread %d: %v", tid, err)})
 			}
 			return evs, d.resumeOrStop(th)
 		}
@@ -369,7 +369,7 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 	}
 	evs := []Event{Notice{Text: fmt.Sprintf("process %d is executing new program: %s", d.proc.Pid, d.proc.Path)}}
 	if err := d.loadSymbols(); err != nil {
-		evs = append(evs, Notice{Text: "warning: " + err.Error()})
+		evs = append(evs, Warning{Text: err.Error()})
 	}
 	d.shared = make([]slotEntry, len(d.slots))
 	d.soft = map[uint64]*softBreak{} // the new image has none of our bytes

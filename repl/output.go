@@ -53,6 +53,16 @@ func (p *printer) error(command string, err error) {
 	fmt.Fprintf(p.w, "error: %s\n", msg)
 }
 
+// warning prints one warning line (a `warning` event in JSON).
+func (p *printer) warning(msg string) {
+	msg = oneLine(msg)
+	if p.json {
+		p.emit(map[string]any{"event": "warning", "message": msg})
+		return
+	}
+	fmt.Fprintf(p.w, "warning: %s\n", msg)
+}
+
 func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\n", "; ")
 	if len(s) > 2000 {
@@ -150,6 +160,8 @@ func (p *printer) event(ev debugger.Event) {
 		} else {
 			fmt.Fprintf(p.w, "Process %d exited with status %d\n", e.Pid, e.Status)
 		}
+	case debugger.Warning:
+		p.warning(e.Text)
 	case debugger.Notice:
 		if p.json {
 			p.emit(map[string]any{"event": "notice", "message": e.Text})

@@ -29,6 +29,8 @@ type Session struct {
 	block *cmdBlock
 	// lastID is the newest watch/breakpoint, the default of commands.
 	lastID int
+	// trapsChecked is set once the trap probe ran (checkTraps).
+	trapsChecked bool
 }
 
 type cmdBlock struct {
@@ -285,7 +287,28 @@ func (s *Session) watch(cmd Command) error {
 		plural(len(w.SlotIndexes()), "slot", "slots"), s.slotNames(w))
 	s.out.result(cmd.Name, map[string]any{"id": w.ID, "expr": w.Expr, "access": w.Access.String(),
 		"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w)})
+	s.checkTraps(fmt.Sprintf("watchpoint %d", w.ID))
 	return nil
+}
+
+// checkTraps runs the trap probe at the session's first watchpoint or
+// hardware breakpoint (what, e.g. "watchpoint 1") and, where this machine
+// never delivers debug-register traps, says so once: the slot is set, and
+// it will not fire.
+func (s *Session) checkTraps(what string) {
+	if s.trapsChecked {
+		return
+	}
+	s.trapsChecked = true
+	delivered, seen, err := s.d.TrapsDelivered()
+	switch {
+	case err != nil:
+		s.out.warning(err.Error() + "; watchpoints may or may not fire here (hwdbg doctor)")
+	case !delivered:
+		s.out.warning(fmt.Sprintf("this machine accepts debug registers but never delivers their traps (probe: %s): "+
+			"%s is set but will not fire, nor will any other watchpoint or hardware breakpoint; "+
+			"run `hwdbg doctor` for why and what to do", seen, what))
+	}
 }
 
 func plural(n int, one, many string) string {
@@ -316,6 +339,7 @@ func (s *Session) breakpoint(cmd Command) error {
 	switch cmd.Name {
 	case "hbreak":
 		s.out.text("Hardware breakpoint %d at %#x%s, slot %s", w.ID, w.Addr, funcSuffix(s.d, w.Addr), s.slotNames(w))
+		defer s.checkTraps(fmt.Sprintf("hardware breakpoint %d", w.ID))
 	case "tbreak":
 		s.out.text("Temporary breakpoint %d at %#x%s", w.ID, w.Addr, funcSuffix(s.d, w.Addr))
 	default:

@@ -31,6 +31,7 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 const usage = `usage:
   hwdbg [options] [--] PROGRAM [ARG...]   start PROGRAM, stopped before its first instruction
   hwdbg [options] -p PID                  attach to every thread of a running process
+  hwdbg doctor [--json]                   what this machine allows (debug-register traps, perf, BPF)
 
 options:
   -x FILE     run the commands in FILE first (repeatable)
@@ -59,6 +60,10 @@ func main() {
 }
 
 func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
+	// `hwdbg doctor`; a program named doctor is `hwdbg -- doctor`.
+	if len(args) > 0 && args[0] == "doctor" {
+		return doctor(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("hwdbg", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var files, cmds multi
