@@ -2,6 +2,10 @@
 #
 #   make demo        build hwdbg and testdata/bank, show who corrupts the balance
 #   make test        vet, format check, every test (real processes, real debug registers)
+#
+# Where this machine never delivers debug-register traps (some VMs), the
+# demo and the tests that need them run in an emulated amd64 kernel
+# (scripts/amd64-vm): see scripts/with-traps and scripts/test.
 #   make fuzz        a short run of every fuzz target
 #   make test-arm64  the arm64 backend, for real, in an emulated arm64 kernel
 
@@ -29,17 +33,18 @@ $(BIN)/bank: testdata/bank.c | deps
 	$(CC) -g -O0 -pthread -fno-omit-frame-pointer -o $@ $<
 
 demo: build $(BIN)/bank
-	$(BIN)/hwdbg --batch -x testdata/bank.hwdbg $(BIN)/bank
+	@scripts/with-traps $(BIN)/hwdbg --batch -x testdata/bank.hwdbg $(BIN)/bank
 
 vet:
-	$(GO) vet ./...
+	@$(GO) vet ./...
+	@echo "go vet: clean"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 test: deps vet fmt-check
-	$(GO) test -count=1 ./...
+	@scripts/test
 
 # Cross-builds hwdbg, the test binaries and the C fixtures for arm64 and
 # runs them in an arm64 VM (qemu-system-aarch64): see scripts/arm64-vm/test.
