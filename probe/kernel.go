@@ -27,8 +27,11 @@ type PerfResult struct {
 	Err error
 }
 
-// Counts tells whether every write was counted.
-func (r PerfResult) Counts() bool { return r.Err == nil && r.Expected > 0 && r.Counted == r.Expected }
+// Counts tells whether every write was counted. A count can run over:
+// where the kernel steps over the access itself (arm64), a signal during
+// that step makes the access trap again (measured in the emulated arm64
+// kernel: 1002 of 1000, this program's own runtime signals).
+func (r PerfResult) Counts() bool { return r.Err == nil && r.Expected > 0 && r.Counted >= r.Expected }
 
 // PerfBreakpoints opens a perf hardware breakpoint (PERF_TYPE_BREAKPOINT,
 // 8-byte write) on a variable of this thread, writes it n times and reads

@@ -168,10 +168,13 @@ func Traps(b arch.Backend, n int) (TrapResult, error) {
 
 // trapRun is one probe's traced child.
 type trapRun struct {
-	b         arch.Backend
-	pid       int
-	res       *TrapResult
-	exited    bool
+	b      arch.Backend
+	pid    int
+	res    *TrapResult
+	exited bool
+	// pending is a signal that stopped the child during a step, to be
+	// delivered when it resumes.
+	pending   int
 	first     time.Time
 	last      time.Time
 	untouched bool
@@ -255,10 +258,10 @@ func (t *trapRun) run(out *bufio.Reader) error {
 			sig = int(ws.StopSignal())
 			continue
 		}
-		sig = 0
 		if err := t.trap(armed); err != nil {
 			return err
 		}
+		sig, t.pending = t.pending, 0
 	}
 }
 
@@ -294,6 +297,7 @@ func (t *trapRun) trap(armed []arch.Slot) error {
 	if err != nil {
 		return fmt.Errorf("trap probe: %w", err)
 	}
+	tracef("trap probe: SIGTRAP si_code %d si_addr %#x: %+v", code, siAddr, tr)
 	fired := false
 	for _, s := range tr.Fired {
 		fired = fired || s == 0
@@ -313,11 +317,21 @@ func (t *trapRun) trap(armed []arch.Slot) error {
 	if err := t.b.WriteSlots(t.pid, []arch.Slot{{}}); err != nil {
 		return fmt.Errorf("trap probe: disarm for the step: %w", err)
 	}
-	if err := unix.PtraceSingleStep(t.pid); err != nil {
-		return fmt.Errorf("trap probe: step over the write: %w", err)
-	}
-	if ws, err := t.wait(); err != nil || !ws.Stopped() {
-		return fmt.Errorf("trap probe: step over the write: %v %v", ws, err)
+	// A signal may stop the child before the step completes (the Go
+	// runtime's SIGURG, say): keep it for the resume, and step again.
+	for {
+		if err := unix.PtraceSingleStep(t.pid); err != nil {
+			return fmt.Errorf("trap probe: step over the write: %w", err)
+		}
+		ws, err := t.wait()
+		if err != nil || !ws.Stopped() {
+			return fmt.Errorf("trap probe: step over the write: %v %v", ws, err)
+		}
+		if ws.StopSignal() == unix.SIGTRAP {
+			break
+		}
+		tracef("trap probe: %v during the step, delivered after it", ws.StopSignal())
+		t.pending = int(ws.StopSignal())
 	}
 	if err := t.b.WriteSlots(t.pid, armed); err != nil {
 		return fmt.Errorf("trap probe: re-arm after the step: %w", err)
@@ -333,6 +347,16 @@ func siginfo(tid int) (int32, uint64, error) {
 		return 0, 0, fmt.Errorf("read the signal info of thread %d: %w", tid, e)
 	}
 	return *(*int32)(unsafe.Pointer(&buf[8])), *(*uint64)(unsafe.Pointer(&buf[16])), nil
+}
+
+// traceLog is set by HWDBG_TRACE=1, as for the debugger: every trap the
+// probe sees is logged to stderr.
+var traceLog = os.Getenv("HWDBG_TRACE") != ""
+
+func tracef(format string, args ...any) {
+	if traceLog {
+		fmt.Fprintf(os.Stderr, "hwdbg-trace: "+format+"\n", args...)
+	}
 }
 
 // hasWord reports whether the whitespace-separated list s holds w.
