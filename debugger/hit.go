@@ -3,6 +3,7 @@ package debugger
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 
 	"golang.org/x/sys/unix"
@@ -359,14 +360,17 @@ func (d *Debugger) stepOver(th *Thread) error {
 	return d.arch.WriteSlots(th.Tid, th.written)
 }
 
-// singleStep steps th by one instruction and waits for the step to end,
-// passing over clone events and stale interrupts on the way.
+// singleStep steps th over one instruction and waits for the step to end,
+// passing over clone events and stale interrupts on the way. It delivers
+// no signal: one already due and any that arrives during the step (the Go
+// runtime's SIGURG, another thread's tgkill) are kept and delivered when
+// th resumes. Delivered with the step, a signal would run its handler and
+// leave the instruction unexecuted, so that it traps a second time.
 func (d *Debugger) singleStep(th *Thread) error {
 	for {
-		if err := ptraceRaw(unix.PTRACE_SINGLESTEP, th.Tid, 0, uintptr(th.sig)); err != nil {
+		if err := ptraceSingleStep(th.Tid); err != nil {
 			return fmt.Errorf("single-step thread %d: %w", th.Tid, err)
 		}
-		th.sig = 0
 		_, ws, err := wait4(th.Tid)
 		if err != nil {
 			return fmt.Errorf("wait for thread %d: %w", th.Tid, err)
@@ -383,12 +387,32 @@ func (d *Debugger) singleStep(th *Thread) error {
 			continue
 		}
 		if ws.StopSignal() != unix.SIGTRAP {
-			// A signal arrived instead: deliver it with the step.
-			th.sig = int(ws.StopSignal())
+			th.keep(int(ws.StopSignal()))
 			continue
 		}
 		return nil
 	}
+}
+
+// keep holds sig, which stopped th during an internal step, for th's next
+// resume.
+func (th *Thread) keep(sig int) {
+	switch {
+	case th.sig == 0:
+		th.sig = sig
+	case sig != th.sig && !slices.Contains(th.later, sig):
+		th.later = append(th.later, sig)
+	}
+}
+
+// raiseLater sends th the signals keep could not hold in th.sig, now that
+// th runs again: each comes back as a stop of its own and is delivered
+// like any signal of the program.
+func (d *Debugger) raiseLater(th *Thread) {
+	for _, sig := range th.later {
+		unix.Tgkill(d.proc.Pid, th.Tid, unix.Signal(sig))
+	}
+	th.later = nil
 }
 
 // Step executes one instruction of the selected thread (stepi). A watched
@@ -478,8 +502,11 @@ func (d *Debugger) step() ([]Event, error) {
 				evs, _ := d.handle(th.Tid, ws)
 				return evs, nil
 			}
-			// Deliver it with the step: the step ends in its handler.
-			if err := ptraceRaw(unix.PTRACE_SINGLESTEP, th.Tid, 0, uintptr(sig)); err != nil {
+			// A signal the program handles quietly: delivered at the next
+			// resume, after the step has executed the instruction (as gdb
+			// steps over a handler).
+			th.keep(int(sig))
+			if err := ptraceSingleStep(th.Tid); err != nil {
 				return nil, err
 			}
 			th.stopped = false

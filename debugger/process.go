@@ -40,6 +40,9 @@ type Thread struct {
 	groupStop bool
 	// sig is the signal to deliver when the thread is next resumed.
 	sig int
+	// later are more signals that arrived during an internal step, after
+	// sig: raised again once the thread runs (keep).
+	later []int
 	// pending is a stop that arrived while we were stopping every thread;
 	// it is handled at the next resume instead of resuming the thread.
 	pending *unix.WaitStatus

@@ -178,6 +178,9 @@ func (d *Debugger) resume(th *Thread) error {
 		err = ptraceCont(th.Tid, th.sig)
 	}
 	th.stopped, th.groupStop, th.sig = false, false, 0
+	if err == nil && len(th.later) > 0 {
+		d.raiseLater(th)
+	}
 	return err
 }
 
