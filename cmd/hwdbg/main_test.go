@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -516,63 +515,59 @@ func TestExAndXFiles(t *testing.T) {
 	}
 }
 
-func TestInterruptWhileRunning(t *testing.T) {
-	bin := fixture.C(t, "spin", fixture.PIE)
-	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
-	in, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var out []string
-	// awaitLine reads stdout until a line holds want.
-	awaitLine := func(want string) {
-		t.Helper()
-		timeout := time.After(30 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("hwdbg ended before %s:\n%s", want, strings.Join(out, "\n"))
-				}
-				out = append(out, l)
-				if strings.Contains(l, want) {
-					return
-				}
-			case <-timeout:
-				t.Fatalf("no %s within 30 s:\n%s", want, strings.Join(out, "\n"))
+func (l *live) send(line string) { fmt.Fprintln(l.in, line) }
+
+// await reads the output until a line holds want, and returns that line.
+func (l *live) await(want string) string {
+	l.t.Helper()
+	timeout := time.After(scriptTimeout)
+	for {
+		select {
+		case line, ok := <-l.lines:
+			if !ok {
+				l.t.Fatalf("hwdbg ended before %s:\n%s", want, strings.Join(l.out, "\n"))
 			}
+			l.out = append(l.out, line)
+			if strings.Contains(line, want) {
+				return line
+			}
+		case <-timeout:
+			l.t.Fatalf("no %s within %v:\n%s", want, scriptTimeout, strings.Join(l.out, "\n"))
 		}
 	}
-	// hwdbg is ready for SIGINT once it answers a command.
-	fmt.Fprintln(in, "info threads")
-	awaitLine(`"command":"info threads"`)
-	fmt.Fprintln(in, "continue")
-	time.Sleep(300 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	awaitLine(`"reason":"interrupt"`)
-	fmt.Fprintln(in, "info slots")
-	awaitLine(`"command":"info slots"`)
-	in.Close()
+}
+
+// end closes the input and returns hwdbg's exit status and all it printed.
+func (l *live) end() (int, string) {
+	l.t.Helper()
+	l.in.Close()
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- l.cmd.Wait() }()
+	for line := range l.lines {
+		l.out = append(l.out, line)
+	}
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("hwdbg did not leave at the end of its input:\n%s", strings.Join(out, "\n"))
+		l.t.Fatalf("hwdbg did not leave at the end of its input:\n%s", strings.Join(l.out, "\n"))
 	}
-	if cmd.ProcessState.ExitCode() != 0 {
-		t.Errorf("exit %d\n%s", cmd.ProcessState.ExitCode(), strings.Join(out, "\n"))
+	return l.cmd.ProcessState.ExitCode(), strings.Join(l.out, "\n")
+}
+
+func TestInterruptWhileRunning(t *testing.T) {
+	bin := fixture.C(t, "spin", fixture.PIE)
+	l := startLive(t, bin)
+	// hwdbg is ready for SIGINT once it answers a command.
+	l.send("info threads")
+	l.await(`"command":"info threads"`)
+	l.send("continue")
+	time.Sleep(300 * time.Millisecond)
+	l.cmd.Process.Signal(os.Interrupt)
+	l.await(`"reason":"interrupt"`)
+	l.send("info slots")
+	l.await(`"command":"info slots"`)
+	if code, out := l.end(); code != 0 {
+		t.Errorf("exit %d\n%s", code, out)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -15,13 +16,15 @@ import (
 	"hwdbg/internal/fixture"
 )
 
-// live is an hwdbg session driven one command at a time, for tests whose
-// later commands depend on earlier answers (thread ids).
+// live is an hwdbg session driven one command at a time, its output read
+// as it comes: for tests whose later commands depend on earlier answers
+// (thread ids), or that act while the program runs (signals, Ctrl-C).
 type live struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	in    io.WriteCloser
 	lines chan string
+	out   []string // what await and end read
 }
 
 func startLive(t *testing.T, args ...string) *live {
@@ -400,4 +403,68 @@ func TestSignalStormDuringStepOvers(t *testing.T) {
 		t.Fatalf("program output %q", out)
 	}
 	t.Logf("%s signals sent, %s handled", m[3], m[4])
+}
+
+// TestReadAndWriteWatchesOnOneVariable: two watchpoints of different
+// kinds on one variable each see their own accesses, whichever is set
+// first, on a loop of foo = global; global = foo + 1. Every slot an access
+// hit is handled, even where the hardware names only one (QEMU's DR6, an
+// arm64 trap's single address).
+func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
+	bin := fixture.C(t, "rw", fixture.PIE)
+	const n = 3
+	cmds := map[string]string{"read": "rwatch global", "write": "watch global", "rw": "awatch global"}
+	want := map[string]int{"read": n, "write": n, "rw": 2 * n}
+	for _, pair := range [][2]string{{"read", "write"}, {"write", "read"}, {"read", "rw"}, {"rw", "read"}, {"rw", "write"}, {"write", "rw"}} {
+		t.Run(pair[0]+"+"+pair[1], func(t *testing.T) {
+			script := cmds[pair[0]] + "\n" + cmds[pair[1]] + "\n" + strings.Repeat("continue\n", 2*n+1)
+			r := hwdbg(t, script, bin, strconv.Itoa(n))
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r)
+			}
+			for i, kind := range pair {
+				id := float64(i + 1)
+				got := 0
+				for _, h := range r.byEvent("watchpoint") {
+					if h["id"] == id {
+						got++
+						if h["access"] != kind {
+							t.Errorf("watchpoint %v reported as %v", id, h["access"])
+						}
+					}
+				}
+				if got != want[kind] {
+					t.Errorf("%s watch (%v): %d hits reported, want %d\n%s", kind, id, got, want[kind], r)
+				}
+			}
+		})
+	}
+}
+
+// TestTrapOfADeletedWatchpointIsDropped: Ctrl-C under a stream of hits
+// can leave a trap pending for a slot; once its watchpoint is deleted or
+// disabled, that trap is dropped without a word, and continue runs on.
+func TestTrapOfADeletedWatchpointIsDropped(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	for _, how := range []string{"delete 1", "disable 1"} {
+		t.Run(how, func(t *testing.T) {
+			for round := 0; round < 3; round++ {
+				l := startLive(t, bin, "100000000")
+				l.send("watch -w &counter\ncommands 1\nsilent\ncontinue\nend")
+				l.send("info threads")
+				l.await(`"command":"info threads"`)
+				l.send("continue")
+				time.Sleep(200 * time.Millisecond)
+				l.cmd.Process.Signal(os.Interrupt)
+				l.await(`"reason":"interrupt"`)
+				l.send(how)
+				l.send("continue")
+				l.await(`"event":"exit"`)
+				code, out := l.end()
+				if code != 0 || strings.Contains(out, "matches no watchpoint") || strings.Count(out, `"event":"stop"`) != 1 {
+					t.Fatalf("round %d: exit %d\n%s", round, code, out)
+				}
+			}
+		})
+	}
 }
