@@ -48,6 +48,13 @@ func (s *Session) Run(opt Options) int {
 		if err == errQuit {
 			return false
 		}
+		if werr := s.out.w.err; werr != nil {
+			// Nobody can read what we say: end the session the clean way
+			// (Close, deferred), with a line where one may still be seen.
+			fmt.Fprintf(os.Stderr, "hwdbg: cannot write the output (%v): ending the session\n", werr)
+			status = ExitFailed
+			return false
+		}
 		if err != nil && scripted {
 			status = ExitFailed
 			return false
@@ -93,12 +100,15 @@ func (s *Session) Run(opt Options) int {
 }
 
 // watchInterrupts turns Ctrl-C into an interrupt of the running program;
-// hwdbg itself is not killed by it. SIGTERM and SIGHUP end the session the
-// clean way: the program is stopped, then killed or detached with our
-// slots cleared, never left stopped.
+// hwdbg itself is not killed by it. SIGTERM, SIGHUP, SIGQUIT (Ctrl-\) and
+// SIGPIPE (our output's reader went away) end the session the clean way:
+// the program is stopped, then killed or detached with our slots cleared,
+// never left stopped or armed. (Go's default for SIGQUIT and SIGPIPE is to
+// die on the spot, which left an attached program to die of SIGTRAP at its
+// next watched write.)
 func (s *Session) watchInterrupts() func() {
 	ch := make(chan os.Signal, 4)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
 	done := make(chan struct{})
 	go func() {
 		for {

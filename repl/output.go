@@ -11,8 +11,23 @@ import (
 
 // printer renders events and command results, as text or JSON lines.
 type printer struct {
-	w    io.Writer
+	w    *failWriter
 	json bool
+}
+
+// failWriter remembers the first error writing to w: output that cannot
+// be written (a full disk, a closed pipe) ends the session (Session.Run).
+type failWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (f *failWriter) Write(b []byte) (int, error) {
+	n, err := f.w.Write(b)
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	return n, err
 }
 
 func hex(v uint64) string { return fmt.Sprintf("%#x", v) }

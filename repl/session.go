@@ -22,6 +22,8 @@ type Session struct {
 	mu sync.Mutex
 	// done is set once the session is over (quit, detach, kill).
 	done bool
+	// closing runs Close once.
+	closing sync.Once
 	// commands maps a watch/breakpoint id to the commands it runs when it
 	// stops the program.
 	commands map[int][]string
@@ -43,7 +45,7 @@ var errQuit = errors.New("quit")
 
 // NewSession wraps a debugger; output goes to w, as JSON lines if json.
 func NewSession(d *debugger.Debugger, w io.Writer, json bool) *Session {
-	return &Session{d: d, out: &printer{w: w, json: json}, commands: map[int][]string{}}
+	return &Session{d: d, out: &printer{w: &failWriter{w: w}, json: json}, commands: map[int][]string{}}
 }
 
 // InBlock tells whether a commands block is being read (the prompt shows
@@ -231,17 +233,21 @@ func (s *Session) dispatch(cmd Command) error {
 }
 
 // Close ends the session the way SPEC says: a started program is killed,
-// an attached one is detached with every slot we set cleared.
+// an attached one is detached with every slot we set cleared. It runs
+// once: a second caller (a terminating signal racing the end of the
+// commands) waits for the first to finish before hwdbg may exit.
 func (s *Session) Close() {
-	if s.done {
-		return
-	}
-	s.done = true
-	if s.d.Launched() {
-		s.d.Kill()
-	} else if err := s.d.Detach(); err != nil {
-		s.out.error("detach", err)
-	}
+	s.closing.Do(func() {
+		if s.done {
+			return
+		}
+		s.done = true
+		if s.d.Launched() {
+			s.d.Kill()
+		} else if err := s.d.Detach(); err != nil {
+			s.out.error("detach", err)
+		}
+	})
 }
 
 func atois(args []string) []int {

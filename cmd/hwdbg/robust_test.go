@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -12,38 +16,77 @@ import (
 	"hwdbg/internal/fixture"
 )
 
-// TestTerminatedWhileRunningDetachesClean: SIGTERM to hwdbg while the
-// attached program runs under a watchpoint leaves it running, with no slot
-// armed on any thread.
-func TestTerminatedWhileRunningDetachesClean(t *testing.T) {
-	spin := startSpin(t)
-	pid := spin.Process.Pid
-	cmd := exec.Command(hwdbgBin, "--json", "-q", "-p", strconv.Itoa(pid))
-	in, _ := cmd.StdinPipe()
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintln(in, "watch -w &shared\nwatch -w &counters -s 4 thread "+strconv.Itoa(pid)+"\ndelete 2\ncontinue")
-	time.Sleep(300 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("hwdbg did not end on SIGTERM:\n%s", out.String())
-	}
-	time.Sleep(50 * time.Millisecond)
-	if st := procState(t, pid); st != "R" && st != "S" {
-		t.Fatalf("after SIGTERM the program is in state %s", st)
-	}
-	for tid, armed := range debugRegs(t, pid) {
-		if armed != "" {
-			t.Errorf("thread %d: %s after SIGTERM, want no slot armed", tid, armed)
-		}
+// TestEndedWhileRunningDetachesClean: however hwdbg's session ends while
+// the attached program runs under a watchpoint (SIGTERM, SIGHUP, Ctrl-\'s
+// SIGQUIT, a reader of its output that went away, output it cannot
+// write), the program is left running with no slot armed on any thread.
+// Go's default for SIGQUIT and SIGPIPE killed hwdbg on the spot, and the
+// program then died of SIGTRAP at its next watched write.
+func TestEndedWhileRunningDetachesClean(t *testing.T) {
+	for _, how := range []string{"SIGTERM", "SIGHUP", "SIGQUIT", "closed pipe", "full disk"} {
+		t.Run(how, func(t *testing.T) {
+			spin := startSpin(t)
+			pid := spin.Process.Pid
+			cmd := exec.Command(hwdbgBin, "--json", "-q", "-p", strconv.Itoa(pid))
+			in, _ := cmd.StdinPipe()
+			var out bytes.Buffer
+			var stdout io.ReadCloser
+			switch how {
+			case "closed pipe":
+				stdout, _ = cmd.StdoutPipe()
+			case "full disk":
+				f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+				if err != nil {
+					t.Skip("no /dev/full:", err)
+				}
+				defer f.Close()
+				cmd.Stdout = f
+			default:
+				cmd.Stdout = &out
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			fmt.Fprintln(in, "watch -w &shared\nwatch -w &counters -s 4 thread "+strconv.Itoa(pid)+"\ndelete 2")
+			switch how {
+			case "closed pipe":
+				// Read up to the first answer, then go away: the next
+				// thing hwdbg writes (a hit) meets a closed pipe.
+				if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+					t.Fatal(err)
+				}
+				stdout.Close()
+				fmt.Fprintln(in, strings.Repeat("continue\n", 20))
+			case "full disk":
+				fmt.Fprintln(in, strings.Repeat("continue\n", 20))
+			default:
+				fmt.Fprintln(in, "continue")
+				time.Sleep(300 * time.Millisecond)
+				sig := map[string]syscall.Signal{"SIGTERM": syscall.SIGTERM, "SIGHUP": syscall.SIGHUP, "SIGQUIT": syscall.SIGQUIT}[how]
+				cmd.Process.Signal(sig)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("hwdbg did not end (%s):\n%s", how, out.String())
+			}
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				t.Errorf("hwdbg was killed by %v, not ended cleanly", ws.Signal())
+			}
+			// The program goes on, past the writes that would have trapped.
+			time.Sleep(300 * time.Millisecond)
+			if st := procState(t, pid); st != "R" && st != "S" {
+				t.Fatalf("after %s the program is in state %s", how, st)
+			}
+			for tid, armed := range debugRegs(t, pid) {
+				if armed != "" {
+					t.Errorf("thread %d: %s after %s, want no slot armed", tid, armed, how)
+				}
+			}
+		})
 	}
 }
 
