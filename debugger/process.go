@@ -303,10 +303,17 @@ func (d *Debugger) initSlots(tid int) error {
 
 // Attach seizes every thread of pid and stops them.
 func Attach(pid int) (*Debugger, error) {
+	if state := statState(pid); state == "Z" || state == "X" {
+		return nil, fmt.Errorf("cannot attach to %d: it has exited and waits for its parent to reap it (a zombie): there is nothing left to debug", pid)
+	}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
-		if os.IsNotExist(err) {
+		switch {
+		case os.IsNotExist(err):
 			return nil, fmt.Errorf("cannot attach to %d: no such process", pid)
+		case os.IsPermission(err):
+			// The kernel's ptrace access check guards /proc/PID/exe too.
+			return nil, attachError(pid, unix.EPERM)
 		}
 		return nil, fmt.Errorf("cannot attach to %d: %w", pid, errors.Unwrap(err))
 	}
@@ -374,23 +381,76 @@ func (d *Debugger) attach(pid int, exe string) error {
 func attachError(pid int, err error) error {
 	switch err {
 	case unix.EPERM:
-		reason := "permission denied"
-		if b, e := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); e == nil {
-			if s := strings.TrimSpace(string(b)); s != "0" {
-				reason += fmt.Sprintf(" (kernel.yama.ptrace_scope is %s: run as root or set it to 0)", s)
-			}
-		}
-		if tracer := tracerOf(pid); tracer != 0 {
-			reason = fmt.Sprintf("it is already traced by process %d", tracer)
-			if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", tracer)); err == nil {
-				reason += fmt.Sprintf(" (%s); detach that debugger first", strings.TrimSpace(string(comm)))
-			}
-		}
-		return fmt.Errorf("cannot attach to %d: %s", pid, reason)
+		return fmt.Errorf("cannot attach to %d: %s", pid, attachRefusal(pid))
 	case unix.ESRCH:
 		return fmt.Errorf("cannot attach to %d: no such process", pid)
 	}
 	return fmt.Errorf("cannot attach to %d: %w", pid, err)
+}
+
+// capSysPtrace is CAP_SYS_PTRACE's bit (include/uapi/linux/capability.h).
+const capSysPtrace = 19
+
+// attachRefusal says why the kernel refused to let us trace pid, from
+// what /proc tells: another tracer, another user's process, a process
+// that is not dumpable or lives in a user namespace where we hold no
+// capability, Yama's ptrace_scope.
+func attachRefusal(pid int) string {
+	if tracer := tracerOf(pid); tracer != 0 {
+		reason := fmt.Sprintf("it is already traced by process %d", tracer)
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", tracer)); err == nil {
+			reason += fmt.Sprintf(" (%s); detach that debugger first", strings.TrimSpace(string(comm)))
+		}
+		return reason
+	}
+	eff, _ := strconv.ParseUint(statusValue("/proc/self/status", "CapEff:"), 16, 64)
+	capable := eff&(1<<capSysPtrace) != 0
+	uid, me := -1, os.Getuid()
+	if f := strings.Fields(statusValue(fmt.Sprintf("/proc/%d/status", pid), "Uid:")); len(f) > 0 {
+		uid, _ = strconv.Atoi(f[0])
+	}
+	name := ""
+	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil {
+		name = " (" + strings.TrimSpace(string(comm)) + ")"
+	}
+	scope := -1
+	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
+		scope, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	switch {
+	case scope == 3:
+		return "kernel.yama.ptrace_scope is 3: this kernel lets no process attach to another (programs hwdbg starts still work)"
+	case !capable && uid >= 0 && uid != me:
+		return fmt.Sprintf("it runs as uid %d and hwdbg as uid %d without CAP_SYS_PTRACE: run hwdbg as that user, or as root", uid, me)
+	case !capable && scope == 2:
+		return "kernel.yama.ptrace_scope is 2: attaching needs CAP_SYS_PTRACE (run hwdbg as root)"
+	}
+	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid)); err != nil {
+		// The kernel's access check fails even for reading it.
+		what := "it"
+		if pid == 1 {
+			what = "pid 1" + name + ", the first process of its PID namespace,"
+		}
+		return what + " is not dumpable (a setuid program, or one that called prctl(PR_SET_DUMPABLE, 0)) or belongs to a user namespace in which hwdbg holds no CAP_SYS_PTRACE: the kernel lets only such a tracer attach"
+	}
+	if !capable && scope == 1 {
+		return "kernel.yama.ptrace_scope is 1: only its ancestors may attach without CAP_SYS_PTRACE: run hwdbg as root, start the program under hwdbg, or set the sysctl to 0"
+	}
+	return "permission denied by the kernel (a security module?)"
+}
+
+// statState is the state letter of /proc/PID/stat ("R", "S", "Z", ...),
+// "" when there is no such process.
+func statState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if f := strings.Fields(string(b[i+1:])); i >= 0 && len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // tracerOf returns the process tracing pid, from /proc/PID/status. The
@@ -582,4 +642,32 @@ func (d *Debugger) Kill() error {
 	d.proc.exited = true
 	d.tr.close()
 	return nil
+}
+
+// Gone reaps, without waiting, a program that died while stopped (killed
+// from outside while hwdbg waited at the prompt), and returns its Exit
+// event, once. Stops of threads that were running are kept for the next
+// resume.
+func (d *Debugger) Gone() []Event {
+	if d.proc.exited {
+		return nil
+	}
+	var evs []Event
+	d.tr.do(func() {
+		for !d.proc.exited {
+			var ws unix.WaitStatus
+			wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, nil)
+			if err != nil || wpid <= 0 {
+				return
+			}
+			tracef("at the prompt %d: %s", wpid, describeStatus(ws))
+			if ws.Exited() || ws.Signaled() {
+				e, _ := d.handleExit(wpid, ws)
+				evs = append(evs, e...)
+			} else if th := d.proc.threads[wpid]; th != nil && th.pending == nil {
+				th.pending = &ws
+			}
+		}
+	})
+	return evs
 }

@@ -81,6 +81,10 @@ func (s *Session) Execute(line string) error {
 	if cmd.Name == "" {
 		return nil
 	}
+	// A program killed from outside while we waited: say so once, first.
+	for _, ev := range s.d.Gone() {
+		s.out.event(ev)
+	}
 	err = s.dispatch(cmd)
 	if err != nil && err != errQuit {
 		s.out.error(cmd.Name, err)
@@ -98,10 +102,13 @@ func firstWord(line string) string {
 
 func (s *Session) needLive() error {
 	if s.d.Exited() {
-		return fmt.Errorf("the program is not running (it exited); quit to leave")
+		return errGone
 	}
 	return nil
 }
+
+// errGone is what a command that needs the program says once it is gone.
+var errGone = errors.New("the program is not running (it exited or was killed); quit to leave")
 
 func (s *Session) dispatch(cmd Command) error {
 	switch cmd.Name {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -163,4 +165,83 @@ func TestAttachErrors(t *testing.T) {
 	if want := fmt.Sprintf("already traced by process %d", os.Getpid()); !strings.Contains(msg, want) {
 		t.Errorf("attach to a traced process: %q, want %q", msg, want)
 	}
+}
+
+// TestAttachRefusalsSayWhy: each reason the kernel refuses an attach is
+// named, never a bare "permission denied" or "no such process".
+func TestAttachRefusalsSayWhy(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run hwdbg and its targets as another user")
+	}
+	// hwdbg and the targets where user nobody can run them.
+	dir, err := os.MkdirTemp("", "hwdbg-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	place := func(src string) string {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	hw := place(hwdbgBin)
+	undumpable := place(fixture.C(t, "undumpable", fixture.PIE))
+	const nobody = 65534
+	asNobody := func(c *exec.Cmd) *exec.Cmd {
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		return c
+	}
+	attach := func(asUser bool, pid int) string {
+		c := exec.Command(hw, "-q", "-p", strconv.Itoa(pid))
+		if asUser {
+			asNobody(c)
+		}
+		out, err := c.CombinedOutput()
+		if err == nil {
+			t.Fatalf("attach to %d succeeded:\n%s", pid, out)
+		}
+		return string(out)
+	}
+	start := func(c *exec.Cmd) int {
+		out, _ := c.StdoutPipe()
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready") {
+			t.Fatalf("%s did not start: %q %v", c.Path, line, err)
+		}
+		return c.Process.Pid
+	}
+
+	t.Run("another user's process", func(t *testing.T) {
+		pid := startSpin(t).Process.Pid
+		if msg := attach(true, pid); !strings.Contains(msg, fmt.Sprintf("it runs as uid 0 and hwdbg as uid %d without CAP_SYS_PTRACE", nobody)) {
+			t.Errorf("got %q", msg)
+		}
+	})
+	t.Run("not dumpable", func(t *testing.T) {
+		pid := start(asNobody(exec.Command(undumpable)))
+		if msg := attach(true, pid); !strings.Contains(msg, "is not dumpable") {
+			t.Errorf("got %q", msg)
+		}
+	})
+	t.Run("zombie", func(t *testing.T) {
+		c := exec.Command(undumpable)
+		pid := start(c)
+		c.Process.Signal(syscall.SIGTERM) // not reaped until the cleanup
+		for i := 0; i < 100 && procState(t, pid) != "Z"; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if msg := attach(false, pid); !strings.Contains(msg, "a zombie") {
+			t.Errorf("got %q", msg)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"hwdbg/internal/fixture"
 )
@@ -146,5 +149,48 @@ func TestInterruptBlockedStepi(t *testing.T) {
 	}
 	if st := only(evs, "stop"); len(st) != 1 || st[0]["reason"] != "interrupt" {
 		t.Errorf("want the second Ctrl-C's interrupt: %v", evs)
+	}
+}
+
+// TestProgramKilledAtThePrompt: a program killed from outside while hwdbg
+// waits for a command is reported once, as its exit, and every command
+// after that says in one plain line that it is gone; quit is quiet.
+func TestProgramKilledAtThePrompt(t *testing.T) {
+	bin := fixture.C(t, "spin", fixture.PIE)
+	for _, next := range []string{"info slots", "info threads", "print shared", "quit"} {
+		t.Run(next, func(t *testing.T) {
+			l := startLive(t, bin)
+			l.send("watch -w &shared\ninfo threads")
+			l.await(`"command":"info threads"`)
+			unix.Kill(l.cmd.Process.Pid, 0) // hwdbg itself is alive
+			pid := 0
+			for _, line := range l.out {
+				if strings.Contains(line, `"command":"info threads"`) {
+					var r struct{ Threads []struct{ Tid int } }
+					json.Unmarshal([]byte(line), &r)
+					pid = r.Threads[0].Tid
+				}
+			}
+			if pid == 0 {
+				t.Fatalf("no thread in %v", l.out)
+			}
+			unix.Kill(pid, unix.SIGKILL)
+			time.Sleep(200 * time.Millisecond)
+			l.send(next)
+			code, out := l.end()
+			if strings.Count(out, `"event":"exit"`) != 1 || !strings.Contains(out, `"signal":"SIGKILL"`) {
+				t.Errorf("want one exit event by SIGKILL:\n%s", out)
+			}
+			errs := strings.Count(out, `"event":"error"`)
+			switch {
+			case next == "quit" && (code != 0 || errs != 0):
+				t.Errorf("quit: exit %d, %d errors:\n%s", code, errs, out)
+			case next != "quit" && (code != 1 || errs != 1 || !strings.Contains(out, "the program is not running")):
+				t.Errorf("%s: exit %d, want one error saying the program is not running:\n%s", next, code, out)
+			}
+			if strings.Contains(out, "no such process") || strings.Contains(out, "not stopped under our trace") {
+				t.Errorf("raw kernel errors:\n%s", out)
+			}
+		})
 	}
 }
