@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"hwdbg/arch"
+	"hwdbg/symbols"
 )
 
 // Watchpoint is an entry of the one table of watch- and breakpoints (one
@@ -236,8 +237,9 @@ func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
 	return w, nil
 }
 
-// ResolveLocation turns a code location (function name or *ADDR) into an
-// address.
+// ResolveLocation turns a code location into an address: FUNC is the
+// first instruction after its prologue, FILE:LINE the line's first
+// instruction, *ADDR exactly ADDR.
 func (d *Debugger) ResolveLocation(loc string) (uint64, error) {
 	var addr uint64
 	var err error
@@ -251,6 +253,16 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 		return 0, fmt.Errorf("missing location: give a function name or *ADDRESS")
 	}
 	if loc[0] == '*' {
+		// *FUNC is the function's first instruction, exactly.
+		name := strings.TrimSpace(loc[1:])
+		if d.dwarf != nil {
+			if entry, ok := d.dwarf.LookupFunc(name); ok {
+				return entry, nil
+			}
+		}
+		if s, ok := d.lookup(name); ok && s.Kind == symbols.Func {
+			return s.Addr, nil
+		}
 		e, err := ParseExpr(loc[1:])
 		if err != nil {
 			return 0, err
@@ -271,13 +283,30 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 	}
 	if d.dwarf != nil {
 		if entry, ok := d.dwarf.LookupFunc(loc); ok {
-			return entry, nil
+			return d.afterPrologue(entry), nil
 		}
 	}
 	if s, ok := d.lookup(loc); ok {
-		return s.Addr, nil
+		return d.afterPrologue(s.Addr), nil
 	}
 	return 0, d.noSymbol(loc)
+}
+
+// afterPrologue moves a function's entry past its prologue, where its
+// arguments and locals can be read (as gdb and Delve place `break FUNC`);
+// without line information the entry stays.
+func (d *Debugger) afterPrologue(entry uint64) uint64 {
+	if d.dwarf == nil {
+		return entry
+	}
+	end := uint64(0)
+	if s, ok := d.symbolAt(entry); ok && s.Addr == entry && s.Size > 0 {
+		end = s.Addr + s.Size
+	}
+	if pc, ok := d.dwarf.AfterPrologue(entry, end); ok && pc > entry {
+		return pc
+	}
+	return entry
 }
 
 // splitFileLine splits "file.c:42" (not C++'s "a::b").

@@ -12,11 +12,12 @@ import (
 
 // lineRow is one row of a line table (unbiased address).
 type lineRow struct {
-	addr uint64
-	line int32
-	file int32
-	stmt bool
-	end  bool
+	addr     uint64
+	line     int32
+	file     int32
+	stmt     bool
+	end      bool
+	prologue bool // DW_LNS_set_prologue_end: the function's body starts here
 }
 
 // lineSeq is one sequence of rows, [lo, hi) in pc.
@@ -104,7 +105,7 @@ func decodeLines(lr *dwarf.LineReader) (t *lineTable, err error) {
 				t.files = append(t.files, e.File.Name)
 			}
 		}
-		t.rows = append(t.rows, lineRow{addr: e.Address, line: int32(e.Line), file: fi, stmt: e.IsStmt, end: e.EndSequence})
+		t.rows = append(t.rows, lineRow{addr: e.Address, line: int32(e.Line), file: fi, stmt: e.IsStmt, end: e.EndSequence, prologue: e.PrologueEnd})
 		if e.EndSequence {
 			rows := t.rows[seqStart:]
 			// A sequence at address 0 is a discarded function (linker
@@ -167,6 +168,54 @@ func (in *Info) LinePathFor(pc uint64) (file string, line int, ok bool) {
 	}
 	try(in.units)
 	return
+}
+
+// AfterPrologue gives the run-time address where the body of the function
+// that starts at entry begins, as gdb and Delve place `break FUNC`: the
+// line table's prologue_end mark (Go, clang) before end, else its next row
+// after entry (gcc marks none; its second row follows the prologue that
+// saves the frame pointer and spills the arguments). ok is false without
+// line information there, or when the function has a single row.
+func (in *Info) AfterPrologue(entry, end uint64) (pc uint64, ok bool) {
+	defer in.lock()()
+	defer catch(nil)
+	upc, uend := entry-in.bias, end-in.bias
+	if end == 0 {
+		uend = ^uint64(0)
+	}
+	for _, u := range in.unitsForPC(upc) {
+		t, err := in.lineTableOf(u)
+		if err != nil || t == nil {
+			continue
+		}
+		for _, s := range t.seqs {
+			if upc < s.lo || upc >= s.hi {
+				continue
+			}
+			rows := t.rows[s.start:s.end]
+			i := sort.Search(len(rows), func(i int) bool { return rows[i].addr > upc })
+			next := uint64(0)
+			for _, r := range rows[i:] {
+				if r.end || r.addr >= uend {
+					break
+				}
+				if r.prologue {
+					return r.addr + in.bias, true
+				}
+				if next == 0 && r.stmt {
+					next = r.addr
+				}
+			}
+			if i > 0 && rows[i-1].prologue && rows[i-1].addr == upc {
+				return entry, true
+			}
+			if next != 0 {
+				return next + in.bias, true
+			}
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // PCsFor gives the run-time addresses where code for file:line starts:

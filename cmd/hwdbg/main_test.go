@@ -374,7 +374,8 @@ func TestReadWatchIgnoresWrites(t *testing.T) {
 func TestStepiOntoWatchedWrite(t *testing.T) {
 	skipStepOntoWatchedAccess(t)
 	bin := fixture.C(t, "access", fixture.PIE)
-	r := hwdbg(t, "watch -w &val\nhbreak do_write\ncontinue\n"+strings.Repeat("stepi\n", stepsBeforeStore+1), bin)
+	// *do_write: its first instruction, before the prologue.
+	r := hwdbg(t, "watch -w &val\nhbreak *do_write\ncontinue\n"+strings.Repeat("stepi\n", stepsBeforeStore+1), bin)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}

@@ -30,44 +30,52 @@ func TestEndedWhileRunningDetachesClean(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			spin := startSpin(t)
 			pid := spin.Process.Pid
-			cmd := exec.Command(hwdbgBin, "--json", "-q", "-p", strconv.Itoa(pid))
-			in, _ := cmd.StdinPipe()
+			setup := "watch -w &shared\nwatch -w &counters -s 4 thread " + strconv.Itoa(pid) + "\ndelete 2"
+			var cmd *exec.Cmd
 			var out bytes.Buffer
-			var stdout io.ReadCloser
 			switch how {
-			case "closed pipe":
-				stdout, _ = cmd.StdoutPipe()
-			case "full disk":
-				f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
-				if err != nil {
-					t.Skip("no /dev/full:", err)
+			case "closed pipe", "full disk":
+				cmd = exec.Command(hwdbgBin, "--json", "-q", "-p", strconv.Itoa(pid))
+				in, _ := cmd.StdinPipe()
+				var stdout io.ReadCloser
+				if how == "closed pipe" {
+					stdout, _ = cmd.StdoutPipe()
+				} else {
+					f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+					if err != nil {
+						t.Skip("no /dev/full:", err)
+					}
+					defer f.Close()
+					cmd.Stdout = f
 				}
-				defer f.Close()
-				cmd.Stdout = f
-			default:
-				cmd.Stdout = &out
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-			fmt.Fprintln(in, "watch -w &shared\nwatch -w &counters -s 4 thread "+strconv.Itoa(pid)+"\ndelete 2")
-			switch how {
-			case "closed pipe":
-				// Read up to the first answer, then go away: the next
-				// thing hwdbg writes (a hit) meets a closed pipe.
-				if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				stdout.Close()
-				fmt.Fprintln(in, strings.Repeat("continue\n", 20))
-			case "full disk":
+				defer cmd.Process.Kill()
+				fmt.Fprintln(in, setup)
+				if how == "closed pipe" {
+					// Read up to the first answer, then go away: the next
+					// thing hwdbg writes (a hit) meets a closed pipe.
+					if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+						t.Fatal(err)
+					}
+					stdout.Close()
+				}
 				fmt.Fprintln(in, strings.Repeat("continue\n", 20))
 			default:
-				fmt.Fprintln(in, "continue")
+				// The signal comes while the program runs, once hwdbg has
+				// answered (and so handles signals).
+				l := startLive(t, "-p", strconv.Itoa(pid))
+				cmd = l.cmd
+				l.send(setup + "\ninfo threads")
+				l.await(`"command":"info threads"`)
+				l.send("continue")
 				time.Sleep(300 * time.Millisecond)
-				sig := map[string]syscall.Signal{"SIGTERM": syscall.SIGTERM, "SIGHUP": syscall.SIGHUP, "SIGQUIT": syscall.SIGQUIT}[how]
-				cmd.Process.Signal(sig)
+				cmd.Process.Signal(map[string]syscall.Signal{"SIGTERM": syscall.SIGTERM, "SIGHUP": syscall.SIGHUP, "SIGQUIT": syscall.SIGQUIT}[how])
+				go func() {
+					for range l.lines {
+					}
+				}()
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()

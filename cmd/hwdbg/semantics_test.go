@@ -468,3 +468,37 @@ func TestTrapOfADeletedWatchpointIsDropped(t *testing.T) {
 		})
 	}
 }
+
+// TestBreakAfterPrologue: break FUNC stops where the function's body
+// starts, after the prologue has saved the frame and spilled the
+// arguments, as gdb and Delve do; *FUNC stays its first instruction. At the
+// first instruction an argument's stack slot still held the previous
+// call's value: `break step if i == 2` stopped in the call with i = 3.
+func TestBreakAfterPrologue(t *testing.T) {
+	bin := fixture.C(t, "loop", fixture.PIE)
+	r := hwdbg(t, "break step if i == 2\ncontinue\nprint i\ncontinue\n", bin)
+	bps := r.byEvent("breakpoint")
+	if len(bps) != 1 || bps[0]["func"] != "step" || bps[0]["offset"] == float64(0) {
+		t.Fatalf("want one stop in step, past its entry: %v\n%s", bps, r)
+	}
+	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "2" {
+		t.Errorf("print i at the stop: %v\n%s", p, r)
+	}
+	if r.code != 0 || len(r.byEvent("exit")) != 1 {
+		t.Errorf("exit %d\n%s", r.code, r)
+	}
+	// Every call, with its own argument.
+	r = hwdbg(t, "break step\n"+strings.Repeat("continue\nprint i\n", 5), bin)
+	var got []string
+	for _, p := range r.results("print") {
+		got = append(got, p["value"].(string))
+	}
+	if strings.Join(got, ",") != "0,1,2,3,4" {
+		t.Errorf("i at each stop: %v\n%s", got, r)
+	}
+	// *step is the entry itself.
+	r = hwdbg(t, "break *step\ncontinue\n", bin)
+	if bps := r.byEvent("breakpoint"); len(bps) != 1 || bps[0]["offset"] != float64(0) || hexArg(t, bps[0]["pc"]) != hexArg(t, r.results("break")[0]["addr"]) {
+		t.Errorf("break *step: %v\n%s", bps, r)
+	}
+}
