@@ -152,7 +152,7 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 		}
 		if w.Internal {
 			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
-				evs = append(evs, *ev)
+				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
 			}
 			continue
 		}

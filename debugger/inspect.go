@@ -24,8 +24,9 @@ func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
 }
 
 // EvalAddress evaluates an expression to an address, for x: as in gdb,
-// the expression's value is the address, except that a name (or any
-// memory of unknown type) stands for its own address.
+// the expression's value is the address (x/s ptr examines what ptr points
+// to), except that an array, struct, union, memory of unknown type, or a
+// name of any other non-pointer type stands for its own address.
 func (d *Debugger) EvalAddress(src string) (uint64, error) {
 	if d.proc.exited {
 		return 0, ErrExited
@@ -41,7 +42,7 @@ func (d *Debugger) EvalAddress(src string) (uint64, error) {
 			return
 		}
 		aggregate := v.Type.Kind == KindBytes || v.Type.Kind == debuginfo.Array || v.Type.Kind == debuginfo.Struct || v.Type.Kind == debuginfo.Union
-		if v.Lvalue && (aggregate || isNameExpr(e)) {
+		if v.Lvalue && (aggregate || (isNameExpr(e) && v.Type.Kind != KindPointer)) {
 			addr = v.Addr
 			return
 		}

@@ -96,6 +96,9 @@ type Debugger struct {
 
 	bps    []*Watchpoint // watchpoints and hardware breakpoints, by id order
 	nextID int
+	// lastInternal is the id of the newest internal breakpoint: they count
+	// down from -1.
+	lastInternal int
 	shared []slotEntry // process-wide slot entries, index = slot
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access

@@ -148,12 +148,14 @@ func (d *Debugger) watchScope(w *Watchpoint) error {
 	if w.scope.retPC == 0 {
 		return fmt.Errorf("cannot tell where the frame of %s returns: use watch -l to watch the address itself", w.Expr)
 	}
-	bp := &Watchpoint{ID: d.nextID, Expr: fmt.Sprintf("*%#x", w.scope.retPC), Access: arch.Exec, Addr: w.scope.retPC,
+	// Internal breakpoints count down from -1: the ids users see do not
+	// skip.
+	d.lastInternal--
+	bp := &Watchpoint{ID: d.lastInternal, Expr: fmt.Sprintf("*%#x", w.scope.retPC), Access: arch.Exec, Addr: w.scope.retPC,
 		Len: 1, Enabled: true, Soft: true, Internal: true, scopeOf: w.ID, Thread: w.scope.tid}
 	if err := d.insertSoft(bp); err != nil {
 		return err
 	}
-	d.nextID++
 	d.bps = append(d.bps, bp)
 	return nil
 }
@@ -230,7 +232,15 @@ func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{Expr: loc, Access: arch.Exec, Addr: addr, Len: 1, Enabled: true}
-	d.tr.do(func() { err = d.install(w) })
+	d.tr.do(func() {
+		// The CPU takes any address; a breakpoint where nothing is mapped
+		// can never be reached (as break refuses it).
+		if err = readMemory(d.proc.Pid, addr, make([]byte, 1)); err != nil {
+			err = fmt.Errorf("cannot set a hardware breakpoint at %#x: %w", addr, err)
+			return
+		}
+		err = d.install(w)
+	})
 	if err != nil {
 		return nil, err
 	}

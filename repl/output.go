@@ -117,7 +117,12 @@ func (p *printer) event(ev debugger.Event) {
 		}
 		fmt.Fprintf(p.w, "Watchpoint %d hit: %s %s (%d bytes at %#x), thread %d, %s\n",
 			e.ID, accessFlag(e.Access), e.Expr, e.Len, e.Addr, e.Tid, slot)
-		fmt.Fprintf(p.w, "  old = %s\n  new = %s\n", e.Old, e.New)
+		if e.Access == "read" {
+			// A read changes nothing: one value, as gdb shows it.
+			fmt.Fprintf(p.w, "  value = %s\n", e.New)
+		} else {
+			fmt.Fprintf(p.w, "  old = %s\n  new = %s\n", e.Old, e.New)
+		}
 		by := "  by " + where(e.Insn)
 		if e.Text != "" {
 			by += ": " + e.Text
@@ -156,6 +161,9 @@ func (p *printer) event(ev debugger.Event) {
 			fmt.Fprintf(p.w, "%s, thread %d\n", where(e.At), e.Tid)
 		case "interrupt":
 			fmt.Fprintf(p.w, "Interrupted: thread %d at %s\n", e.Tid, where(e.At))
+		case "scope":
+			// After the notice that says which watchpoint went and why.
+			fmt.Fprintf(p.w, "  stopped at %s, thread %d\n", where(e.At), e.Tid)
 		default:
 			fmt.Fprintf(p.w, "Thread %d stopped: %s at %s\n", e.Tid, e.Reason, where(e.At))
 		}

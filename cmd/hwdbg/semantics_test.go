@@ -502,3 +502,58 @@ func TestBreakAfterPrologue(t *testing.T) {
 		t.Errorf("break *step: %v\n%s", bps, r)
 	}
 }
+
+// TestSmallOnes: the small wrong answers of issue 9, each on its own.
+func TestSmallOnes(t *testing.T) {
+	source := fixture.C(t, "source", fixture.PIE)
+	t.Run("ids do not skip after a watch on a local", func(t *testing.T) {
+		r := hwdbg(t, "break sum_local\ncontinue\nwatch local\nwatch -w &hidden\n", source)
+		var ids []float64
+		for _, e := range r.byEvent("result") {
+			if e["command"] == "watch" || e["command"] == "break" {
+				ids = append(ids, e["id"].(float64))
+			}
+		}
+		if fmt.Sprint(ids) != "[1 2 3]" {
+			t.Errorf("ids %v, want [1 2 3]\n%s", ids, r)
+		}
+	})
+	t.Run("leaving a local's frame is a stop", func(t *testing.T) {
+		r := hwdbg(t, "break sum_local\ncontinue\nwatch local\ndelete 1\n"+strings.Repeat("continue\n", 6), source)
+		var kinds []string
+		for _, e := range r.events {
+			if e["event"] == "notice" || e["event"] == "stop" {
+				kinds = append(kinds, fmt.Sprint(e["event"], ":", e["reason"]))
+			}
+		}
+		if len(kinds) != 2 || kinds[0] != "notice:<nil>" || kinds[1] != "stop:scope" {
+			t.Fatalf("want the notice then a scope stop, got %v\n%s", kinds, r)
+		}
+		if stop := r.byEvent("stop")[0]; stop["func"] != "outer" {
+			t.Errorf("scope stop in %v, want outer", stop["func"])
+		}
+	})
+	t.Run("a read hit shows one value", func(t *testing.T) {
+		r := runScript(t, "rwatch hidden\ncontinue\n", "-q", source)
+		text := strings.Join(r.text, "\n")
+		if !strings.Contains(text, "Watchpoint 1 hit: -r hidden") || !strings.Contains(text, "  value = 4") || strings.Contains(text, "old =") {
+			t.Errorf("read hit:\n%s", text)
+		}
+	})
+	t.Run("hbreak where nothing is mapped", func(t *testing.T) {
+		for _, loc := range []string{"*0", "*0x1"} {
+			r := hwdbg(t, "hbreak "+loc+"\n", source)
+			if e := r.byEvent("error"); r.code != 1 || len(e) != 1 || !strings.Contains(e[0]["message"].(string), "cannot set a hardware breakpoint at") {
+				t.Errorf("hbreak %s: exit %d\n%s", loc, r.code, r)
+			}
+		}
+	})
+	t.Run("x examines what a pointer points to", func(t *testing.T) {
+		bank := fixture.C(t, "bank", fixture.PIE)
+		r := hwdbg(t, "break auditor\ncontinue\nx/1dg audit_log\n", bank)
+		x := r.results("x")
+		if len(x) != 1 || fmt.Sprint(x[0]["values"]) != "[70]" {
+			t.Errorf("x/1dg audit_log (-> balance, 70): %v\n%s", x, r)
+		}
+	})
+}
