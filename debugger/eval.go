@@ -443,18 +443,61 @@ func (d *Debugger) evalName(name string) (Value, error) {
 		v.local = scope
 		return v, err
 	}
+	return d.globalName(name)
+}
+
+// globalName resolves a name that is not a local: a global from the debug
+// information, then an ELF symbol. In a Go program a name not found as
+// given is looked for as Delve does, in the package of the selected
+// frame's function, then in main: counter is main.counter.
+func (d *Debugger) globalName(name string) (Value, error) {
+	qualified := d.goQualified(name)
 	if d.dwarf != nil {
-		if v, ok := d.dwarf.LookupGlobal(name); ok {
-			if v.Const {
-				return Value{}, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
+		for _, n := range append([]string{name}, qualified...) {
+			if v, ok := d.dwarf.LookupGlobal(n); ok {
+				if v.Const {
+					return Value{}, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", n)
+				}
+				return globalValue(v), nil
 			}
-			return globalValue(v), nil
 		}
 	}
-	if s, ok := d.lookup(name); ok {
-		return d.symbolValue(s), nil
+	for _, n := range append([]string{name}, qualified...) {
+		if s, ok := d.lookup(n); ok {
+			return d.symbolValue(s), nil
+		}
 	}
 	return Value{}, d.noSymbol(name)
+}
+
+// goQualified are the package-qualified names a Go program may mean by
+// an unqualified name: in the package of the selected frame's function,
+// then in main. None for other languages, or a name already qualified.
+func (d *Debugger) goQualified(name string) []string {
+	if d.dwarf == nil || d.dwarf.Language() != "go" || strings.ContainsAny(name, "./") {
+		return nil
+	}
+	var out []string
+	if pc, ok := d.selectedPC(); ok {
+		if fn, _, ok := d.funcAt(pc); ok {
+			if pkg := goPackage(fn); pkg != "" && pkg != "main" {
+				out = append(out, pkg+"."+name)
+			}
+		}
+	}
+	return append(out, "main."+name)
+}
+
+// goPackage is the package path of a Go function's name:
+// "net/http.(*Client).Do" is in net/http, "main.main.func1" in main; ""
+// when the name is not qualified.
+func goPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot <= 0 {
+		return ""
+	}
+	return fn[:slash+1+dot]
 }
 
 // symbolValue is an ELF symbol's storage: sized, untyped.

@@ -154,6 +154,23 @@ func (d *Debugger) SelectFrame(n int) (Frame, error) {
 // SelectedFrame is the frame expressions see.
 func (d *Debugger) SelectedFrame() int { return d.frame }
 
+// selectedPC is the pc of the selected frame (its call's, in a caller)
+// in the selected thread.
+func (d *Debugger) selectedPC() (uint64, bool) {
+	regs, err := d.arch.GetRegs(d.Current)
+	if err != nil {
+		return 0, false
+	}
+	if d.frame == 0 {
+		return regs.PC(), true
+	}
+	fs, err := d.unwind(regs, d.frame+1)
+	if err != nil || d.frame >= len(fs) {
+		return 0, false
+	}
+	return fs[d.frame].LookupPC(), true
+}
+
 // localScope says where a watched local lives: the frame that owns it and
 // where that frame returns to.
 type localScope struct {

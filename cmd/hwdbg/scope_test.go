@@ -4,6 +4,7 @@ package main
 // a watch says it watches (testdata/scopes.c, testdata/gonames).
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,5 +35,27 @@ func TestStaticLocalWatchStays(t *testing.T) {
 	}
 	if strings.Join(news, ",") != "1,2,3,4" {
 		t.Errorf("calls went 1,2,3,4, got %v\n%s", news, r)
+	}
+}
+
+// Go names as Delve takes them: counter is main.counter anywhere, Level
+// is gonames/inner.Level in package inner.
+func TestGoNamesAsDelveTakesThem(t *testing.T) {
+	bin := fixture.Go(t, "gonames")
+	set := lineOf(t, "gonames/inner/inner.go", "set line")
+	r := hwdbg(t, fmt.Sprintf("watch -w counter\nbreak inner.go:%d\ncontinue\nwatch -w Level\nprint counter\ncontinue\ncontinue\n", set), bin)
+	if e := messages(r, "error"); len(e) != 0 {
+		t.Fatalf("errors: %v\n%s", e, r)
+	}
+	res := r.results("watch")
+	if len(res) != 2 || res[0]["expr"] != "counter" || res[1]["expr"] != "Level" {
+		t.Fatalf("watches: %v\n%s", res, r)
+	}
+	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "0" {
+		t.Errorf("print counter in package inner: %v", p)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 2 || hits[0]["id"] != float64(3) || hits[0]["new"] != "5" || hits[1]["id"] != float64(1) || hits[1]["new"] != "3" {
+		t.Errorf("want Level 0 -> 5, then counter 0 -> 3: %v\n%s", hits, r)
 	}
 }
