@@ -21,6 +21,9 @@ type Value struct {
 	BitOffset, BitSize int64
 	// local is set when the value lives in a stack frame.
 	local *localScope
+	// fn is set when the value is a function's code (or its address), by
+	// the function's name: no data to watch.
+	fn string
 }
 
 func intVal(v int64) Value {
@@ -139,7 +142,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 			}
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint64(b, x.Addr)
-			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local}, nil
+			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local, fn: x.fn}, nil
 		case "*":
 			return d.deref(x, e.x.String())
 		case "-":
@@ -464,7 +467,20 @@ func (d *Debugger) globalName(name string) (Value, error) {
 	}
 	for _, n := range append([]string{name}, qualified...) {
 		if s, ok := d.lookup(n); ok {
-			return d.symbolValue(s), nil
+			v := d.symbolValue(s)
+			if s.Kind == symbols.Func {
+				v.fn = n
+			}
+			return v, nil
+		}
+	}
+	if d.dwarf != nil {
+		// A function the debug information knows and the symbol table
+		// does not (a stripped symbol table).
+		for _, n := range append([]string{name}, qualified...) {
+			if entry, ok := d.dwarf.LookupFunc(n); ok {
+				return Value{Type: bytesType(1), Lvalue: true, Addr: entry, fn: n}, nil
+			}
 		}
 	}
 	return Value{}, d.noSymbol(name)
@@ -529,6 +545,7 @@ type Region struct {
 	// BitOffset/BitSize: a bitfield inside the region.
 	BitOffset, BitSize int64
 	local              *localScope
+	fn                 string // a function's code (see Value.fn)
 }
 
 // regionOf evaluates e to the memory it designates: &x and x both mean x's
@@ -563,7 +580,7 @@ func (d *Debugger) regionOf(e Expr, size int) (Region, error) {
 }
 
 func regionOfValue(v Value) Region {
-	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local}
+	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local, fn: v.fn}
 }
 
 func sized(r Region, size int) Region {

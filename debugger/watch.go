@@ -114,13 +114,12 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		if err != nil {
 			return
 		}
+		if err = refuseNonData(spec.Expr, r); err != nil {
+			return
+		}
 		w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
 		w.bitOffset, w.bitSize = r.BitOffset, r.BitSize
 		if r.local != nil && !spec.Location {
-			if r.local.goLang {
-				err = fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on it would watch stale memory; watch a global, or use watch -l to watch this address as it is now", spec.Expr)
-				return
-			}
 			w.scope = r.local
 		}
 		if err = d.install(w); err != nil {
@@ -139,6 +138,20 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// refuseNonData refuses a watch on what is not data a watchpoint can
+// follow: a function's code, and a Go stack variable, even with -l (the
+// runtime moves a goroutine's stack when it grows, and the variable with
+// it, while the slot stays on the old address).
+func refuseNonData(expr string, r Region) error {
+	if r.fn != "" {
+		return fmt.Errorf("%s is a function (code, not data): to stop when it runs, hbreak %s; to watch its bytes, watch -s N *(char*)%#x", r.fn, r.fn, r.Addr)
+	}
+	if r.local != nil && r.local.goLang {
+		return fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on its address would miss its writes after a move; watch a global or heap object instead (watch -s N 0xADDR watches raw memory, wherever the variable goes)", expr)
+	}
+	return nil
 }
 
 // watchScope puts a breakpoint where the frame owning w's local returns

@@ -38,6 +38,23 @@ func TestStaticLocalWatchStays(t *testing.T) {
 	}
 }
 
+// A function is code: a data watch on it is refused, saying what to use.
+func TestWatchOnFunctionRefused(t *testing.T) {
+	bin := fixture.C(t, "scopes", fixture.PIE)
+	for _, expr := range []string{"marker1", "&marker1", "-r marker1"} {
+		r := hwdbg(t, "start\nwatch "+expr+"\n", bin)
+		e := messages(r, "error")
+		if len(e) != 1 || !strings.Contains(e[0], "marker1 is a function") || !strings.Contains(e[0], "hbreak marker1") || len(r.results("watch")) != 0 {
+			t.Errorf("watch %s: want a refusal that names hbreak: %v\n%s", expr, e, r)
+		}
+	}
+	// Its bytes, asked for as bytes, can be watched.
+	r := hwdbg(t, "start\nwatch -rw -s 1 *(char*)&marker1\n", bin)
+	if len(r.results("watch")) != 1 {
+		t.Errorf("the bytes of a function, cast, must be watchable\n%s", r)
+	}
+}
+
 // Go names as Delve takes them: counter is main.counter anywhere, Level
 // is gonames/inner.Level in package inner.
 func TestGoNamesAsDelveTakesThem(t *testing.T) {
