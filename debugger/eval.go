@@ -3,6 +3,7 @@ package debugger
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"hwdbg/debuginfo"
@@ -24,6 +25,12 @@ type Value struct {
 	// fn is set when the value is a function's code (or its address), by
 	// the function's name: no data to watch.
 	fn string
+	// ptrs are the pointers (as expressions) read from memory and followed
+	// to reach the value: if one changes, the same expression designates
+	// other memory. loaded is the expression in memory an rvalue was read
+	// from (a cast of a pointer variable, pointer arithmetic on it).
+	ptrs   []string
+	loaded string
 }
 
 func intVal(v int64) Value {
@@ -142,7 +149,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 			}
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint64(b, x.Addr)
-			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local, fn: x.fn}, nil
+			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local, fn: x.fn, ptrs: x.ptrs}, nil
 		case "*":
 			return d.deref(x, e.x.String())
 		case "-":
@@ -170,7 +177,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		if x.Type.Kind == KindFloat || t.Kind == KindFloat || t.Size > 8 || t.Kind == debuginfo.Struct {
 			// Reinterpret memory of the same size.
 			if x.Lvalue && x.Type.Size == t.Size {
-				return Value{Type: t, Lvalue: true, Addr: x.Addr, local: x.local}, nil
+				return Value{Type: t, Lvalue: true, Addr: x.Addr, local: x.local, ptrs: x.ptrs}, nil
 			}
 			return Value{}, fmt.Errorf("cannot convert %s to %s", x.Type.Name, t.Name)
 		}
@@ -180,7 +187,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		}
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(n))
-		return Value{Type: t, Bytes: b[:min(int(t.Size), 8)], local: x.local}, nil
+		return Value{Type: t, Bytes: b[:min(int(t.Size), 8)], local: x.local, ptrs: x.ptrs, loaded: loadedFrom(x, e.x)}, nil
 	case indexExpr:
 		return d.evalIndex(e)
 	case fieldExpr:
@@ -209,7 +216,33 @@ func (d *Debugger) deref(x Value, what string) (Value, error) {
 	if addr == 0 {
 		return Value{}, fmt.Errorf("cannot dereference %s: it is a null pointer", what)
 	}
-	return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr)}, nil
+	p := x.loaded
+	if x.Lvalue {
+		p = what
+	}
+	return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr), ptrs: withPtr(x.ptrs, p)}, nil
+}
+
+// followed adds to x's pointers the one x itself holds, when it was read
+// from memory (x is the value of the expression what).
+func followed(x Value, what Expr) []string {
+	return withPtr(x.ptrs, loadedFrom(x, what))
+}
+
+func withPtr(ptrs []string, p string) []string {
+	if p == "" {
+		return ptrs
+	}
+	return append(slices.Clip(ptrs), p)
+}
+
+// loadedFrom names the memory x's value was read from: what, for a value
+// in memory; what an rvalue was computed from; "" for a constant.
+func loadedFrom(x Value, what Expr) string {
+	if x.Lvalue {
+		return what.String()
+	}
+	return x.loaded
 }
 
 func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
@@ -234,7 +267,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 			return Value{}, fmt.Errorf("index %d is out of range for %s (%d elements)", n, e.x, x.Type.Len)
 		}
 		el := x.Type.Elem
-		return Value{Type: el, Lvalue: true, Addr: x.Addr + uint64(n*el.Size), local: x.local}, nil
+		return Value{Type: el, Lvalue: true, Addr: x.Addr + uint64(n*el.Size), local: x.local, ptrs: x.ptrs}, nil
 	case debuginfo.GoSlice:
 		b, err := d.load(x)
 		if err != nil || len(b) < 16 {
@@ -245,7 +278,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 			return Value{}, fmt.Errorf("index %d is out of range for %s (len %d)", n, e.x, length)
 		}
 		el := x.Type.Elem
-		return Value{Type: el, Lvalue: true, Addr: base + uint64(n*el.Size)}, nil
+		return Value{Type: el, Lvalue: true, Addr: base + uint64(n*el.Size), ptrs: followed(x, e.x)}, nil
 	case KindPointer:
 		if x.Type.Elem == nil || x.Type.Elem.Kind == debuginfo.Void {
 			return Value{}, fmt.Errorf("cannot index the void pointer %s", e.x)
@@ -254,7 +287,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*x.Type.Elem.Size)}, nil
+		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*x.Type.Elem.Size), ptrs: followed(x, e.x)}, nil
 	}
 	if d.dwarf == nil {
 		return Value{}, fmt.Errorf("cannot index %s: its type is not known to be an array or pointer; cast it, e.g. ((int*)&%s)[%d]", e.x, e.x, n)
@@ -334,7 +367,7 @@ func (d *Debugger) evalField(e fieldExpr) (Value, error) {
 	if !x.Lvalue {
 		return Value{}, fmt.Errorf("cannot read field %s of a value not in memory", e.name)
 	}
-	v := Value{Type: f.Type, Lvalue: true, Addr: x.Addr + uint64(f.Offset), local: x.local}
+	v := Value{Type: f.Type, Lvalue: true, Addr: x.Addr + uint64(f.Offset), local: x.local, ptrs: x.ptrs}
 	if f.BitSize > 0 {
 		v.BitOffset, v.BitSize = f.BitOffset, f.BitSize
 	}
@@ -388,7 +421,7 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 		// An array in arithmetic is a pointer to its first element.
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, x.Addr)
-		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local}
+		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local, ptrs: x.ptrs}
 	}
 	a, err := d.toInt(x)
 	if err != nil {
@@ -415,7 +448,7 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 		}
 		if ptr {
 			v := intVal(r)
-			v.Type, v.local = x.Type, x.local
+			v.Type, v.local, v.ptrs, v.loaded = x.Type, x.local, x.ptrs, loadedFrom(x, e.x)
 			return v, nil
 		}
 		return intVal(r), nil
@@ -545,7 +578,8 @@ type Region struct {
 	// BitOffset/BitSize: a bitfield inside the region.
 	BitOffset, BitSize int64
 	local              *localScope
-	fn                 string // a function's code (see Value.fn)
+	fn                 string   // a function's code (see Value.fn)
+	ptrs               []string // pointers followed to it (see Value.ptrs)
 }
 
 // regionOf evaluates e to the memory it designates: &x and x both mean x's
@@ -576,11 +610,11 @@ func (d *Debugger) regionOf(e Expr, size int) (Region, error) {
 	if size <= 0 {
 		return Region{}, fmt.Errorf("%s is a value, not memory: to watch the memory at %#x, add -s SIZE or write *(long*)%#x", e, uint64(addr), uint64(addr))
 	}
-	return Region{Addr: uint64(addr), Len: size, Type: bytesType(size), local: v.local}, nil
+	return Region{Addr: uint64(addr), Len: size, Type: bytesType(size), local: v.local, ptrs: followed(v, e)}, nil
 }
 
 func regionOfValue(v Value) Region {
-	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local, fn: v.fn}
+	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local, fn: v.fn, ptrs: v.ptrs}
 }
 
 func sized(r Region, size int) Region {

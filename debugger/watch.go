@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ type Watchpoint struct {
 	Soft   bool // a software breakpoint (no slot)
 	Temp   bool // deleted when it first stops the program (tbreak)
 	Modify bool // a watchpoint that stops only when the value changed
+
+	// Note is what the user should know about what w watches, said when
+	// it is set ("" for nothing).
+	Note string
 
 	Cond   string // condition, "" for none
 	cond   Expr
@@ -119,6 +124,7 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		}
 		w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
 		w.bitOffset, w.bitSize = r.BitOffset, r.BitSize
+		w.Note = pointerNote(r)
 		if r.local != nil && !spec.Location {
 			w.scope = r.local
 		}
@@ -152,6 +158,24 @@ func refuseNonData(expr string, r Region) error {
 		return fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on its address would miss its writes after a move; watch a global or heap object instead (watch -s N 0xADDR watches raw memory, wherever the variable goes)", expr)
 	}
 	return nil
+}
+
+// pointerNote says, of a watch reached through pointers, that its address
+// was fixed when it was set: the watch does not follow the expression
+// when a pointer on the way changes (gdb's does, with more slots).
+func pointerNote(r Region) string {
+	var ptrs, watches []string
+	for _, p := range r.ptrs {
+		if !slices.Contains(ptrs, p) {
+			ptrs = append(ptrs, p)
+			watches = append(watches, "watch -w &"+p)
+		}
+	}
+	if len(ptrs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the address is fixed at %#x: if %s changes, this still watches the old object; %s as well to see it change",
+		r.Addr, strings.Join(ptrs, " or "), strings.Join(watches, " and "))
 }
 
 // watchScope puts a breakpoint where the frame owning w's local returns

@@ -38,6 +38,33 @@ func TestStaticLocalWatchStays(t *testing.T) {
 	}
 }
 
+// watch ptr->field says that it watches a fixed address, and how to see
+// ptr change; then it stays on the old object, as it said.
+func TestWatchThroughPointerSaysAddressIsFixed(t *testing.T) {
+	bin := fixture.C(t, "scopes", fixture.PIE)
+	r := hwdbg(t, "start\nwatch -w ptr->field\nwatch -w level\nwatch -w *(long*)&b\ncontinue\ncontinue\n", bin)
+	res := r.results("watch")
+	if len(res) != 3 {
+		t.Fatalf("want 3 watches\n%s", r)
+	}
+	note, _ := res[0]["note"].(string)
+	addr, _ := res[0]["addr"].(string)
+	for _, want := range []string{"fixed at " + addr, "if ptr changes", "watch -w &ptr"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("the note of watch ptr->field %q lacks %q", note, want)
+		}
+	}
+	for _, w := range res[1:] {
+		if w["note"] != nil {
+			t.Errorf("no pointer is followed in %v: no note", w)
+		}
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 2 || hits[0]["new"] != "10" || hits[0]["id"] != float64(2) || hits[1]["new"] != "20" || hits[1]["id"] != float64(4) {
+		t.Errorf("want watch 2 (still a) to see 10 and watch 4 (b) to see 20: %v\n%s", hits, r)
+	}
+}
+
 // A function is code: a data watch on it is refused, saying what to use.
 func TestWatchOnFunctionRefused(t *testing.T) {
 	bin := fixture.C(t, "scopes", fixture.PIE)
