@@ -194,6 +194,8 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		return d.evalField(e)
 	case binaryExpr:
 		return d.evalBinary(e)
+	case boundCond:
+		return d.evalBound(e)
 	}
 	return Value{}, fmt.Errorf("cannot evaluate %s", e)
 }
@@ -475,6 +477,9 @@ func globalValue(v debuginfo.Variable) Value {
 // evalName resolves a name: a local of the selected frame, a global from
 // the debug information, then an ELF symbol (sized, untyped).
 func (d *Debugger) evalName(name string) (Value, error) {
+	if d.bound != nil {
+		return d.boundName(d.bound, name)
+	}
 	if v, scope, ok, err := d.local(name); ok {
 		v.local = scope
 		return v, err
@@ -487,14 +492,20 @@ func (d *Debugger) evalName(name string) (Value, error) {
 // given is looked for as Delve does, in the package of the selected
 // frame's function, then in main: counter is main.counter.
 func (d *Debugger) globalName(name string) (Value, error) {
+	v, _, err := d.globalNamed(name)
+	return v, err
+}
+
+// globalNamed is globalName, and the name that found the value.
+func (d *Debugger) globalNamed(name string) (Value, string, error) {
 	qualified := d.goQualified(name)
 	if d.dwarf != nil {
 		for _, n := range append([]string{name}, qualified...) {
 			if v, ok := d.dwarf.LookupGlobal(n); ok {
 				if v.Const {
-					return Value{}, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", n)
+					return Value{}, n, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", n)
 				}
-				return globalValue(v), nil
+				return globalValue(v), n, nil
 			}
 		}
 	}
@@ -504,7 +515,7 @@ func (d *Debugger) globalName(name string) (Value, error) {
 			if s.Kind == symbols.Func {
 				v.fn = n
 			}
-			return v, nil
+			return v, n, nil
 		}
 	}
 	if d.dwarf != nil {
@@ -512,11 +523,11 @@ func (d *Debugger) globalName(name string) (Value, error) {
 		// does not (a stripped symbol table).
 		for _, n := range append([]string{name}, qualified...) {
 			if entry, ok := d.dwarf.LookupFunc(n); ok {
-				return Value{Type: bytesType(1), Lvalue: true, Addr: entry, fn: n}, nil
+				return Value{Type: bytesType(1), Lvalue: true, Addr: entry, fn: n}, n, nil
 			}
 		}
 	}
-	return Value{}, d.noSymbol(name)
+	return Value{}, "", d.noSymbol(name)
 }
 
 // goQualified are the package-qualified names a Go program may mean by
@@ -559,15 +570,29 @@ func (d *Debugger) symbolValue(s symbols.Symbol) Value {
 }
 
 func (d *Debugger) noSymbol(name string) error {
-	msg := fmt.Sprintf("no symbol %q in the program", name)
-	var close []string
+	e := &noSymbolError{name: name}
 	if d.symtab() != nil {
-		close = d.syms.Closest(name, 3)
+		e.close = d.syms.Closest(name, 3)
 	}
-	if len(close) > 0 {
-		msg += " (did you mean " + strings.Join(close, ", ") + "?)"
+	return e
+}
+
+// noSymbolError is a name found nowhere, with the closest names there are.
+type noSymbolError struct {
+	name  string
+	close []string
+}
+
+func (e *noSymbolError) Error() string {
+	return fmt.Sprintf("no symbol %q in the program%s", e.name, e.suggest())
+}
+
+// suggest is " (did you mean a, b?)", or "" with nothing close.
+func (e *noSymbolError) suggest() string {
+	if len(e.close) == 0 {
+		return ""
 	}
-	return fmt.Errorf("%s", msg)
+	return " (did you mean " + strings.Join(e.close, ", ") + "?)"
 }
 
 // Region is memory an expression designates for a watchpoint.

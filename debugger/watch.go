@@ -110,10 +110,14 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{Expr: spec.Expr, Access: spec.Access, Thread: spec.Thread, Size: spec.Size, Enabled: true, Modify: spec.Modify}
-	if err := w.setCond(spec.Cond); err != nil {
-		return nil, err
-	}
 	d.tr.do(func() {
+		if spec.Cond != "" {
+			// Bound in the selected frame (cond.go).
+			if w.cond, err = d.bindCond(spec.Cond, "the watch was set"); err != nil {
+				return
+			}
+			w.Cond = spec.Cond
+		}
 		var r Region
 		r, err = d.regionOf(e, spec.Size)
 		if err != nil {
@@ -453,13 +457,25 @@ func (w *Watchpoint) setCond(src string) error {
 	return nil
 }
 
-// SetCondition sets or (with "") removes the condition of id.
+// SetCondition sets or (with "") removes the condition of id. A data
+// watchpoint's condition binds its names in the selected frame, as at
+// watch time (cond.go); a breakpoint's is evaluated where it stops.
 func (d *Debugger) SetCondition(id int, cond string) error {
 	w := d.byID(id)
 	if w == nil {
 		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
 	}
-	return w.setCond(cond)
+	if cond == "" || w.IsBreak() || d.proc.exited {
+		return w.setCond(cond)
+	}
+	var e Expr
+	var err error
+	d.tr.do(func() { e, err = d.bindCond(cond, "the condition was set") })
+	if err != nil {
+		return err
+	}
+	w.Cond, w.cond = cond, e
+	return nil
 }
 
 // SetIgnore makes id ignore its next count crossings.

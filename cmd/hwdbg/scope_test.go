@@ -22,6 +22,55 @@ func messages(r result, kind string) []string {
 	return out
 }
 
+// A condition binds its names where the watch was set: q is main's local,
+// read in main's frame while bump (which has no q) writes the global.
+func TestConditionBindsLocalsOfItsFrame(t *testing.T) {
+	bin := fixture.C(t, "scopes", fixture.PIE)
+	bumpLine := float64(lineOf(t, "scopes.c", "bump line"))
+	r := hwdbg(t, "start\nwatch -w global if q > 10\ncontinue\nframe 1\nprint q\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	if n := messages(r, "notice"); len(n) != 0 {
+		t.Errorf("the condition failed: %v", n)
+	}
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["old"] != "102" || hits[0]["new"] != "103" || hits[0]["func"] != "bump" || hits[0]["line"] != bumpLine {
+		t.Fatalf("want the first stop in bump at q = 15 (global 102 -> 103): %v\n%s", hits, r)
+	}
+	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "15" {
+		t.Errorf("print q (main's, frame 1 now): %v", p)
+	}
+
+	// A condition on a global stays on the global, although the writing
+	// function has a local of the same name (bump's level is negative).
+	r = hwdbg(t, "start\nwatch -w global if level > 0\ncontinue\n", bin)
+	if hits := r.byEvent("watchpoint"); len(hits) != 1 || hits[0]["new"] != "100" {
+		t.Errorf("level > 0 on the global level must hold at the first write: %v\n%s", hits, r)
+	}
+
+	// When the frame it was bound to has returned, the condition says so,
+	// naming the scope, and stops.
+	r = hwdbg(t, "break phase\ncontinue\nwatch -w global if r == 7\ncontinue\ncontinue\n", bin)
+	hits = r.byEvent("watchpoint")
+	if len(hits) != 2 || hits[0]["new"] != "1" || hits[1]["new"] != "2" || hits[1]["func"] != "main" {
+		t.Fatalf("want a stop in bump under phase, then at main's write: %v\n%s", hits, r)
+	}
+	n := messages(r, "notice")
+	if len(n) != 1 || !strings.Contains(n[0], "error in the condition of 2 (r == 7)") ||
+		!strings.Contains(n[0], "phase") || !strings.Contains(n[0], "returned") {
+		t.Errorf("want one notice that phase's frame has returned: %v", n)
+	}
+
+	// A name that is nowhere in the watch's scope is refused at once, with
+	// that scope.
+	r = hwdbg(t, "break phase\ncontinue\nwatch -w global if q > 1\n", bin)
+	e := messages(r, "error")
+	if len(e) != 1 || !strings.Contains(e[0], `no symbol "q"`) || !strings.Contains(e[0], "in the scope of phase") || len(r.results("watch")) != 0 {
+		t.Errorf("a condition naming what the scope lacks must be refused, naming the scope: %v\n%s", e, r)
+	}
+}
+
 // A static local has a fixed address: its watch outlives the function.
 func TestStaticLocalWatchStays(t *testing.T) {
 	bin := fixture.C(t, "scopes", fixture.PIE)
