@@ -3,6 +3,7 @@ package debugger
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"hwdbg/debuginfo"
@@ -21,6 +22,15 @@ type Value struct {
 	BitOffset, BitSize int64
 	// local is set when the value lives in a stack frame.
 	local *localScope
+	// fn is set when the value is a function's code (or its address), by
+	// the function's name: no data to watch.
+	fn string
+	// ptrs are the pointers (as expressions) read from memory and followed
+	// to reach the value: if one changes, the same expression designates
+	// other memory. loaded is the expression in memory an rvalue was read
+	// from (a cast of a pointer variable, pointer arithmetic on it).
+	ptrs   []string
+	loaded string
 }
 
 func intVal(v int64) Value {
@@ -139,7 +149,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 			}
 			b := make([]byte, 8)
 			binary.LittleEndian.PutUint64(b, x.Addr)
-			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local}, nil
+			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local, fn: x.fn, ptrs: x.ptrs}, nil
 		case "*":
 			return d.deref(x, e.x.String())
 		case "-":
@@ -167,7 +177,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		if x.Type.Kind == KindFloat || t.Kind == KindFloat || t.Size > 8 || t.Kind == debuginfo.Struct {
 			// Reinterpret memory of the same size.
 			if x.Lvalue && x.Type.Size == t.Size {
-				return Value{Type: t, Lvalue: true, Addr: x.Addr, local: x.local}, nil
+				return Value{Type: t, Lvalue: true, Addr: x.Addr, local: x.local, ptrs: x.ptrs}, nil
 			}
 			return Value{}, fmt.Errorf("cannot convert %s to %s", x.Type.Name, t.Name)
 		}
@@ -177,13 +187,15 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		}
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, uint64(n))
-		return Value{Type: t, Bytes: b[:min(int(t.Size), 8)], local: x.local}, nil
+		return Value{Type: t, Bytes: b[:min(int(t.Size), 8)], local: x.local, ptrs: x.ptrs, loaded: loadedFrom(x, e.x)}, nil
 	case indexExpr:
 		return d.evalIndex(e)
 	case fieldExpr:
 		return d.evalField(e)
 	case binaryExpr:
 		return d.evalBinary(e)
+	case boundCond:
+		return d.evalBound(e)
 	}
 	return Value{}, fmt.Errorf("cannot evaluate %s", e)
 }
@@ -206,7 +218,33 @@ func (d *Debugger) deref(x Value, what string) (Value, error) {
 	if addr == 0 {
 		return Value{}, fmt.Errorf("cannot dereference %s: it is a null pointer", what)
 	}
-	return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr)}, nil
+	p := x.loaded
+	if x.Lvalue {
+		p = what
+	}
+	return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(addr), ptrs: withPtr(x.ptrs, p)}, nil
+}
+
+// followed adds to x's pointers the one x itself holds, when it was read
+// from memory (x is the value of the expression what).
+func followed(x Value, what Expr) []string {
+	return withPtr(x.ptrs, loadedFrom(x, what))
+}
+
+func withPtr(ptrs []string, p string) []string {
+	if p == "" {
+		return ptrs
+	}
+	return append(slices.Clip(ptrs), p)
+}
+
+// loadedFrom names the memory x's value was read from: what, for a value
+// in memory; what an rvalue was computed from; "" for a constant.
+func loadedFrom(x Value, what Expr) string {
+	if x.Lvalue {
+		return what.String()
+	}
+	return x.loaded
 }
 
 func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
@@ -231,7 +269,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 			return Value{}, fmt.Errorf("index %d is out of range for %s (%d elements)", n, e.x, x.Type.Len)
 		}
 		el := x.Type.Elem
-		return Value{Type: el, Lvalue: true, Addr: x.Addr + uint64(n*el.Size), local: x.local}, nil
+		return Value{Type: el, Lvalue: true, Addr: x.Addr + uint64(n*el.Size), local: x.local, ptrs: x.ptrs}, nil
 	case debuginfo.GoSlice:
 		b, err := d.load(x)
 		if err != nil || len(b) < 16 {
@@ -242,7 +280,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 			return Value{}, fmt.Errorf("index %d is out of range for %s (len %d)", n, e.x, length)
 		}
 		el := x.Type.Elem
-		return Value{Type: el, Lvalue: true, Addr: base + uint64(n*el.Size)}, nil
+		return Value{Type: el, Lvalue: true, Addr: base + uint64(n*el.Size), ptrs: followed(x, e.x)}, nil
 	case KindPointer:
 		if x.Type.Elem == nil || x.Type.Elem.Kind == debuginfo.Void {
 			return Value{}, fmt.Errorf("cannot index the void pointer %s", e.x)
@@ -251,7 +289,7 @@ func (d *Debugger) evalIndex(e indexExpr) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*x.Type.Elem.Size)}, nil
+		return Value{Type: x.Type.Elem, Lvalue: true, Addr: uint64(base + n*x.Type.Elem.Size), ptrs: followed(x, e.x)}, nil
 	}
 	if d.dwarf == nil {
 		return Value{}, fmt.Errorf("cannot index %s: its type is not known to be an array or pointer; cast it, e.g. ((int*)&%s)[%d]", e.x, e.x, n)
@@ -331,7 +369,7 @@ func (d *Debugger) evalField(e fieldExpr) (Value, error) {
 	if !x.Lvalue {
 		return Value{}, fmt.Errorf("cannot read field %s of a value not in memory", e.name)
 	}
-	v := Value{Type: f.Type, Lvalue: true, Addr: x.Addr + uint64(f.Offset), local: x.local}
+	v := Value{Type: f.Type, Lvalue: true, Addr: x.Addr + uint64(f.Offset), local: x.local, ptrs: x.ptrs}
 	if f.BitSize > 0 {
 		v.BitOffset, v.BitSize = f.BitOffset, f.BitSize
 	}
@@ -385,7 +423,7 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 		// An array in arithmetic is a pointer to its first element.
 		b := make([]byte, 8)
 		binary.LittleEndian.PutUint64(b, x.Addr)
-		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local}
+		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local, ptrs: x.ptrs}
 	}
 	a, err := d.toInt(x)
 	if err != nil {
@@ -412,7 +450,7 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 		}
 		if ptr {
 			v := intVal(r)
-			v.Type, v.local = x.Type, x.local
+			v.Type, v.local, v.ptrs, v.loaded = x.Type, x.local, x.ptrs, loadedFrom(x, e.x)
 			return v, nil
 		}
 		return intVal(r), nil
@@ -439,22 +477,87 @@ func globalValue(v debuginfo.Variable) Value {
 // evalName resolves a name: a local of the selected frame, a global from
 // the debug information, then an ELF symbol (sized, untyped).
 func (d *Debugger) evalName(name string) (Value, error) {
+	if d.bound != nil {
+		return d.boundName(d.bound, name)
+	}
 	if v, scope, ok, err := d.local(name); ok {
 		v.local = scope
 		return v, err
 	}
+	return d.globalName(name)
+}
+
+// globalName resolves a name that is not a local: a global from the debug
+// information, then an ELF symbol. In a Go program a name not found as
+// given is looked for as Delve does, in the package of the selected
+// frame's function, then in main: counter is main.counter.
+func (d *Debugger) globalName(name string) (Value, error) {
+	v, _, err := d.globalNamed(name)
+	return v, err
+}
+
+// globalNamed is globalName, and the name that found the value.
+func (d *Debugger) globalNamed(name string) (Value, string, error) {
+	qualified := d.goQualified(name)
 	if d.dwarf != nil {
-		if v, ok := d.dwarf.LookupGlobal(name); ok {
-			if v.Const {
-				return Value{}, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
+		for _, n := range append([]string{name}, qualified...) {
+			if v, ok := d.dwarf.LookupGlobal(n); ok {
+				if v.Const {
+					return Value{}, n, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", n)
+				}
+				return globalValue(v), n, nil
 			}
-			return globalValue(v), nil
 		}
 	}
-	if s, ok := d.lookup(name); ok {
-		return d.symbolValue(s), nil
+	for _, n := range append([]string{name}, qualified...) {
+		if s, ok := d.lookup(n); ok {
+			v := d.symbolValue(s)
+			if s.Kind == symbols.Func {
+				v.fn = n
+			}
+			return v, n, nil
+		}
 	}
-	return Value{}, d.noSymbol(name)
+	if d.dwarf != nil {
+		// A function the debug information knows and the symbol table
+		// does not (a stripped symbol table).
+		for _, n := range append([]string{name}, qualified...) {
+			if entry, ok := d.dwarf.LookupFunc(n); ok {
+				return Value{Type: bytesType(1), Lvalue: true, Addr: entry, fn: n}, n, nil
+			}
+		}
+	}
+	return Value{}, "", d.noSymbol(name)
+}
+
+// goQualified are the package-qualified names a Go program may mean by
+// an unqualified name: in the package of the selected frame's function,
+// then in main. None for other languages, or a name already qualified.
+func (d *Debugger) goQualified(name string) []string {
+	if d.dwarf == nil || d.dwarf.Language() != "go" || strings.ContainsAny(name, "./") {
+		return nil
+	}
+	var out []string
+	if pc, ok := d.selectedPC(); ok {
+		if fn, _, ok := d.funcAt(pc); ok {
+			if pkg := goPackage(fn); pkg != "" && pkg != "main" {
+				out = append(out, pkg+"."+name)
+			}
+		}
+	}
+	return append(out, "main."+name)
+}
+
+// goPackage is the package path of a Go function's name:
+// "net/http.(*Client).Do" is in net/http, "main.main.func1" in main; ""
+// when the name is not qualified.
+func goPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot <= 0 {
+		return ""
+	}
+	return fn[:slash+1+dot]
 }
 
 // symbolValue is an ELF symbol's storage: sized, untyped.
@@ -467,15 +570,29 @@ func (d *Debugger) symbolValue(s symbols.Symbol) Value {
 }
 
 func (d *Debugger) noSymbol(name string) error {
-	msg := fmt.Sprintf("no symbol %q in the program", name)
-	var close []string
+	e := &noSymbolError{name: name}
 	if d.symtab() != nil {
-		close = d.syms.Closest(name, 3)
+		e.close = d.syms.Closest(name, 3)
 	}
-	if len(close) > 0 {
-		msg += " (did you mean " + strings.Join(close, ", ") + "?)"
+	return e
+}
+
+// noSymbolError is a name found nowhere, with the closest names there are.
+type noSymbolError struct {
+	name  string
+	close []string
+}
+
+func (e *noSymbolError) Error() string {
+	return fmt.Sprintf("no symbol %q in the program%s", e.name, e.suggest())
+}
+
+// suggest is " (did you mean a, b?)", or "" with nothing close.
+func (e *noSymbolError) suggest() string {
+	if len(e.close) == 0 {
+		return ""
 	}
-	return fmt.Errorf("%s", msg)
+	return " (did you mean " + strings.Join(e.close, ", ") + "?)"
 }
 
 // Region is memory an expression designates for a watchpoint.
@@ -486,6 +603,8 @@ type Region struct {
 	// BitOffset/BitSize: a bitfield inside the region.
 	BitOffset, BitSize int64
 	local              *localScope
+	fn                 string   // a function's code (see Value.fn)
+	ptrs               []string // pointers followed to it (see Value.ptrs)
 }
 
 // regionOf evaluates e to the memory it designates: &x and x both mean x's
@@ -516,11 +635,11 @@ func (d *Debugger) regionOf(e Expr, size int) (Region, error) {
 	if size <= 0 {
 		return Region{}, fmt.Errorf("%s is a value, not memory: to watch the memory at %#x, add -s SIZE or write *(long*)%#x", e, uint64(addr), uint64(addr))
 	}
-	return Region{Addr: uint64(addr), Len: size, Type: bytesType(size), local: v.local}, nil
+	return Region{Addr: uint64(addr), Len: size, Type: bytesType(size), local: v.local, ptrs: followed(v, e)}, nil
 }
 
 func regionOfValue(v Value) Region {
-	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local}
+	return Region{Addr: v.Addr, Len: int(v.storage()), Type: v.Type, BitOffset: v.BitOffset, BitSize: v.BitSize, local: v.local, fn: v.fn, ptrs: v.ptrs}
 }
 
 func sized(r Region, size int) Region {

@@ -89,6 +89,11 @@ type Debugger struct {
 	cfiCached []*debuginfo.CFI // the tables for this stop
 	locals    map[uint64][]debuginfo.Variable
 	frame     int // the selected frame of the selected thread
+	// image counts the program images loaded (exec loads another).
+	image int
+	// bound is the condition being evaluated, whose names are bound to
+	// the frame it was given in (cond.go); nil otherwise.
+	bound *binding
 
 	// Current is the selected thread (the one the last stop happened on,
 	// or the one chosen with `thread`).

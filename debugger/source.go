@@ -154,6 +154,23 @@ func (d *Debugger) SelectFrame(n int) (Frame, error) {
 // SelectedFrame is the frame expressions see.
 func (d *Debugger) SelectedFrame() int { return d.frame }
 
+// selectedPC is the pc of the selected frame (its call's, in a caller)
+// in the selected thread.
+func (d *Debugger) selectedPC() (uint64, bool) {
+	regs, err := d.arch.GetRegs(d.Current)
+	if err != nil {
+		return 0, false
+	}
+	if d.frame == 0 {
+		return regs.PC(), true
+	}
+	fs, err := d.unwind(regs, d.frame+1)
+	if err != nil || d.frame >= len(fs) {
+		return 0, false
+	}
+	return fs[d.frame].LookupPC(), true
+}
+
 // localScope says where a watched local lives: the frame that owns it and
 // where that frame returns to.
 type localScope struct {
@@ -165,7 +182,8 @@ type localScope struct {
 }
 
 // local finds a local or parameter of the selected frame. ok is false
-// when there is none of that name.
+// when there is none of that name. scope is nil for a static local: it
+// lives at a fixed address for the whole program, not in the frame.
 func (d *Debugger) local(name string) (v Value, scope *localScope, ok bool, err error) {
 	if d.dwarf == nil {
 		return Value{}, nil, false, nil
@@ -184,25 +202,34 @@ func (d *Debugger) local(name string) (v Value, scope *localScope, ok bool, err 
 		return Value{}, nil, false, nil
 	}
 	f := fs[d.frame]
-	vars := d.localsAt(f.LookupPC())
-	for _, lv := range vars {
+	v, lv, ok, err := d.frameVar(f, name)
+	if !ok || err != nil || lv.IsGlobal() {
+		return v, nil, ok, err
+	}
+	sc := &localScope{tid: d.Current, cfa: f.CFA, fn: lv.Func, goLang: lv.Type != nil && lv.Type.Go}
+	if d.frame+1 < len(fs) {
+		sc.retPC = fs[d.frame+1].PC
+	}
+	return v, sc, true, nil
+}
+
+// frameVar finds a local, parameter or static local named name in scope
+// in frame f, and its storage there. ok is false when there is none.
+func (d *Debugger) frameVar(f debuginfo.UnwoundFrame, name string) (v Value, lv debuginfo.Variable, ok bool, err error) {
+	for _, lv := range d.localsAt(f.LookupPC()) {
 		if lv.Name != name {
 			continue
 		}
 		if lv.Const {
-			return Value{}, nil, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
+			return Value{}, lv, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
 		}
 		addr, err := d.dwarf.VarAddress(lv, f.Frame(), d.mem())
 		if err != nil {
-			return Value{}, nil, true, fmt.Errorf("%s: %w", name, err)
+			return Value{}, lv, true, fmt.Errorf("%s: %w", name, err)
 		}
-		sc := &localScope{tid: d.Current, cfa: f.CFA, fn: lv.Func, goLang: lv.Type != nil && lv.Type.Go}
-		if d.frame+1 < len(fs) {
-			sc.retPC = fs[d.frame+1].PC
-		}
-		return Value{Type: lv.Type, Lvalue: true, Addr: addr}, sc, true, nil
+		return Value{Type: lv.Type, Lvalue: true, Addr: addr}, lv, true, nil
 	}
-	return Value{}, nil, false, nil
+	return Value{}, debuginfo.Variable{}, false, nil
 }
 
 // localsAt lists the variables in scope at pc, cached per pc.

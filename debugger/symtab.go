@@ -15,6 +15,7 @@ import (
 func (d *Debugger) loadSymbols() error {
 	path := d.proc.Path
 	bias := uint64(0)
+	d.image++
 	pie, err := symbols.IsPIE(path)
 	if err != nil {
 		d.setSyms(nil)

@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,10 @@ type Watchpoint struct {
 	Soft   bool // a software breakpoint (no slot)
 	Temp   bool // deleted when it first stops the program (tbreak)
 	Modify bool // a watchpoint that stops only when the value changed
+
+	// Note is what the user should know about what w watches, said when
+	// it is set ("" for nothing).
+	Note string
 
 	Cond   string // condition, "" for none
 	cond   Expr
@@ -106,22 +111,26 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{Expr: spec.Expr, Access: spec.Access, Thread: spec.Thread, Size: spec.Size, Enabled: true, Modify: spec.Modify}
-	if err := w.setCond(spec.Cond); err != nil {
-		return nil, err
-	}
 	d.tr.do(func() {
+		if spec.Cond != "" {
+			// Bound in the selected frame (cond.go).
+			if w.cond, err = d.bindCond(spec.Cond, "the watch was set"); err != nil {
+				return
+			}
+			w.Cond = spec.Cond
+		}
 		var r Region
 		r, err = d.regionOf(e, spec.Size)
 		if err != nil {
 			return
 		}
+		if err = refuseNonData(spec.Expr, r); err != nil {
+			return
+		}
 		w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
 		w.bitOffset, w.bitSize = r.BitOffset, r.BitSize
+		w.Note = pointerNote(r)
 		if r.local != nil && !spec.Location {
-			if r.local.goLang {
-				err = fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on it would watch stale memory; watch a global, or use watch -l to watch this address as it is now", spec.Expr)
-				return
-			}
 			w.scope = r.local
 		}
 		if err = d.install(w); err != nil {
@@ -140,6 +149,38 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// refuseNonData refuses a watch on what is not data a watchpoint can
+// follow: a function's code, and a Go stack variable, even with -l (the
+// runtime moves a goroutine's stack when it grows, and the variable with
+// it, while the slot stays on the old address).
+func refuseNonData(expr string, r Region) error {
+	if r.fn != "" {
+		return fmt.Errorf("%s is a function (code, not data): to stop when it runs, hbreak %s; to watch its bytes, watch -s N *(char*)%#x", r.fn, r.fn, r.Addr)
+	}
+	if r.local != nil && r.local.goLang {
+		return fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on its address would miss its writes after a move; watch a global or heap object instead (watch -s N 0xADDR watches raw memory, wherever the variable goes)", expr)
+	}
+	return nil
+}
+
+// pointerNote says, of a watch reached through pointers, that its address
+// was fixed when it was set: the watch does not follow the expression
+// when a pointer on the way changes (gdb's does, with more slots).
+func pointerNote(r Region) string {
+	var ptrs, watches []string
+	for _, p := range r.ptrs {
+		if !slices.Contains(ptrs, p) {
+			ptrs = append(ptrs, p)
+			watches = append(watches, "watch -w &"+p)
+		}
+	}
+	if len(ptrs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the address is fixed at %#x: if %s changes, this still watches the old object; %s as well to see it change",
+		r.Addr, strings.Join(ptrs, " or "), strings.Join(watches, " and "))
 }
 
 // watchScope puts a breakpoint where the frame owning w's local returns
@@ -455,13 +496,25 @@ func (w *Watchpoint) setCond(src string) error {
 	return nil
 }
 
-// SetCondition sets or (with "") removes the condition of id.
+// SetCondition sets or (with "") removes the condition of id. A data
+// watchpoint's condition binds its names in the selected frame, as at
+// watch time (cond.go); a breakpoint's is evaluated where it stops.
 func (d *Debugger) SetCondition(id int, cond string) error {
 	w := d.byID(id)
 	if w == nil {
 		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
 	}
-	return w.setCond(cond)
+	if cond == "" || w.IsBreak() || d.proc.exited {
+		return w.setCond(cond)
+	}
+	var e Expr
+	var err error
+	d.tr.do(func() { e, err = d.bindCond(cond, "the condition was set") })
+	if err != nil {
+		return err
+	}
+	w.Cond, w.cond = cond, e
+	return nil
 }
 
 // SetIgnore makes id ignore its next count crossings.

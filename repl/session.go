@@ -298,8 +298,13 @@ func (s *Session) watch(cmd Command) error {
 	s.lastID = w.ID
 	s.out.text("Watchpoint %d: %s %s (%d bytes at %#x), %s %s", w.ID, accessFlag(w.Access.String()), w.Expr, w.Len, w.Addr,
 		plural(len(w.SlotIndexes()), "slot", "slots"), s.slotNames(w))
-	s.out.result(cmd.Name, map[string]any{"id": w.ID, "expr": w.Expr, "access": w.Access.String(),
-		"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w)})
+	res := map[string]any{"id": w.ID, "expr": w.Expr, "access": w.Access.String(),
+		"addr": hex(w.Addr), "len": w.Len, "slots": s.slotList(w)}
+	if w.Note != "" {
+		s.out.text("Note: %s", w.Note)
+		res["note"] = w.Note
+	}
+	s.out.result(cmd.Name, res)
 	s.checkTraps(fmt.Sprintf("watchpoint %d", w.ID))
 	return nil
 }

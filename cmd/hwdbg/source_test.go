@@ -232,10 +232,17 @@ func TestSourceGoStackVariableRefused(t *testing.T) {
 		t.Errorf("print n: %v", res)
 	}
 	e := r.byEvent("error")
-	if len(e) != 1 || !strings.Contains(e[0]["message"].(string), "goroutine stack") || !strings.Contains(e[0]["message"].(string), "watch -l") {
+	if len(e) != 1 || !strings.Contains(e[0]["message"].(string), "goroutine stack") || !strings.Contains(e[0]["message"].(string), "watch a global or heap object") {
 		t.Errorf("a watch on a Go stack variable must be refused with the reason: %v", e)
 	}
-	if len(r.byEvent("watchpoint")) != 0 {
+	if len(r.results("watch")) != 0 {
 		t.Errorf("it was not refused")
+	}
+	// watch -l too: the address would go stale when the stack moves, and
+	// the watch would miss the variable's writes without a word.
+	r = hwdbg(t, fmt.Sprintf("break main.go:%d\ncontinue\nwatch -l -w n\n", line), bin)
+	e = r.byEvent("error")
+	if len(e) != 1 || !strings.Contains(e[0]["message"].(string), "goroutine stack") || len(r.results("watch")) != 0 {
+		t.Errorf("watch -l on a Go stack variable must be refused with the reason: %v\n%s", e, r)
 	}
 }
