@@ -104,7 +104,7 @@ type Debugger struct {
 	// lastInternal is the id of the newest internal breakpoint: they count
 	// down from -1.
 	lastInternal int
-	shared []slotEntry // process-wide slot entries, index = slot
+	shared       []slotEntry // process-wide slot entries, index = slot
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
 
