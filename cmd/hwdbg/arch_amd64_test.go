@@ -92,25 +92,5 @@ var inEmulator = os.Getenv("HWDBG_AMD64_VM") == "1"
 // 140-400 µs instead of ~12 µs.
 var hotWrites = map[bool]int{false: 100000, true: 10000}[inEmulator]
 
-// skipStepOntoWatchedAccess skips a test that single-steps onto an
-// instruction that hits a data watchpoint, in the emulator only: QEMU's
-// TCG never completes that step (the guest spins; QEMU 7.2 and 10.0.2
-// alike, scripts/amd64-vm/README.md). Real CPUs stop with DR6 = BS|B0.
-func skipStepOntoWatchedAccess(t *testing.T) {
-	if inEmulator {
-		t.Skip("QEMU TCG defect: a single-step onto an instruction that hits a data watchpoint hangs the emulated CPU (scripts/amd64-vm/README.md); this test runs where the debug registers are real")
-	}
-}
-
-// skipTwoSlotsOneAccess skips a test of one access that hits two slots at
-// once, in the emulator only: QEMU's TCG sets only the first slot's bit in
-// DR6 (measured: DR6 = B0 where a real CPU gives B0|B1,
-// scripts/amd64-vm/README.md).
-func skipTwoSlotsOneAccess(t *testing.T) {
-	if inEmulator {
-		t.Skip("QEMU TCG defect: when one access hits two slots, DR6 names only the first (scripts/amd64-vm/README.md); this test runs where the debug registers are real")
-	}
-}
-
 // syscallInsn is the system call instruction as hwdbg disassembles it.
 const syscallInsn = "syscall"

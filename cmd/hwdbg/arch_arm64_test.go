@@ -112,13 +112,5 @@ func armedSlots(t *testing.T, tid int) string {
 // hotWrites is how many writes the condition tests make (each hit is a trap and a step-over under TCG emulation, ~50x slower).
 const hotWrites = 10000
 
-// skipStepOntoWatchedAccess: arm64 steps over a watched access with the
-// slot off, so the emulator's amd64 defect does not arise.
-func skipStepOntoWatchedAccess(t *testing.T) {}
-
-// skipTwoSlotsOneAccess: the amd64 emulator's DR6 defect has no arm64
-// counterpart (a hit is attributed by its address there).
-func skipTwoSlotsOneAccess(t *testing.T) {}
-
 // syscallInsn is the system call instruction as hwdbg disassembles it.
 const syscallInsn = "svc #0x0"

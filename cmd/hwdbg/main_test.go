@@ -372,7 +372,6 @@ func TestReadWatchIgnoresWrites(t *testing.T) {
 }
 
 func TestStepiOntoWatchedWrite(t *testing.T) {
-	skipStepOntoWatchedAccess(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	// *do_write: its first instruction, before the prologue.
 	r := hwdbg(t, "watch -w &val\nhbreak *do_write\ncontinue\n"+strings.Repeat("stepi\n", stepsBeforeStore+1), bin)
@@ -633,7 +632,6 @@ func TestJobControlStop(t *testing.T) {
 }
 
 func TestTwoWatchpointsOneInstruction(t *testing.T) {
-	skipTwoSlotsOneAccess(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	// A write watch on val and a read-or-write watch on its low half: the
 	// store in do_write fires both slots at once.
