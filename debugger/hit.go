@@ -207,11 +207,12 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 			// instructions that read. Without the instruction, an
 			// unchanged value is the best evidence of a read.
 			decode()
-			if haveInsn && !guessed {
-				if !insn.MemReads {
-					continue
-				}
-			} else if !bytes.Equal(old, cur) {
+			if !haveInsn || guessed {
+				// Never call an access a read without knowing it was one.
+				evs = append(evs, Warning{Text: fmt.Sprintf("watchpoint %d: an access before %#x was not reported: its instruction could not be decoded, so it may have been a read or a write", w.ID, pc)})
+				continue
+			}
+			if !insn.MemReads {
 				continue
 			}
 		}
@@ -384,27 +385,26 @@ func (d *Debugger) insnBefore(pc uint64, regs arch.Regs) (arch.Insn, bool, bool)
 		}
 		return in, false, true
 	}
-	{
-		if s, ok := d.symbolAt(pc - 1); ok && pc > s.Addr && pc-s.Addr <= maxDecodeSpan {
-			code := make([]byte, pc-s.Addr)
-			if readMemory(d.proc.Pid, s.Addr, code) == nil {
-				code = d.originalCode(s.Addr, code)
-				for off := 0; off < len(code); {
-					in, err := d.arch.Decode(code[off:], s.Addr+uint64(off), nil)
-					if err != nil || in.Len <= 0 {
-						break
-					}
-					if off+in.Len == len(code) {
-						d.prevInsn[pc] = in
-						in2, err := d.decodeAt(in.PC, regs)
-						if err == nil {
-							return in2, false, true
-						}
-						return in, false, true
-					}
-					off += in.Len
-				}
+	// Decode forward from the function's start: its symbol, or where no
+	// symbol names it (stripped libraries), the start of the code range
+	// its call frame information (.eh_frame FDE) covers.
+	var starts []uint64
+	if s, ok := d.symbolAt(pc - 1); ok {
+		starts = append(starts, s.Addr)
+	}
+	for _, c := range d.cfiTables() {
+		if start, ok := c.FuncStart(pc - 1); ok {
+			starts = append(starts, start)
+			break
+		}
+	}
+	for _, start := range starts {
+		if in, ok := d.decodeForward(start, pc); ok {
+			d.prevInsn[pc] = in
+			if in2, err := d.decodeAt(in.PC, regs); err == nil {
+				return in2, false, true
 			}
+			return in, false, true
 		}
 	}
 	max := d.arch.MaxInsnLen()
@@ -415,6 +415,29 @@ func (d *Debugger) insnBefore(pc uint64, regs arch.Regs) (arch.Insn, bool, bool)
 		}
 	}
 	return arch.Insn{}, false, false
+}
+
+// decodeForward decodes from start to the instruction that ends at pc.
+func (d *Debugger) decodeForward(start, pc uint64) (arch.Insn, bool) {
+	if pc <= start || pc-start > maxDecodeSpan {
+		return arch.Insn{}, false
+	}
+	code := make([]byte, pc-start)
+	if readMemory(d.proc.Pid, start, code) != nil {
+		return arch.Insn{}, false
+	}
+	code = d.originalCode(start, code)
+	for off := 0; off < len(code); {
+		in, err := d.arch.Decode(code[off:], start+uint64(off), nil)
+		if err != nil || in.Len <= 0 {
+			return arch.Insn{}, false
+		}
+		if off+in.Len == len(code) {
+			return in, true
+		}
+		off += in.Len
+	}
+	return arch.Insn{}, false
 }
 
 // stepOver executes one instruction of th with its slots disabled (for

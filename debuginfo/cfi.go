@@ -454,6 +454,20 @@ type Row struct {
 	Saved map[int]int64
 }
 
+// FuncStart gives the run-time start of the code range whose FDE covers
+// the run-time pc: a function's first instruction, which call frame
+// information records even in code whose symbols were stripped.
+func (c *CFI) FuncStart(pc uint64) (uint64, bool) {
+	if c == nil {
+		return 0, false
+	}
+	f, ok := c.find(pc - c.bias)
+	if !ok {
+		return 0, false
+	}
+	return f.lo + c.bias, true
+}
+
 // RowAt runs the FDE covering the run-time pc up to pc.
 func (c *CFI) RowAt(pc uint64) (row Row, ok bool, err error) {
 	defer func() {

@@ -107,7 +107,7 @@ func (p *printer) event(ev debugger.Event) {
 				"addr": hex(e.Addr), "len": e.Len, "tid": e.Tid, "slot": strings.Join(e.Slots, ","),
 				"slots": e.Slots, "old": e.Old, "new": e.New, "pc": hex(e.Insn.PC), "func": e.Insn.Func,
 				"offset": e.Insn.Offset, "file": e.Insn.File, "line": e.Insn.Line, "insn": e.Text,
-				"hits": e.Hits,
+				"hits": e.Hits, "guessed": e.Guessed, "object": e.Insn.Object,
 			})
 			return
 		}

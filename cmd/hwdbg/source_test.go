@@ -246,3 +246,35 @@ func TestSourceGoStackVariableRefused(t *testing.T) {
 		t.Errorf("watch -l on a Go stack variable must be refused with the reason: %v\n%s", e, r)
 	}
 }
+
+// TestLibraryAccessesDecoded: inside a library function no symbol names
+// (libc's internal ones), the accessing instruction is decoded from the
+// function start its call frame information records, not guessed; and a
+// read watch never reports an access it could not classify as a read
+// (snprintf's first store, mov byte ptr [rbx], 0, of a 0 over a 0, was
+// reported as a read).
+func TestLibraryAccessesDecoded(t *testing.T) {
+	bin := fixture.C(t, "fmt", fixture.PIE)
+	r := hwdbg(t, "start\nwatch -w buf\nrwatch buf\n"+strings.Repeat("continue\n", 30), bin)
+	lastWrite, firstRead, reads := -1, -1, 0
+	for i, e := range r.events {
+		if e["event"] != "watchpoint" {
+			continue
+		}
+		if e["guessed"] != false || e["insn"] == "" {
+			t.Errorf("hit %d: the instruction was not decoded: %v", i, e)
+		}
+		switch e["id"] {
+		case float64(2):
+			lastWrite = i
+		case float64(3):
+			reads++
+			if firstRead < 0 {
+				firstRead = i
+			}
+		}
+	}
+	if lastWrite < 0 || reads == 0 || firstRead < lastWrite {
+		t.Errorf("want snprintf's writes, then puts's reads only (last write at event %d, first read at %d, %d reads)\n%s", lastWrite, firstRead, reads, r)
+	}
+}
