@@ -669,6 +669,12 @@ func (d *Debugger) Evaluate(src string) (string, *Type, error) {
 		if err != nil {
 			return
 		}
+		if v.fn != "" && v.Lvalue && v.Type != nil && v.Type.Kind != KindPointer {
+			// A function is its address, as gdb prints it; its bytes are
+			// for x/i and disassemble.
+			out, typ = fmt.Sprintf("{function} %#x <%s>", v.Addr, v.fn), v.Type
+			return
+		}
 		var b []byte
 		b, err = d.load(v)
 		if err != nil {

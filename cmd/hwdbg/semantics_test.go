@@ -548,6 +548,13 @@ func TestSmallOnes(t *testing.T) {
 			}
 		}
 	})
+	t.Run("print of a function is its address, not our breakpoint's bytes", func(t *testing.T) {
+		r := hwdbg(t, "break main\nprint main\n", source)
+		p := r.results("print")
+		if len(p) != 1 || !strings.HasPrefix(p[0]["value"].(string), "{function} 0x") || !strings.HasSuffix(p[0]["value"].(string), "<main>") {
+			t.Errorf("print main: %v\n%s", p, r)
+		}
+	})
 	t.Run("x examines what a pointer points to", func(t *testing.T) {
 		bank := fixture.C(t, "bank", fixture.PIE)
 		r := hwdbg(t, "break auditor\ncontinue\nx/1dg audit_log\n", bank)
