@@ -247,22 +247,15 @@ func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
 // watchedBy lists the armed data slots of th that the instruction at pc
 // explicitly accesses, in a direction they trap on, on a machine whose
 // watchpoints trap after the access (amd64); nil elsewhere.
-func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) (fired []int) {
+func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) []int {
 	if !d.arch.TrapAfter() {
 		return nil
 	}
 	insn, err := d.decodeAt(pc, regs)
-	if err != nil || !insn.Mem || insn.MemLen <= 0 {
+	if err != nil {
 		return nil
 	}
-	lo, hi := insn.MemAddr, insn.MemAddr+uint64(insn.MemLen)
-	for i, s := range th.written {
-		hits := (s.Access&arch.Write != 0 && insn.MemWrites) || (s.Access&arch.Read != 0 && insn.MemReads)
-		if s.Enabled && hits && lo < s.Addr+uint64(s.Len) && s.Addr < hi {
-			fired = append(fired, i)
-		}
-	}
-	return fired
+	return touchedBy(th, insn)
 }
 
 // stepWatched single-steps th. When the instruction hits watched slots

@@ -294,15 +294,29 @@ func (d *Debugger) alsoFired(th *Thread, idx []int, stepPC uint64) []int {
 		accessPC = regs.PC()
 	}
 	insn, guessed, ok := d.accessingInsn(regs.PC(), stepPC, accessPC, regs)
-	if !ok || guessed || !insn.Mem || insn.MemLen <= 0 {
+	if !ok || guessed {
 		return idx
 	}
-	lo, hi := insn.MemAddr, insn.MemAddr+uint64(insn.MemLen)
 	out := slices.Clone(idx)
-	for _, i := range others {
-		s := th.written[i]
+	for _, i := range touchedBy(th, insn) {
+		if slices.Contains(others, i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// touchedBy lists the armed slots of th that insn's explicit memory
+// access overlaps, in a direction the slot traps on.
+func touchedBy(th *Thread, insn arch.Insn) []int {
+	if !insn.Mem || insn.MemLen <= 0 {
+		return nil
+	}
+	lo, hi := insn.MemAddr, insn.MemAddr+uint64(insn.MemLen)
+	var out []int
+	for i, s := range th.written {
 		hits := (s.Access&arch.Write != 0 && insn.MemWrites) || (s.Access&arch.Read != 0 && insn.MemReads)
-		if hits && lo < s.Addr+uint64(s.Len) && s.Addr < hi {
+		if s.Enabled && hits && lo < s.Addr+uint64(s.Len) && s.Addr < hi {
 			out = append(out, i)
 		}
 	}
