@@ -121,6 +121,10 @@ func (d *Debugger) bindNames(e Expr, s *condScope) error {
 	case unaryExpr:
 		return d.bindNames(e.x, s)
 	case castExpr:
+		// An unknown type is refused now, not at the hit.
+		if _, err := d.resolveType(e.typ); err != nil {
+			return err
+		}
 		return d.bindNames(e.x, s)
 	case indexExpr:
 		if err := d.bindNames(e.x, s); err != nil {

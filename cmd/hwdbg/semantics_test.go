@@ -555,6 +555,12 @@ func TestSmallOnes(t *testing.T) {
 			t.Errorf("print main: %v\n%s", p, r)
 		}
 	})
+	t.Run("a condition with an unknown type is refused when it is set", func(t *testing.T) {
+		r := hwdbg(t, "watch -w &hidden if (struct nosuch *)hidden == 0\n", source)
+		if e := r.byEvent("error"); r.code != 1 || len(e) != 1 || !strings.Contains(e[0]["message"].(string), `unknown type "struct nosuch"`) || len(r.results("watch")) != 0 {
+			t.Errorf("exit %d\n%s", r.code, r)
+		}
+	})
 	t.Run("x examines what a pointer points to", func(t *testing.T) {
 		bank := fixture.C(t, "bank", fixture.PIE)
 		r := hwdbg(t, "break auditor\ncontinue\nx/1dg audit_log\n", bank)
