@@ -517,6 +517,27 @@ func TestExAndXFiles(t *testing.T) {
 
 func (l *live) send(line string) { fmt.Fprintln(l.in, line) }
 
+// interrupt sends hwdbg SIGINT, as Ctrl-C does, every half second until
+// it reports the interrupt stop: under emulation the program may not be
+// running yet when the first one comes, and a Ctrl-C at the prompt does
+// nothing.
+func (l *live) interrupt() {
+	l.t.Helper()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			l.cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}()
+	l.await(`"reason":"interrupt"`)
+}
+
 // await reads the output until a line holds want, and returns that line.
 func (l *live) await(want string) string {
 	l.t.Helper()
@@ -562,8 +583,7 @@ func TestInterruptWhileRunning(t *testing.T) {
 	l.await(`"command":"info threads"`)
 	l.send("continue")
 	time.Sleep(300 * time.Millisecond)
-	l.cmd.Process.Signal(os.Interrupt)
-	l.await(`"reason":"interrupt"`)
+	l.interrupt()
 	l.send("info slots")
 	l.await(`"command":"info slots"`)
 	if code, out := l.end(); code != 0 {

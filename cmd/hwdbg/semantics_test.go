@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -455,8 +454,7 @@ func TestTrapOfADeletedWatchpointIsDropped(t *testing.T) {
 				l.await(`"command":"info threads"`)
 				l.send("continue")
 				time.Sleep(200 * time.Millisecond)
-				l.cmd.Process.Signal(os.Interrupt)
-				l.await(`"reason":"interrupt"`)
+				l.interrupt()
 				l.send(how)
 				l.send("continue")
 				l.await(`"event":"exit"`)
