@@ -224,14 +224,23 @@ func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
 		return nil, err
 	}
 	decoded := d.watchedBy(th, pc, regs)
-	stepErr := d.stepWatched(th, decoded)
-	if err := writeMemory(d.proc.Pid, pc, d.arch.BreakInsn()); err != nil && stepErr == nil {
-		stepErr = err
+	evs, err := d.stepPastWatched(th, pc, decoded)
+	if werr := writeMemory(d.proc.Pid, pc, d.arch.BreakInsn()); werr != nil && err == nil {
+		err = werr
 	}
-	if stepErr != nil {
-		return nil, stepErr
+	return evs, err
+}
+
+// stepPastWatched steps th over the instruction at pc (its original
+// bytes in place) and reports the watchpoints that instruction hit: the
+// decoded slots (watchedBy), or those the trap names. On a machine that
+// traps before the access (arm64) the step stops at the watchpoint with
+// the instruction not yet executed; onHit then steps over it, which must
+// happen before the breakpoint instruction goes back at pc.
+func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Event, error) {
+	if err := d.stepWatched(th, decoded); err != nil {
+		return nil, err
 	}
-	// The stepped instruction may itself have hit a watchpoint.
 	trap := arch.Trap{Fired: decoded}
 	if len(decoded) == 0 {
 		si, _ := getSiginfo(th.Tid)
