@@ -493,8 +493,18 @@ func (d *Debugger) singleStep(th *Thread) error {
 		case unix.PTRACE_EVENT_STOP:
 			continue
 		}
-		if ws.StopSignal() != unix.SIGTRAP {
-			th.keep(int(ws.StopSignal()))
+		if sig := ws.StopSignal(); sig != unix.SIGTRAP {
+			if sig == unix.SIGSTOP && d.hasInterrupt() {
+				// Our own interrupt (Ctrl-C): sent again once the thread
+				// runs, so that it stops the program then. Delivered as
+				// the program's signal, it made a job-control stop that
+				// no one reported.
+				if !slices.Contains(th.later, int(sig)) {
+					th.later = append(th.later, int(sig))
+				}
+			} else {
+				th.keep(int(sig))
+			}
 			continue
 		}
 		return nil
