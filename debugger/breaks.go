@@ -2,6 +2,7 @@ package debugger
 
 import (
 	"fmt"
+	"slices"
 
 	"hwdbg/arch"
 )
@@ -257,7 +258,10 @@ func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Even
 // explicitly accesses, in a direction they trap on, on a machine whose
 // watchpoints trap after the access (amd64); nil elsewhere.
 func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) []int {
-	if !d.arch.TrapAfter() {
+	// Most breakpoint step-overs have no data slot armed: no decode, no
+	// memory read on that path.
+	armed := slices.ContainsFunc(th.written, func(s arch.Slot) bool { return s.Enabled && s.Access&arch.ReadWrite != 0 })
+	if !d.arch.TrapAfter() || !armed {
 		return nil
 	}
 	insn, err := d.decodeAt(pc, regs)

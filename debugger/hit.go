@@ -580,15 +580,18 @@ func (d *Debugger) step() ([]Event, error) {
 		}
 		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
 	}
-	if fired := d.watchedBy(th, pc, regs); th.sig == 0 && len(fired) > 0 {
-		// A step onto a watched access: see stepWatched.
-		if err := d.stepWatched(th, fired); err != nil {
-			return nil, err
+	// A step onto a watched access: see stepWatched. (A signal due now
+	// is delivered with the step, into its handler, as below.)
+	if th.sig == 0 {
+		if fired := d.watchedBy(th, pc, regs); len(fired) > 0 {
+			if err := d.stepWatched(th, fired); err != nil {
+				return nil, err
+			}
+			if evs, _ := d.onHit(th, arch.Trap{Fired: fired}, pc); len(evs) > 0 {
+				return evs, nil
+			}
+			return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
 		}
-		if evs, _ := d.onHit(th, arch.Trap{Fired: fired}, pc); len(evs) > 0 {
-			return evs, nil
-		}
-		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
 	}
 	sig := th.sig
 	th.sig = 0
