@@ -246,7 +246,7 @@ func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Even
 	if len(decoded) == 0 {
 		si, _ := getSiginfo(th.Tid)
 		var err error
-		if trap, err = d.arch.DecodeTrap(th.Tid, si.Code, si.Addr); err != nil || len(trap.Fired) == 0 {
+		if trap, err = d.decodeTrap(th, si); err != nil || len(trap.Fired) == 0 {
 			return nil, err
 		}
 	}
@@ -280,11 +280,11 @@ func (d *Debugger) stepWatched(th *Thread, fired []int) error {
 	if len(fired) == 0 {
 		return d.singleStep(th)
 	}
-	if err := d.arch.WriteSlots(th.Tid, make([]arch.Slot, len(d.slots))); err != nil {
+	if err := d.writeSlots(th.Tid, make([]arch.Slot, len(d.slots))); err != nil {
 		return err
 	}
 	err := d.singleStep(th)
-	if werr := d.arch.WriteSlots(th.Tid, th.written); err == nil {
+	if werr := d.writeSlots(th.Tid, th.written); err == nil {
 		err = werr
 	}
 	return err

@@ -24,20 +24,20 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 		}
 	}
 	var trap arch.Trap
-	if i, ok := d.onlySlot(th); ok && si.Code == trapHwbkpt {
+	if i, ok := d.onlySlot(th); ok && si.hardware() {
 		// One slot armed: a hardware trap can only be that slot's, so the
 		// hit path skips reading the debug status register.
 		trap.Fired = []int{i}
-	} else if trap, err = d.arch.DecodeTrap(th.Tid, si.Code, si.Addr); err != nil {
+	} else if trap, err = d.decodeTrap(th, si); err != nil {
 		return []Event{Warning{Text: err.Error()}}, d.resumeOrStop(th)
 	}
-	if (len(trap.Fired) > 0 || si.Code == trapHwbkpt) && d.staleTrap(th, trap) {
+	if (len(trap.Fired) > 0 || si.hardware()) && d.staleTrap(th, trap) {
 		// Raised before its watchpoint was deleted or disabled (a trap
 		// pending when the program was stopped): nothing to report.
 		tracef("thread %d: stale trap %+v dropped", th.Tid, trap)
 		return nil, d.resumeOrStop(th)
 	}
-	if len(trap.Fired) > 0 || si.Code == trapHwbkpt {
+	if len(trap.Fired) > 0 || si.hardware() {
 		evs, stop := d.onHit(th, trap, 0)
 		if !stop {
 			d.resumeOrStop(th)
@@ -458,13 +458,13 @@ func (d *Debugger) decodeForward(start, pc uint64) (arch.Insn, bool) {
 // machines whose watchpoints trap before the access), then re-arms them.
 func (d *Debugger) stepOver(th *Thread) error {
 	off := make([]arch.Slot, len(d.slots))
-	if err := d.arch.WriteSlots(th.Tid, off); err != nil {
+	if err := d.writeSlots(th.Tid, off); err != nil {
 		return err
 	}
 	if err := d.singleStep(th); err != nil {
 		return err
 	}
-	return d.arch.WriteSlots(th.Tid, th.written)
+	return d.writeSlots(th.Tid, th.written)
 }
 
 // singleStep steps th over one instruction and waits for the step to end,
@@ -643,7 +643,7 @@ func (d *Debugger) step() ([]Event, error) {
 			continue
 		}
 		si, _ := getSiginfo(th.Tid)
-		trap, err := d.arch.DecodeTrap(th.Tid, si.Code, si.Addr)
+		trap, err := d.decodeTrap(th, si)
 		if err != nil {
 			return nil, err
 		}

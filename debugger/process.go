@@ -82,6 +82,7 @@ type Debugger struct {
 	syms      *symbols.Table
 	symsReady chan struct{} // closed once syms is read (see symtab)
 	slots     []arch.SlotInfo
+	arm       arming // how slots reach the kernel (arming.go)
 
 	dwarf     *debuginfo.Info // nil without debug information
 	dwarfErr  error           // DWARF present but unreadable
@@ -306,6 +307,7 @@ func (d *Debugger) initSlots(tid int) error {
 	}
 	d.slots = infos
 	d.shared = make([]slotEntry, len(infos))
+	d.arm = newArming(len(infos))
 	return nil
 }
 
@@ -572,7 +574,7 @@ func (d *Debugger) detachAll() error {
 	clear := make([]arch.Slot, len(d.slots))
 	for tid, th := range d.proc.threads {
 		if th.stopped && len(th.written) > 0 {
-			if err := d.arch.WriteSlots(tid, clear); err != nil && err != unix.ESRCH {
+			if err := d.writeSlots(tid, clear); err != nil && err != unix.ESRCH {
 				errs = append(errs, fmt.Errorf("clear slots of thread %d: %w", tid, err))
 			}
 		}
@@ -594,6 +596,7 @@ func (d *Debugger) detachAll() error {
 			errs = append(errs, fmt.Errorf("detach thread %d: %w", tid, err))
 		}
 	}
+	d.closeSlots()
 	return errors.Join(errs...)
 }
 
@@ -627,6 +630,13 @@ func sigPending(pid, tid int, sig unix.Signal) bool {
 	return false
 }
 
+// sigBlocked says whether a thread blocks sig (its SigBlk in /proc).
+func sigBlocked(pid, tid int, sig unix.Signal) bool {
+	path := fmt.Sprintf("/proc/%d/task/%d/status", pid, tid)
+	mask, err := strconv.ParseUint(statusValue(path, "SigBlk:"), 16, 64)
+	return err == nil && mask&(uint64(1)<<(uint(sig)-1)) != 0
+}
+
 // Kill ends a process and reaps it.
 func (d *Debugger) Kill() error {
 	tracef("kill")
@@ -646,6 +656,7 @@ func (d *Debugger) Kill() error {
 				break
 			}
 		}
+		d.closeSlots()
 	})
 	d.proc.exited = true
 	d.tr.close()

@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"hwdbg/arch/perfslots"
 )
 
 // Raw ptrace requests that golang.org/x/sys/unix does not wrap with the
@@ -38,7 +40,14 @@ type siginfo struct {
 	Code  int32
 	Addr  uint64 // si_addr for SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE
 	Pid   int32  // si_pid for signals sent by kill/tgkill
+	// Slot is the slot a TRAP_PERF SIGTRAP from one of our perf events
+	// names (its si_perf_data), -1 for any other signal.
+	Slot int
 }
+
+// hardware says whether the signal is a trap of a hardware slot: the
+// debug registers' own (TRAP_HWBKPT) or one of our perf events'.
+func (si siginfo) hardware() bool { return si.Code == trapHwbkpt || si.Slot >= 0 }
 
 // si_code values (include/uapi/asm-generic/siginfo.h).
 const (
@@ -62,6 +71,13 @@ func getSiginfo(tid int) (siginfo, error) {
 		Code:  int32(le.Uint32(buf[8:])),
 		Addr:  le.Uint64(buf[16:]),
 		Pid:   int32(le.Uint32(buf[16:])),
+		Slot:  -1,
+	}
+	if si.Signo == int32(unix.SIGTRAP) && si.Code == trapPerf {
+		// si_perf_data follows si_addr (include/uapi/asm-generic/siginfo.h).
+		if i, ok := perfslots.SlotOf(le.Uint64(buf[24:])); ok {
+			si.Slot = i
+		}
 	}
 	return si, nil
 }

@@ -320,6 +320,7 @@ func (d *Debugger) takeInterrupt() bool {
 
 func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	delete(d.proc.threads, tid)
+	d.forgetSlots(tid)
 	if tid != d.proc.Pid {
 		// Its own watch/breakpoints die with it.
 		var evs []Event
@@ -332,6 +333,7 @@ func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 		return evs, false
 	}
 	d.proc.exited = true
+	d.closeSlots()
 	ex := Exit{Pid: tid}
 	if ws.Signaled() {
 		ex.Signal = signalName(ws.Signal())
@@ -352,6 +354,8 @@ func signalName(s unix.Signal) string {
 // thread is gone. Reload symbols and re-resolve each watchpoint in the new
 // image, dropping those that do not resolve.
 func (d *Debugger) handleExec(th *Thread) []Event {
+	// The kernel removed our perf events with the old image.
+	d.closeSlots()
 	for tid := range d.proc.threads {
 		if tid != th.Tid {
 			delete(d.proc.threads, tid)

@@ -267,7 +267,8 @@ func (d *Debugger) syncThread(th *Thread) error {
 	if slotsEqual(want, th.written) {
 		return nil
 	}
-	if err := d.arch.WriteSlots(th.Tid, want); err != nil {
+	d.chooseArming(th)
+	if err := d.writeSlots(th.Tid, want); err != nil {
 		return fmt.Errorf("thread %d: %w", th.Tid, err)
 	}
 	th.written = want
@@ -297,7 +298,7 @@ func slotsEqual(a, b []arch.Slot) bool {
 // SlotView is one slot of one thread as `info slots` shows it.
 type SlotView struct {
 	Name   string
-	Slot   arch.Slot // as read back from the kernel
+	Slot   arch.Slot // as read back from the kernel (perf events: as armed)
 	Owners []int
 }
 
@@ -311,7 +312,7 @@ func (d *Debugger) Slots() (map[int][]SlotView, error) {
 	d.tr.do(func() {
 		for _, tid := range d.Threads() {
 			th := d.proc.threads[tid]
-			hw, e := d.arch.ReadSlots(tid)
+			hw, e := d.readSlots(tid)
 			if e != nil {
 				err = fmt.Errorf("thread %d: %w", tid, e)
 				return

@@ -60,7 +60,7 @@ var commands = []cmdInfo{
 	{"continue", "continue", "resume every thread until a hit, a signal or the end (alias c)"},
 	{"stepi", "stepi", "execute one instruction of the selected thread (alias si)"},
 	{"info watchpoints", "info watchpoints", "list watch/breakpoints: range requested, slots, range covered, hits (also info breakpoints)"},
-	{"info slots", "info slots", "every thread's debug-register slots as read back from the kernel"},
+	{"info slots", "info slots", "every thread's debug-register slots as armed in the kernel, and how"},
 	{"info registers", "info registers [NAME...]", "registers of the selected thread"},
 	{"info threads", "info threads", "list the threads; * marks the selected one"},
 	{"thread", "thread [TID]", "select a thread, or show the selected one"},

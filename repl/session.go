@@ -560,10 +560,13 @@ func (s *Session) infoSlots() error {
 	for _, i := range infos {
 		names = append(names, i.Name)
 	}
-	s.out.text("The CPU has %d debug-register slots (%s); per thread, read back from the kernel:", len(infos), strings.Join(names, " "))
+	s.out.text("The CPU has %d debug-register slots (%s); per thread, as armed in the kernel:", len(infos), strings.Join(names, " "))
 	threads := map[string]any{}
+	armed := map[string]any{}
 	for _, tid := range s.d.Threads() {
-		s.out.text("Thread %d:", tid)
+		how := s.d.ArmedBy(tid)
+		armed[strconv.Itoa(tid)] = how
+		s.out.text("Thread %d: through %s", tid, how)
 		var rows []any
 		for _, v := range views[tid] {
 			owner := "-"
@@ -580,7 +583,7 @@ func (s *Session) infoSlots() error {
 		}
 		threads[strconv.Itoa(tid)] = rows
 	}
-	s.out.result("info slots", map[string]any{"count": len(infos), "slots": threads})
+	s.out.result("info slots", map[string]any{"count": len(infos), "slots": threads, "armed": armed})
 	return nil
 }
 

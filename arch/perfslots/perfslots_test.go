@@ -1,0 +1,69 @@
+package perfslots
+
+import (
+	"testing"
+
+	"hwdbg/arch"
+)
+
+func TestSlotOf(t *testing.T) {
+	for _, tc := range []struct {
+		data uint64
+		slot int
+		ok   bool
+	}{
+		{tag | 0, 0, true},
+		{tag | 3, 3, true},
+		{tag | 0xff, 0xff, true},
+		{0, 0, false},           // another tool's event, or none
+		{3, 0, false},           // a slot index without our tag
+		{tag | 0x100, 0, false}, // stray bits above the index
+		{0x68776463<<32 | 1, 0, false},
+	} {
+		slot, ok := SlotOf(tc.data)
+		if ok != tc.ok || (ok && slot != tc.slot) {
+			t.Errorf("SlotOf(%#x) = %d, %v; want %d, %v", tc.data, slot, ok, tc.slot, tc.ok)
+		}
+	}
+}
+
+func TestAttr(t *testing.T) {
+	for _, tc := range []struct {
+		slot    arch.Slot
+		bpType  uint32
+		bpLen   uint64
+		refused bool
+	}{
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 8, Access: arch.Write}, bpW, 8, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 4, Access: arch.ReadWrite}, bpR | bpW, 4, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 2, Access: arch.Read}, readType, 2, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: arch.Exec}, bpX, execLen, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: 0}, 0, 0, true},
+	} {
+		at, err := attr(2, tc.slot)
+		if (err != nil) != tc.refused {
+			t.Errorf("%+v: err %v", tc.slot, err)
+			continue
+		}
+		if tc.refused {
+			continue
+		}
+		if at.Bp_type != tc.bpType || at.Ext2 != tc.bpLen || at.Ext1 != tc.slot.Addr {
+			t.Errorf("%+v: type %d len %d addr %#x", tc.slot, at.Bp_type, at.Ext2, at.Ext1)
+		}
+		if at.Sample != 1 || at.Bits&bitSigtrap == 0 || at.Bits&bitRemoveOnExec == 0 {
+			t.Errorf("%+v: every access must signal, and the event go at exec: sample %d bits %#x", tc.slot, at.Sample, at.Bits)
+		}
+		if slot, ok := SlotOf(at.Sig_data); !ok || slot != 2 {
+			t.Errorf("%+v: sig_data %#x names slot %d, %v", tc.slot, at.Sig_data, slot, ok)
+		}
+	}
+}
+
+// TestAvailable: this kernel takes perf breakpoints with sigtrap (the
+// project's machines and emulated kernels are all Linux 6).
+func TestAvailable(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,113 @@
+//go:build amd64
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"hwdbg/internal/fixture"
+)
+
+// TestSIGKILLLeavesProgramRunning: hwdbg attached to a four-thread program
+// with a watch armed on every thread is killed by SIGKILL (no chance to
+// clean up). Its slots are perf events owned by its file descriptors, so
+// the kernel removes them, and the program runs on past the writes that
+// would have trapped. With the slots armed through ptrace (the old way,
+// HWDBG_ARM=ptrace) the same kill leaves them armed and the program dies
+// of SIGTRAP at its next watched write: the check below sees that.
+func TestSIGKILLLeavesProgramRunning(t *testing.T) {
+	for _, tc := range []struct {
+		name, arm string
+		atPrompt  bool
+		survives  bool
+	}{
+		{"at the prompt after a hit", "", true, true},
+		{"while the program runs", "", false, true},
+		{"armed through ptrace", "ptrace", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("HWDBG_ARM", tc.arm)
+			prog := exec.Command(fixture.C(t, "beat", fixture.PIE))
+			out, _ := prog.StdoutPipe()
+			if err := prog.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan syscall.WaitStatus, 1)
+			go func() {
+				prog.Wait()
+				exited <- prog.ProcessState.Sys().(syscall.WaitStatus)
+			}()
+			t.Cleanup(func() { prog.Process.Kill() })
+			if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || !strings.HasPrefix(line, "ready") {
+				t.Fatalf("beat did not start: %q %v", line, err)
+			}
+			pid := prog.Process.Pid
+			l := startLive(t, "-p", strconv.Itoa(pid))
+			addr := beatAddr(t, l)
+			if tc.atPrompt {
+				l.send("watch -w beat\ncontinue")
+				l.await(`"event":"watchpoint"`)
+			} else {
+				// Never true: every write is a hit that hwdbg judges and
+				// resumes; one write in 200 ms, so the kill comes while
+				// the program runs, not while hwdbg holds a thread.
+				l.send("watch -w beat if beat < 0\ninfo slots")
+				l.await(`"command":"info slots"`)
+				l.send("continue")
+				time.Sleep(300 * time.Millisecond)
+			}
+			killed := time.Now()
+			l.cmd.Process.Signal(syscall.SIGKILL)
+			l.cmd.Wait()
+
+			before := readCounter(t, pid, addr)
+			select {
+			case ws := <-exited:
+				if tc.survives {
+					t.Fatalf("the program died %v after hwdbg's SIGKILL: %v", time.Since(killed).Round(time.Millisecond), ws)
+				}
+				if !ws.Signaled() || ws.Signal() != syscall.SIGTRAP {
+					t.Fatalf("armed through ptrace, the program ended with %v, want SIGTRAP", ws)
+				}
+				t.Logf("armed through ptrace: the program died of SIGTRAP %v after hwdbg's SIGKILL", time.Since(killed).Round(time.Millisecond))
+			case <-time.After(1200 * time.Millisecond):
+				if !tc.survives {
+					t.Fatal("armed through ptrace, the program survived hwdbg's SIGKILL: the check cannot see armed slots")
+				}
+				// Six writes of beat later, the program still runs and writes.
+				if after := readCounter(t, pid, addr); after <= before {
+					t.Errorf("beat went from %d to %d in 1.2 s: the program is not running", before, after)
+				}
+				if st := procState(t, pid); st != "R" && st != "S" {
+					t.Errorf("the program is in state %s", st)
+				}
+			}
+		})
+	}
+}
+
+// beatAddr asks hwdbg where beat is.
+func beatAddr(t *testing.T, l *live) uint64 {
+	t.Helper()
+	for _, ev := range l.do("print &beat") {
+		b, _ := json.Marshal(ev)
+		if v, ok := ev["value"].(string); ok && ev["command"] == "print" {
+			f := strings.Fields(v)
+			for _, w := range f {
+				if n, err := strconv.ParseUint(strings.TrimPrefix(w, "0x"), 16, 64); err == nil && strings.HasPrefix(w, "0x") {
+					return n
+				}
+			}
+			t.Fatalf("no address in %s", b)
+		}
+	}
+	t.Fatal("print &beat gave no value")
+	return 0
+}
