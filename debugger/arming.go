@@ -25,20 +25,26 @@ type arming struct {
 }
 
 func newArming(n int) arming {
-	a := arming{ptraced: map[int]bool{}}
-	switch {
-	case os.Getenv("HWDBG_ARM") == "ptrace":
-		a.why = "HWDBG_ARM=ptrace"
-	case runtime.GOARCH != "amd64":
-		a.why = "perf breakpoints are not used on " + runtime.GOARCH
-	default:
-		if err := perfslots.Available(); err != nil {
-			a.why = err.Error()
-		} else {
-			a.perf = perfslots.New(n)
-		}
+	a := arming{ptraced: map[int]bool{}, why: PerfArmingProblem()}
+	if a.why == "" {
+		a.perf = perfslots.New(n)
 	}
 	return a
+}
+
+// PerfArmingProblem says why slots will not be armed as perf events here
+// ("" when they will be).
+func PerfArmingProblem() string {
+	switch {
+	case os.Getenv("HWDBG_ARM") == "ptrace":
+		return "HWDBG_ARM=ptrace"
+	case runtime.GOARCH != "amd64":
+		return "perf breakpoints are not used on " + runtime.GOARCH
+	}
+	if err := perfslots.Available(); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // ArmedBy says how thread tid's slots are armed, for `info slots`.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"hwdbg/arch/native"
+	"hwdbg/debugger"
 	"hwdbg/probe"
 	"hwdbg/repl"
 )
@@ -47,6 +48,12 @@ type doctorReport struct {
 		Loads bool   `json:"loads"`
 		Error string `json:"error,omitempty"`
 	} `json:"bpf"`
+	// Arming: slots armed as perf events with sigtrap, which the kernel
+	// removes if hwdbg is killed (arch/perfslots).
+	Arming struct {
+		Perf  bool   `json:"perf"`
+		Error string `json:"error,omitempty"`
+	} `json:"arming"`
 	Slots        []string `json:"slots"`
 	PtraceScope  int      `json:"ptrace_scope"`
 	PerfParanoid int      `json:"perf_event_paranoid"`
@@ -111,6 +118,8 @@ func examine() *doctorReport {
 	} else {
 		r.BPF.Loads = true
 	}
+	r.Arming.Error = debugger.PerfArmingProblem()
+	r.Arming.Perf = r.Arming.Error == ""
 	s := probe.ReadSystem()
 	r.PtraceScope, r.PerfParanoid, r.UnprivBPF, r.UID, r.Caps = s.PtraceScope, s.PerfParanoid, s.UnprivilegedBPF, s.UID, s.Caps
 	r.Kernel, r.Arch, r.Hypervisor, r.Product = s.Kernel, s.Arch, s.Hypervisor, s.Product
@@ -193,6 +202,11 @@ func (r *doctorReport) write(w io.Writer) {
 		row("BPF programs", "NOT ALLOWED: %s", r.BPF.Error)
 	}
 	row("slots", "%d: %s", len(r.Slots), strings.Join(r.Slots, " "))
+	if r.Arming.Perf {
+		row("armed as", "perf events owned by hwdbg: an attached program survives hwdbg's SIGKILL")
+	} else {
+		row("armed as", "ptrace debug registers (%s): if hwdbg is killed by SIGKILL they stay armed", r.Arming.Error)
+	}
 	row("ptrace_scope", "%s", ptraceScopeWords(r.PtraceScope))
 	row("perf_event_paranoid", "%s", sysctlWords(r.PerfParanoid))
 	caps := strings.Join(r.Caps, " ")

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -44,6 +45,10 @@ func TestDoctor(t *testing.T) {
 	}
 	if r["kernel"] == "" || r["arch"] == "" {
 		t.Errorf("kernel %q arch %q", r["kernel"], r["arch"])
+	}
+	// Slots are perf events (they die with hwdbg) on amd64 only.
+	if arming := r["arming"].(map[string]any); arming["perf"] != (runtime.GOARCH == "amd64") {
+		t.Errorf("arming: %v", arming)
 	}
 	if want := map[bool]int{true: 0, false: 1}[r["usable"] == true]; code != want {
 		t.Errorf("usable %v, exit %d", r["usable"], code)
