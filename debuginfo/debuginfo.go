@@ -26,6 +26,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"hwdbg/debugfile"
 )
 
 // ErrNoDWARF is returned by Load for a file without a .debug_info section.
@@ -52,7 +54,9 @@ type Frame interface {
 type Info struct {
 	path    string
 	bias    uint64
-	f       *elf.File
+	f       *elf.File // the object itself
+	df      *elf.File // where its DWARF is: f, or its separate debug file
+	dpath   string    // the separate debug file's path, "" when DWARF is in f
 	order   binary.ByteOrder
 	ptrSize int
 	arch    string // "amd64", "arm64", or the ELF machine name
@@ -122,28 +126,60 @@ type funcRange struct {
 }
 
 // Load reads the DWARF of the ELF file at path. bias is added to every
-// address (0 for a non-PIE executable). A file without .debug_info gives
-// (nil, ErrNoDWARF). Malformed input is an error, never a panic.
-func Load(path string, bias uint64) (in *Info, err error) {
+// address (0 for a non-PIE executable). When the file has no DWARF of its
+// own, its separate debug file (found by build id or .gnu_debuglink in the
+// directories debugfile.Dirs lists) is read instead: it describes the same
+// link-time addresses, so the bias is the same. A file without DWARF
+// anywhere gives (nil, ErrNoDWARF). Malformed input is an error, never a
+// panic.
+func Load(path string, bias uint64) (*Info, error) {
+	return LoadFrom(path, bias, debugfile.Dirs())
+}
+
+// LoadFrom is Load with the global debug directories given instead of
+// read from the environment (nil: look for no debug file there; the
+// object's .gnu_debuglink is still followed in its own directory).
+func LoadFrom(path string, bias uint64, debugDirs []string) (in *Info, err error) {
+	var f, df *elf.File
 	defer func() {
 		if r := recover(); r != nil {
 			in, err = nil, fmt.Errorf("debuginfo: read %s: malformed file (%v)", path, r)
 		}
+		if err != nil {
+			if df != nil && df != f {
+				df.Close()
+			}
+			if f != nil {
+				f.Close()
+			}
+		}
 	}()
-	f, err := elf.Open(path)
+	f, err = elf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
-	in, err = load(f, path, bias)
-	if err != nil {
-		f.Close()
-		return nil, err
+	df, dpath := f, ""
+	if !hasDWARF(f) {
+		df, dpath, err = debugfile.Open(path, f, debugDirs)
+		if err != nil {
+			return nil, fmt.Errorf("debuginfo: %w", err)
+		}
+		if df == nil || !hasDWARF(df) {
+			return nil, ErrNoDWARF
+		}
 	}
-	return in, nil
+	return load(f, df, path, dpath, bias)
 }
 
-func load(f *elf.File, path string, bias uint64) (*Info, error) {
-	in := &Info{path: path, bias: bias, f: f, order: f.ByteOrder, raw: map[string][]byte{},
+// hasDWARF tells whether f holds DWARF (a .debug_info with contents).
+func hasDWARF(f *elf.File) bool {
+	s := sectionOf(f, ".debug_info")
+	return s != nil && s.Type != elf.SHT_NOBITS
+}
+
+// load reads the DWARF in df, the object f itself or its debug file at dpath.
+func load(f, df *elf.File, path, dpath string, bias uint64) (*Info, error) {
+	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
 		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	switch f.Machine {
 	case elf.EM_X86_64:
@@ -157,7 +193,7 @@ func load(f *elf.File, path string, bias uint64) (*Info, error) {
 	if f.Class == elf.ELFCLASS32 {
 		in.ptrSize = 4
 	}
-	if sectionOf(f, ".debug_info") == nil {
+	if !hasDWARF(df) {
 		return nil, ErrNoDWARF
 	}
 	info, err := in.section(".debug_info")
@@ -211,23 +247,24 @@ func sectionOf(f *elf.File, name string) *elf.Section {
 	return nil
 }
 
-// section reads (and decompresses) one section once.
+// section reads (and decompresses) one DWARF section once.
 func (in *Info) section(name string) ([]byte, error) {
 	if b, ok := in.raw[name]; ok {
 		return b, nil
 	}
-	s := sectionOf(in.f, name)
+	file := in.dwarfFile()
+	s := sectionOf(in.df, name)
 	if s == nil || s.Type == elf.SHT_NOBITS {
-		return nil, fmt.Errorf("debuginfo: %s: %s: %w", in.path, name, errNoSection)
+		return nil, fmt.Errorf("debuginfo: %s: %s: %w", file, name, errNoSection)
 	}
 	b, err := sectionData(s)
 	if err != nil {
-		return nil, fmt.Errorf("debuginfo: %s: read %s: %w", in.path, name, err)
+		return nil, fmt.Errorf("debuginfo: %s: read %s: %w", file, name, err)
 	}
 	if strings.HasPrefix(s.Name, ".zdebug_") {
 		b, err = unzdebug(b)
 		if err != nil {
-			return nil, fmt.Errorf("debuginfo: %s: decompress %s: %w", in.path, s.Name, err)
+			return nil, fmt.Errorf("debuginfo: %s: decompress %s: %w", file, s.Name, err)
 		}
 	}
 	in.raw[name] = b
@@ -341,11 +378,31 @@ func langName(l int64) string {
 	return fmt.Sprintf("lang(%#x)", l)
 }
 
-// Close releases the ELF file. The Info must not be used afterwards.
-func (in *Info) Close() error { return in.f.Close() }
+// Close releases the ELF files. The Info must not be used afterwards.
+func (in *Info) Close() error {
+	err := in.f.Close()
+	if in.df != in.f {
+		if e := in.df.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
-// Path is the file the Info was loaded from.
+// Path is the file the Info was loaded for.
 func (in *Info) Path() string { return in.path }
+
+// DebugFile is the separate debug file the DWARF was read from, or ""
+// when it is the object's own.
+func (in *Info) DebugFile() string { return in.dpath }
+
+// dwarfFile names the file the DWARF sections are read from, for errors.
+func (in *Info) dwarfFile() string {
+	if in.dpath != "" {
+		return in.dpath
+	}
+	return in.path
+}
 
 // Bias is the load bias added to every address.
 func (in *Info) Bias() uint64 { return in.bias }
