@@ -133,13 +133,24 @@ type funcRange struct {
 // anywhere gives (nil, ErrNoDWARF). Malformed input is an error, never a
 // panic.
 func Load(path string, bias uint64) (*Info, error) {
-	return LoadFrom(path, bias, debugfile.Dirs())
+	return LoadWith(path, bias, Options{DebugDirs: debugfile.Dirs()})
 }
 
-// LoadFrom is Load with the global debug directories given instead of
-// read from the environment (nil: look for no debug file there; the
-// object's .gnu_debuglink is still followed in its own directory).
-func LoadFrom(path string, bias uint64, debugDirs []string) (in *Info, err error) {
+// Options tune LoadWith.
+type Options struct {
+	// DebugDirs are the global debug directories searched for a separate
+	// debug file (Load: debugfile.Dirs()). With none, only the object's
+	// .gnu_debuglink is followed, in the object's own directory.
+	DebugDirs []string
+	// Lines reads the line tables' section at once, for an object opened
+	// because a line is needed in it: that saves reading the unit
+	// headers a second time at the first line query, which Load defers
+	// because a session may never ask for a line.
+	Lines bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, bias uint64, o Options) (in *Info, err error) {
 	var f, df *elf.File
 	defer func() {
 		if r := recover(); r != nil {
@@ -160,7 +171,7 @@ func LoadFrom(path string, bias uint64, debugDirs []string) (in *Info, err error
 	}
 	df, dpath := f, ""
 	if !hasDWARF(f) {
-		df, dpath, err = debugfile.Open(path, f, debugDirs)
+		df, dpath, err = debugfile.Open(path, f, o.DebugDirs)
 		if err != nil {
 			return nil, fmt.Errorf("debuginfo: %w", err)
 		}
@@ -168,7 +179,7 @@ func LoadFrom(path string, bias uint64, debugDirs []string) (in *Info, err error
 			return nil, ErrNoDWARF
 		}
 	}
-	return load(f, df, path, dpath, bias)
+	return load(f, df, path, dpath, bias, o.Lines)
 }
 
 // hasDWARF tells whether f holds DWARF (a .debug_info with contents).
@@ -177,8 +188,9 @@ func hasDWARF(f *elf.File) bool {
 	return s != nil && s.Type != elf.SHT_NOBITS
 }
 
-// load reads the DWARF in df, the object f itself or its debug file at dpath.
-func load(f, df *elf.File, path, dpath string, bias uint64) (*Info, error) {
+// load reads the DWARF in df, the object f itself or its debug file at
+// dpath; with lines, .debug_line too.
+func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, error) {
 	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
 		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	switch f.Machine {
@@ -196,6 +208,11 @@ func load(f, df *elf.File, path, dpath string, bias uint64) (*Info, error) {
 	if !hasDWARF(df) {
 		return nil, ErrNoDWARF
 	}
+	want := []string{".debug_info", ".debug_abbrev", ".debug_str", ".debug_ranges", ".debug_addr", ".debug_str_offsets", ".debug_line_str"}
+	if lines {
+		want = append(want, ".debug_line")
+	}
+	in.prefetch(want)
 	info, err := in.section(".debug_info")
 	if err != nil {
 		return nil, err
@@ -211,7 +228,16 @@ func load(f, df *elf.File, path, dpath string, bias uint64) (*Info, error) {
 			return nil, err
 		}
 	}
-	in.d, err = in.newData(abbrev, info, nil)
+	var line []byte
+	if lines {
+		if line, err = in.section(".debug_line"); err != nil && !errors.Is(err, errNoSection) {
+			return nil, err
+		}
+	}
+	in.d, err = in.newData(abbrev, info, line)
+	if line != nil {
+		in.dl = in.d // lineData has nothing left to do
+	}
 	if err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
@@ -269,6 +295,44 @@ func (in *Info) section(name string) ([]byte, error) {
 	}
 	in.raw[name] = b
 	return b, nil
+}
+
+// prefetch reads the named sections that exist, each in its own
+// goroutine, into the cache section reads from: decompressing them is most
+// of the time it takes to open a big file's DWARF, and .debug_info alone
+// takes about as long as all the others together. A section that cannot
+// be read is left for section to report.
+func (in *Info) prefetch(names []string) {
+	got := make([][]byte, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		s := sectionOf(in.df, name)
+		if _, ok := in.raw[name]; ok || s == nil || s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if recover() != nil {
+					got[i] = nil
+				}
+			}()
+			b, err := sectionData(s)
+			if err == nil && strings.HasPrefix(s.Name, ".zdebug_") {
+				b, err = unzdebug(b)
+			}
+			if err == nil {
+				got[i] = b
+			}
+		}()
+	}
+	wg.Wait()
+	for i, b := range got {
+		if b != nil {
+			in.raw[names[i]] = b
+		}
+	}
 }
 
 // sectionData reads a section, decompressing an SHF_COMPRESSED one
@@ -783,7 +847,7 @@ func (in *Info) loadRngLists() {
 	in.rngLoaded = true
 	if b, err := in.section(".debug_rnglists"); err == nil {
 		in.d.AddSection(".debug_rnglists", b)
-		if in.dl != nil {
+		if in.dl != nil && in.dl != in.d {
 			in.dl.AddSection(".debug_rnglists", b)
 		}
 	}

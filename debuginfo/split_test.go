@@ -164,6 +164,16 @@ func TestSeparateDebugFile(t *testing.T) {
 			if got := factsOf(t, in); got != want {
 				t.Errorf("through the debug file:\n got %+v\nwant %+v", got, want)
 			}
+			// The same through the debugger's path for a library: the
+			// line section read at once.
+			in2, err := LoadWith(stripped, bias, Options{DebugDirs: debugfile.Dirs(), Lines: true})
+			if err != nil {
+				t.Fatalf("LoadWith(stripped, Lines): %v", err)
+			}
+			defer in2.Close()
+			if got := factsOf(t, in2); got != want {
+				t.Errorf("through the debug file, lines read at once:\n got %+v\nwant %+v", got, want)
+			}
 			c, err := LoadCFI(stripped, bias)
 			if err != nil || c.Len() != want.fdes {
 				t.Errorf("LoadCFI(stripped) = %d FDEs, %v; want the object's own %d", c.Len(), err, want.fdes)
