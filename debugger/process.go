@@ -83,8 +83,11 @@ type Debugger struct {
 	symsReady chan struct{} // closed once syms is read (see symtab)
 	slots     []arch.SlotInfo
 
-	dwarf     *debuginfo.Info // nil without debug information
-	dwarfErr  error           // DWARF present but unreadable
+	dwarf    *debuginfo.Info // nil without debug information
+	dwarfErr error           // DWARF present but unreadable
+	// libDwarf is the DWARF of each shared object (by path) that a name or
+	// a line was needed in, nil for one without: see objectDwarf.
+	libDwarf  map[string]*debuginfo.Info
 	cfi       map[string]*debuginfo.CFI
 	cfiCached []*debuginfo.CFI // the tables for this stop
 	locals    map[uint64][]debuginfo.Variable
