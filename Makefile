@@ -25,6 +25,11 @@ deps:
 	@command -v $(CC) >/dev/null && command -v g++ >/dev/null && command -v objdump >/dev/null && command -v nm >/dev/null || { \
 	  echo "installing gcc, g++ and binutils (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc g++ binutils libc6-dev >/dev/null; }
+	@# libc's separate debug file: the tests check that libc frames get names
+	@# and lines from it (cmd/hwdbg TestLibcFramesFromDebugFile).
+	@! command -v dpkg-query >/dev/null || dpkg-query -W -f='$${Status}' libc6-dbg 2>/dev/null | grep -q 'ok installed' || { \
+	  echo "installing libc6-dbg, libc's separate debug information (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc6-dbg >/dev/null; }
 
 build: deps
 	$(GO) build -o $(BIN)/hwdbg ./cmd/hwdbg

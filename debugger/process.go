@@ -84,8 +84,11 @@ type Debugger struct {
 	slots     []arch.SlotInfo
 	arm       arming // how slots reach the kernel (arming.go)
 
-	dwarf     *debuginfo.Info // nil without debug information
-	dwarfErr  error           // DWARF present but unreadable
+	dwarf    *debuginfo.Info // nil without debug information
+	dwarfErr error           // DWARF present but unreadable
+	// libDwarf is the DWARF of each shared object (by path) that a name or
+	// a line was needed in, nil for one without: see objectDwarf.
+	libDwarf  map[string]*debuginfo.Info
 	cfi       map[string]*debuginfo.CFI
 	cfiCached []*debuginfo.CFI // the tables for this stop
 	locals    map[uint64][]debuginfo.Variable

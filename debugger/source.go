@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"hwdbg/arch"
+	"hwdbg/debugfile"
 	"hwdbg/debuginfo"
 	"hwdbg/symbols"
 )
@@ -24,7 +26,12 @@ func (d *Debugger) loadDebugInfo(path string, bias uint64) {
 	if d.dwarf != nil {
 		d.dwarf.Close()
 	}
-	d.dwarf, d.cfi, d.cfiCached, d.locals = nil, map[string]*debuginfo.CFI{}, nil, nil
+	for _, in := range d.libDwarf {
+		if in != nil {
+			in.Close()
+		}
+	}
+	d.dwarf, d.cfi, d.cfiCached, d.locals, d.libDwarf = nil, map[string]*debuginfo.CFI{}, nil, nil, nil
 	in, err := debuginfo.Load(path, bias)
 	if err != nil {
 		if !errors.Is(err, debuginfo.ErrNoDWARF) {
@@ -33,6 +40,54 @@ func (d *Debugger) loadDebugInfo(path string, bias uint64) {
 		return
 	}
 	d.dwarf = in
+	if in.DebugFile() != "" {
+		tracef("debug info of %s: from %s", path, in.DebugFile())
+	}
+}
+
+// objectDwarf is the DWARF of the shared object that holds pc (not the
+// program: that is d.dwarf), or nil. It is read the first time a name or
+// a line is needed in that object, not when the object is loaded: a
+// library's DWARF (libc's, in its separate debug file, is megabytes) takes
+// tens of milliseconds to open, which a session that never stops in the
+// library does not pay.
+func (d *Debugger) objectDwarf(pc uint64) *debuginfo.Info {
+	path := ""
+	if s, ok := d.symbolAt(pc); ok {
+		path = s.File
+	} else {
+		for _, m := range d.maps() {
+			if m.Contains(pc) {
+				path = m.Path
+				break
+			}
+		}
+	}
+	if path == "" || path == d.proc.Path || !strings.HasPrefix(path, "/") {
+		return nil
+	}
+	if in, ok := d.libDwarf[path]; ok {
+		return in
+	}
+	if d.libDwarf == nil {
+		d.libDwarf = map[string]*debuginfo.Info{}
+	}
+	d.libDwarf[path] = nil
+	bias, err := symbols.BiasIn(d.maps(), path)
+	if err != nil {
+		return nil
+	}
+	start := time.Now()
+	in, err := debuginfo.LoadWith(path, bias, debuginfo.Options{DebugDirs: debugfile.Dirs(), Lines: true})
+	if err != nil {
+		if !errors.Is(err, debuginfo.ErrNoDWARF) {
+			tracef("debug info of %s: %v", path, err)
+		}
+		return nil
+	}
+	tracef("debug info of %s: %v (from %s)", path, time.Since(start), in.DebugFile())
+	d.libDwarf[path] = in
+	return in
 }
 
 // HasDebugInfo tells whether source-level features are on.
@@ -254,8 +309,11 @@ func (d *Debugger) hasLocal(pc uint64, name string) bool {
 	return false
 }
 
-// funcName names the function containing pc: from DWARF (qualified,
-// demangled), else the symbol table, demangled.
+// funcAt names the function containing pc: from the program's DWARF
+// (qualified, demangled), else the symbol table (which holds a stripped
+// library's full .symtab when its debug file is installed), demangled,
+// else the library's DWARF. In a library the symbol comes first: it names
+// the function as the library exports it (printf, not __printf).
 func (d *Debugger) funcAt(pc uint64) (string, uint64, bool) {
 	if d.dwarf != nil {
 		if name, entry, ok := d.dwarf.FuncAt(pc); ok {
@@ -265,15 +323,24 @@ func (d *Debugger) funcAt(pc uint64) (string, uint64, bool) {
 	if s, ok := d.symbolAt(pc); ok {
 		return debuginfo.Demangle(s.BaseName()), s.Addr, true
 	}
+	if in := d.objectDwarf(pc); in != nil {
+		return in.FuncAt(pc)
+	}
 	return "", 0, false
 }
 
-// lineOf is pc's source line, when known.
+// lineOf is pc's source line, when known: from the program's DWARF, or
+// the DWARF of the library that holds pc.
 func (d *Debugger) lineOf(pc uint64) (string, int, bool) {
-	if d.dwarf == nil {
-		return "", 0, false
+	if d.dwarf != nil {
+		if file, line, ok := d.dwarf.LineFor(pc); ok {
+			return file, line, true
+		}
 	}
-	return d.dwarf.LineFor(pc)
+	if in := d.objectDwarf(pc); in != nil {
+		return in.LineFor(pc)
+	}
+	return "", 0, false
 }
 
 // linePCs resolves FILE:LINE to code addresses.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"hwdbg/debugfile"
 )
 
 // CFI is the call frame information of one ELF file (.eh_frame and
@@ -41,8 +43,10 @@ type fde struct {
 }
 
 // LoadCFI reads the call frame information of the ELF file at path, to be
-// used at bias (0 for a non-PIE executable). A file without any is not an
-// error: its CFI is empty and Unwind falls back to frame pointers.
+// used at bias (0 for a non-PIE executable). A file with neither
+// .eh_frame nor .debug_frame takes the .debug_frame of its separate debug
+// file (see Load), if it has one. A file without any is not an error: its
+// CFI is empty and Unwind falls back to frame pointers.
 func LoadCFI(path string, bias uint64) (c *CFI, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -54,7 +58,27 @@ func LoadCFI(path string, bias uint64) (c *CFI, err error) {
 		return nil, fmt.Errorf("debuginfo: CFI of %s: %w", path, err)
 	}
 	defer f.Close()
-	return cfiFromELF(f, path, bias)
+	df := f
+	if !hasCFI(f) {
+		// The debug file is looked for only here: .eh_frame, which
+		// nearly every object has, stays in the object when it is
+		// stripped.
+		if d, _, err := debugfile.Open(path, f, debugfile.Dirs()); err == nil && d != nil {
+			defer d.Close()
+			df = d
+		}
+	}
+	return cfiFromELF(f, df, path, bias)
+}
+
+// hasCFI tells whether f has an .eh_frame or a .debug_frame with contents.
+func hasCFI(f *elf.File) bool {
+	for _, name := range []string{".eh_frame", ".debug_frame"} {
+		if s := sectionOf(f, name); s != nil && s.Type != elf.SHT_NOBITS && s.Size > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // CFI gives the call frame information of the Info's file, read once.
@@ -67,13 +91,16 @@ func (in *Info) CFI() (*CFI, error) {
 					in.cfiErr = fmt.Errorf("debuginfo: CFI of %s: malformed file (%v)", in.path, r)
 				}
 			}()
-			in.cfi, in.cfiErr = cfiFromELF(in.f, in.path, in.bias)
+			in.cfi, in.cfiErr = cfiFromELF(in.f, in.df, in.path, in.bias)
 		}()
 	}
 	return in.cfi, in.cfiErr
 }
 
-func cfiFromELF(f *elf.File, path string, bias uint64) (*CFI, error) {
+// cfiFromELF reads the .eh_frame of the object f (a debug file's is
+// NOBITS: it stays in the object) and the .debug_frame of f, or else of
+// df, its separate debug file (df is f when there is none).
+func cfiFromELF(f, df *elf.File, path string, bias uint64) (*CFI, error) {
 	c := &CFI{path: path, bias: bias, order: f.ByteOrder, ptrSize: 8}
 	if f.Class == elf.ELFCLASS32 {
 		c.ptrSize = 4
@@ -92,7 +119,11 @@ func cfiFromELF(f *elf.File, path string, bias uint64) (*CFI, error) {
 			errs = append(errs, ".eh_frame: "+err.Error())
 		}
 	}
-	if s := sectionOf(f, ".debug_frame"); s != nil && s.Type != elf.SHT_NOBITS {
+	s := sectionOf(f, ".debug_frame")
+	if s == nil || s.Type == elf.SHT_NOBITS {
+		s = sectionOf(df, ".debug_frame")
+	}
+	if s != nil && s.Type != elf.SHT_NOBITS {
 		b, err := s.Data()
 		if err == nil && strings.HasPrefix(s.Name, ".zdebug") {
 			b, err = unzdebug(b)

@@ -26,6 +26,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"hwdbg/debugfile"
 )
 
 // ErrNoDWARF is returned by Load for a file without a .debug_info section.
@@ -52,7 +54,9 @@ type Frame interface {
 type Info struct {
 	path    string
 	bias    uint64
-	f       *elf.File
+	f       *elf.File // the object itself
+	df      *elf.File // where its DWARF is: f, or its separate debug file
+	dpath   string    // the separate debug file's path, "" when DWARF is in f
 	order   binary.ByteOrder
 	ptrSize int
 	arch    string // "amd64", "arm64", or the ELF machine name
@@ -122,28 +126,72 @@ type funcRange struct {
 }
 
 // Load reads the DWARF of the ELF file at path. bias is added to every
-// address (0 for a non-PIE executable). A file without .debug_info gives
-// (nil, ErrNoDWARF). Malformed input is an error, never a panic.
-func Load(path string, bias uint64) (in *Info, err error) {
+// address (0 for a non-PIE executable). When the file has no DWARF of its
+// own, its separate debug file (found by build id or .gnu_debuglink in the
+// directories debugfile.Dirs lists) is read instead: it describes the same
+// link-time addresses, so the bias is the same. A file without DWARF
+// anywhere gives (nil, ErrNoDWARF). Malformed input is an error, never a
+// panic.
+func Load(path string, bias uint64) (*Info, error) {
+	return LoadWith(path, bias, Options{DebugDirs: debugfile.Dirs()})
+}
+
+// Options tune LoadWith.
+type Options struct {
+	// DebugDirs are the global debug directories searched for a separate
+	// debug file (Load: debugfile.Dirs()). With none, only the object's
+	// .gnu_debuglink is followed, in the object's own directory.
+	DebugDirs []string
+	// Lines reads the line tables' section at once, for an object opened
+	// because a line is needed in it: that saves reading the unit
+	// headers a second time at the first line query, which Load defers
+	// because a session may never ask for a line.
+	Lines bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, bias uint64, o Options) (in *Info, err error) {
+	var f, df *elf.File
 	defer func() {
 		if r := recover(); r != nil {
 			in, err = nil, fmt.Errorf("debuginfo: read %s: malformed file (%v)", path, r)
 		}
+		if err != nil {
+			if df != nil && df != f {
+				df.Close()
+			}
+			if f != nil {
+				f.Close()
+			}
+		}
 	}()
-	f, err := elf.Open(path)
+	f, err = elf.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
-	in, err = load(f, path, bias)
-	if err != nil {
-		f.Close()
-		return nil, err
+	df, dpath := f, ""
+	if !hasDWARF(f) {
+		df, dpath, err = debugfile.Open(path, f, o.DebugDirs)
+		if err != nil {
+			return nil, fmt.Errorf("debuginfo: %w", err)
+		}
+		if df == nil || !hasDWARF(df) {
+			return nil, ErrNoDWARF
+		}
 	}
-	return in, nil
+	return load(f, df, path, dpath, bias, o.Lines)
 }
 
-func load(f *elf.File, path string, bias uint64) (*Info, error) {
-	in := &Info{path: path, bias: bias, f: f, order: f.ByteOrder, raw: map[string][]byte{},
+// hasDWARF tells whether f holds DWARF (a .debug_info with contents).
+func hasDWARF(f *elf.File) bool {
+	s := sectionOf(f, ".debug_info")
+	return s != nil && s.Type != elf.SHT_NOBITS
+}
+
+// load reads the DWARF in df, the object f itself or its debug file at
+// dpath; with lines, .debug_line too.
+func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, error) {
+	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
 		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	switch f.Machine {
 	case elf.EM_X86_64:
@@ -157,9 +205,14 @@ func load(f *elf.File, path string, bias uint64) (*Info, error) {
 	if f.Class == elf.ELFCLASS32 {
 		in.ptrSize = 4
 	}
-	if sectionOf(f, ".debug_info") == nil {
+	if !hasDWARF(df) {
 		return nil, ErrNoDWARF
 	}
+	want := []string{".debug_info", ".debug_abbrev", ".debug_str", ".debug_ranges", ".debug_addr", ".debug_str_offsets", ".debug_line_str"}
+	if lines {
+		want = append(want, ".debug_line")
+	}
+	in.prefetch(want)
 	info, err := in.section(".debug_info")
 	if err != nil {
 		return nil, err
@@ -175,7 +228,16 @@ func load(f *elf.File, path string, bias uint64) (*Info, error) {
 			return nil, err
 		}
 	}
-	in.d, err = in.newData(abbrev, info, nil)
+	var line []byte
+	if lines {
+		if line, err = in.section(".debug_line"); err != nil && !errors.Is(err, errNoSection) {
+			return nil, err
+		}
+	}
+	in.d, err = in.newData(abbrev, info, line)
+	if line != nil {
+		in.dl = in.d // lineData has nothing left to do
+	}
 	if err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
@@ -211,27 +273,66 @@ func sectionOf(f *elf.File, name string) *elf.Section {
 	return nil
 }
 
-// section reads (and decompresses) one section once.
+// section reads (and decompresses) one DWARF section once.
 func (in *Info) section(name string) ([]byte, error) {
 	if b, ok := in.raw[name]; ok {
 		return b, nil
 	}
-	s := sectionOf(in.f, name)
+	file := in.dwarfFile()
+	s := sectionOf(in.df, name)
 	if s == nil || s.Type == elf.SHT_NOBITS {
-		return nil, fmt.Errorf("debuginfo: %s: %s: %w", in.path, name, errNoSection)
+		return nil, fmt.Errorf("debuginfo: %s: %s: %w", file, name, errNoSection)
 	}
 	b, err := sectionData(s)
 	if err != nil {
-		return nil, fmt.Errorf("debuginfo: %s: read %s: %w", in.path, name, err)
+		return nil, fmt.Errorf("debuginfo: %s: read %s: %w", file, name, err)
 	}
 	if strings.HasPrefix(s.Name, ".zdebug_") {
 		b, err = unzdebug(b)
 		if err != nil {
-			return nil, fmt.Errorf("debuginfo: %s: decompress %s: %w", in.path, s.Name, err)
+			return nil, fmt.Errorf("debuginfo: %s: decompress %s: %w", file, s.Name, err)
 		}
 	}
 	in.raw[name] = b
 	return b, nil
+}
+
+// prefetch reads the named sections that exist, each in its own
+// goroutine, into the cache section reads from: decompressing them is most
+// of the time it takes to open a big file's DWARF, and .debug_info alone
+// takes about as long as all the others together. A section that cannot
+// be read is left for section to report.
+func (in *Info) prefetch(names []string) {
+	got := make([][]byte, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		s := sectionOf(in.df, name)
+		if _, ok := in.raw[name]; ok || s == nil || s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if recover() != nil {
+					got[i] = nil
+				}
+			}()
+			b, err := sectionData(s)
+			if err == nil && strings.HasPrefix(s.Name, ".zdebug_") {
+				b, err = unzdebug(b)
+			}
+			if err == nil {
+				got[i] = b
+			}
+		}()
+	}
+	wg.Wait()
+	for i, b := range got {
+		if b != nil {
+			in.raw[names[i]] = b
+		}
+	}
 }
 
 // sectionData reads a section, decompressing an SHF_COMPRESSED one
@@ -341,11 +442,31 @@ func langName(l int64) string {
 	return fmt.Sprintf("lang(%#x)", l)
 }
 
-// Close releases the ELF file. The Info must not be used afterwards.
-func (in *Info) Close() error { return in.f.Close() }
+// Close releases the ELF files. The Info must not be used afterwards.
+func (in *Info) Close() error {
+	err := in.f.Close()
+	if in.df != in.f {
+		if e := in.df.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
-// Path is the file the Info was loaded from.
+// Path is the file the Info was loaded for.
 func (in *Info) Path() string { return in.path }
+
+// DebugFile is the separate debug file the DWARF was read from, or ""
+// when it is the object's own.
+func (in *Info) DebugFile() string { return in.dpath }
+
+// dwarfFile names the file the DWARF sections are read from, for errors.
+func (in *Info) dwarfFile() string {
+	if in.dpath != "" {
+		return in.dpath
+	}
+	return in.path
+}
 
 // Bias is the load bias added to every address.
 func (in *Info) Bias() uint64 { return in.bias }
@@ -726,7 +847,7 @@ func (in *Info) loadRngLists() {
 	in.rngLoaded = true
 	if b, err := in.section(".debug_rnglists"); err == nil {
 		in.d.AddSection(".debug_rnglists", b)
-		if in.dl != nil {
+		if in.dl != nil && in.dl != in.d {
 			in.dl.AddSection(".debug_rnglists", b)
 		}
 	}

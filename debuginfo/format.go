@@ -491,7 +491,11 @@ func (in *Info) goDynamicType(rtype uint64) *Type {
 	// linkers the type's address.
 	if !in.typesBaseKnown {
 		in.typesBaseKnown = true
-		if syms, err := in.f.Symbols(); err == nil {
+		syms, err := in.f.Symbols()
+		if err != nil {
+			syms, err = in.df.Symbols() // a stripped object's .symtab is in its debug file
+		}
+		if err == nil {
 			for _, s := range syms {
 				if s.Name == "runtime.types" {
 					in.typesBase = s.Value

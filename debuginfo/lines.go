@@ -46,7 +46,7 @@ func (in *Info) lineData() (*dwarf.Data, error) {
 	abbrev, _ := in.section(".debug_abbrev")
 	dl, err := in.newData(abbrev, info, line)
 	if err != nil {
-		return nil, fmt.Errorf("debuginfo: %s: %w", in.path, err)
+		return nil, fmt.Errorf("debuginfo: %s: %w", in.dwarfFile(), err)
 	}
 	if b, ok := in.raw[".debug_rnglists"]; ok {
 		dl.AddSection(".debug_rnglists", b)

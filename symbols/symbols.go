@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"hwdbg/debugfile"
 )
 
 // Kind is the kind of thing a symbol names.
@@ -109,12 +111,22 @@ func (t *Table) Len() int {
 
 // Load reads the .symtab and the .dynsym of the ELF file at path, merged and
 // de-duplicated, and adds bias (0 for a non-PIE executable, the load bias
-// from LoadBias for a PIE or a shared object) to every address.
+// from LoadBias for a PIE or a shared object) to every address. A stripped
+// file (no .symtab) takes the .symtab of its separate debug file, found by
+// build id or .gnu_debuglink in the directories debugfile.Dirs lists: it
+// describes the same link-time addresses, so the bias is the same.
 //
 // Section, file, TLS and undefined symbols, symbols with an empty name and
 // symbols at address 0 are left out. A file without any symbol table gives
 // an empty table, not an error.
-func Load(path string, bias uint64) (t *Table, err error) {
+func Load(path string, bias uint64) (*Table, error) {
+	return LoadFrom(path, bias, debugfile.Dirs())
+}
+
+// LoadFrom is Load with the global debug directories given instead of
+// read from the environment (nil: look for no debug file there; the
+// object's .gnu_debuglink is still followed in its own directory).
+func LoadFrom(path string, bias uint64, debugDirs []string) (t *Table, err error) {
 	defer func() {
 		// debug/elf is robust, but a debugger reads whatever it is given;
 		// a malformed file must be an error, never a crash.
@@ -127,10 +139,21 @@ func Load(path string, bias uint64) (t *Table, err error) {
 		return nil, fmt.Errorf("symbols: read %s: %w", path, err)
 	}
 	defer f.Close()
-	return fromELF(f, path, bias)
+	var df *elf.File
+	if f.SectionByType(elf.SHT_SYMTAB) == nil {
+		// A debug file that cannot be read leaves the object's own
+		// .dynsym, still worth having: the error is not the caller's.
+		if d, _, _ := debugfile.Open(path, f, debugDirs); d != nil {
+			defer d.Close()
+			df = d
+		}
+	}
+	return fromELF(f, df, path, bias)
 }
 
-func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
+// fromELF reads the symbols of f, the object at path, and, when f has no
+// .symtab and df (its separate debug file) is not nil, the .symtab of df.
+func fromELF(f, df *elf.File, path string, bias uint64) (*Table, error) {
 	t := &Table{}
 	for i, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_TLS != 0 || s.Addr == 0 || s.Size == 0 || i > 0xffff {
@@ -142,6 +165,14 @@ func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
 	symtab, err := f.Symbols()
 	if err != nil && err != elf.ErrNoSymbols {
 		return nil, fmt.Errorf("symbols: read %s: .symtab: %w", path, err)
+	}
+	var remap []uint16 // section indices of symtab's file -> f's, nil when symtab is f's
+	if err == elf.ErrNoSymbols && df != nil {
+		symtab, err = df.Symbols()
+		if err != nil && err != elf.ErrNoSymbols {
+			return nil, fmt.Errorf("symbols: read the debug file of %s: .symtab: %w", path, err)
+		}
+		remap = sectionMap(df, f)
 	}
 	dynsym, err := f.DynamicSymbols()
 	if err != nil && err != elf.ErrNoSymbols {
@@ -155,11 +186,18 @@ func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
 		addr uint64
 	}
 	seen := make(map[key]bool, len(symtab)+len(dynsym))
-	add := func(list []elf.Symbol) {
+	add := func(list []elf.Symbol, remap []uint16) {
 		for _, es := range list {
 			s, ok := convert(es, path, bias)
 			if !ok {
 				continue
+			}
+			if remap != nil {
+				if int(s.sect) < len(remap) {
+					s.sect = remap[s.sect]
+				} else {
+					s.sect = 0
+				}
 			}
 			k := key{baseName(s.Name), s.Addr}
 			if seen[k] {
@@ -169,10 +207,30 @@ func fromELF(f *elf.File, path string, bias uint64) (*Table, error) {
 			t.syms = append(t.syms, s)
 		}
 	}
-	add(symtab)
-	add(dynsym)
+	add(symtab, remap)
+	add(dynsym, nil)
 	t.rebuild()
 	return t, nil
+}
+
+// sectionMap maps the section indices of the debug file df to those of
+// the section of the same name in the object f: they usually agree, but a
+// strip may drop sections and shift the rest. A section f does not have
+// (or has twice) maps to 0, unknown.
+func sectionMap(df, f *elf.File) []uint16 {
+	byName := make(map[string]int, len(f.Sections))
+	for i, s := range f.Sections {
+		if _, dup := byName[s.Name]; dup || i > 0xffff {
+			byName[s.Name] = 0
+			continue
+		}
+		byName[s.Name] = i
+	}
+	m := make([]uint16, len(df.Sections))
+	for i, s := range df.Sections {
+		m[i] = uint16(byName[s.Name])
+	}
+	return m
 }
 
 // convert turns an ELF symbol into a Symbol, or reports that it is skipped.

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"hwdbg/debugfile"
 	"hwdbg/debugger"
 	"hwdbg/repl"
 )
@@ -42,6 +43,10 @@ options:
   -p PID      attach to a running process
   --version   print the version
   -h, --help  this help
+
+environment:
+  HWDBG_DEBUG_FILE_DIRECTORY  where separate debug files (libc6-dbg's, objcopy
+              --only-keep-debug's) are looked for, colon-separated; default /usr/lib/debug
 `
 
 func main() {
@@ -134,7 +139,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		}
 	}
 	if !d.HasDebugInfo() {
-		why := "it has no debug information (DWARF)"
+		why := "it has no debug information (DWARF), and no separate debug file was found (by build id or .gnu_debuglink; " + debugfile.EnvDirs + " lists where to look)"
 		if err := d.DebugInfoProblem(); err != nil {
 			why = "its debug information cannot be read: " + err.Error()
 		}
