@@ -20,6 +20,8 @@ BIN := bin
 
 all: build
 
+# deps: Go, gcc, g++ and binutils; on amd64 also gcc's 32-bit support
+# (gcc-multilib), for the tests that debug i386 programs.
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is missing: install it at /usr/local/go" >&2; exit 1; }
 	@command -v $(CC) >/dev/null && command -v g++ >/dev/null && command -v objdump >/dev/null && command -v nm >/dev/null || { \
@@ -30,6 +32,10 @@ deps:
 	@! command -v dpkg-query >/dev/null || dpkg-query -W -f='$${Status}' libc6-dbg 2>/dev/null | grep -q 'ok installed' || { \
 	  echo "installing libc6-dbg, libc's separate debug information (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libc6-dbg >/dev/null; }
+	@[ "$$(uname -m)" != x86_64 ] || { t=$$(mktemp -d) && echo 'int main(void) { return 0; }' >$$t/t.c && \
+	  $(CC) -m32 -o $$t/t $$t/t.c 2>/dev/null; ok=$$?; rm -rf $$t; [ $$ok = 0 ]; } || { \
+	  echo "installing gcc-multilib (apt-get): the tests build i386 programs"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-multilib >/dev/null; }
 
 build: deps
 	$(GO) build -o $(BIN)/hwdbg ./cmd/hwdbg

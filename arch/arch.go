@@ -11,7 +11,10 @@
 // from the one OS thread that traces the process.
 package arch
 
-import "fmt"
+import (
+	"debug/elf"
+	"fmt"
+)
 
 // Access is what a hardware slot traps on.
 type Access uint8
@@ -103,7 +106,16 @@ type Regs interface {
 
 // Backend is one machine's half of the debugger.
 type Backend interface {
-	Name() string // "amd64" or "arm64"
+	// Name is the machine the backend debugs, as Go names it: "amd64",
+	// "arm64", or "386" for 32-bit x86 programs on an amd64 kernel. It
+	// also names the DWARF register numbering (see debuginfo).
+	Name() string
+
+	// ForProgram returns the backend for a program of this ELF class and
+	// machine run by this kernel: the receiver, one for a compatibility
+	// mode (amd64 runs 32-bit i386 programs), or an error that says why
+	// such a program cannot be debugged here.
+	ForProgram(class elf.Class, machine elf.Machine) (Backend, error)
 
 	// Slots lists the machine's debug-register slots for thread tid.
 	Slots(tid int) ([]SlotInfo, error)

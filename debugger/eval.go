@@ -96,7 +96,7 @@ func (d *Debugger) toInt(v Value) (int64, error) {
 func (d *Debugger) resolveType(s string) (*Type, error) {
 	base := strings.TrimSpace(strings.TrimRight(s, "* "))
 	stars := strings.Count(s[len(base):], "*")
-	t, ok := lookupCType(base)
+	t, ok := d.cType(base)
 	if !ok {
 		if d.dwarf == nil {
 			return nil, fmt.Errorf("unknown type %q (without debug information: C integer types such as int, long, uint32_t; float, double)", base)
@@ -107,7 +107,7 @@ func (d *Debugger) resolveType(s string) (*Type, error) {
 		}
 	}
 	for i := 0; i < stars; i++ {
-		t = pointerTo(t)
+		t = d.pointerTo(t)
 	}
 	return t, nil
 }
@@ -131,7 +131,8 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 		}
 		val := intVal(int64(v))
 		if isAddressRegister(e.name) {
-			val.Type = pointerTo(cTypes["void"])
+			val.Type = d.pointerTo(cTypes["void"])
+			val.Bytes = val.Bytes[:d.ptrSize]
 		}
 		return val, nil
 	case unaryExpr:
@@ -147,9 +148,7 @@ func (d *Debugger) eval(e Expr) (Value, error) {
 			if x.BitSize > 0 {
 				return Value{}, fmt.Errorf("cannot take the address of the bitfield %s (watch it directly: watch %s)", e.x, e.x)
 			}
-			b := make([]byte, 8)
-			binary.LittleEndian.PutUint64(b, x.Addr)
-			return Value{Type: pointerTo(x.Type), Bytes: b, local: x.local, fn: x.fn, ptrs: x.ptrs}, nil
+			return Value{Type: d.pointerTo(x.Type), Bytes: d.addrBytes(x.Addr), local: x.local, fn: x.fn, ptrs: x.ptrs}, nil
 		case "*":
 			return d.deref(x, e.x.String())
 		case "-":
@@ -379,7 +378,7 @@ func (d *Debugger) evalField(e fieldExpr) (Value, error) {
 // isAddressRegister: registers that hold addresses print as pointers.
 func isAddressRegister(name string) bool {
 	switch name {
-	case "pc", "sp", "fp", "rip", "rsp", "rbp", "lr":
+	case "pc", "sp", "fp", "rip", "rsp", "rbp", "eip", "esp", "ebp", "lr":
 		return true
 	}
 	return false
@@ -421,9 +420,7 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 	}
 	if x.Type.Kind == debuginfo.Array && x.Lvalue && (e.op == "+" || e.op == "-") {
 		// An array in arithmetic is a pointer to its first element.
-		b := make([]byte, 8)
-		binary.LittleEndian.PutUint64(b, x.Addr)
-		x = Value{Type: pointerTo(x.Type.Elem), Bytes: b, local: x.local, ptrs: x.ptrs}
+		x = Value{Type: d.pointerTo(x.Type.Elem), Bytes: d.addrBytes(x.Addr), local: x.local, ptrs: x.ptrs}
 	}
 	a, err := d.toInt(x)
 	if err != nil {
@@ -451,6 +448,9 @@ func (d *Debugger) evalBinary(e binaryExpr) (Value, error) {
 		if ptr {
 			v := intVal(r)
 			v.Type, v.local, v.ptrs, v.loaded = x.Type, x.local, x.ptrs, loadedFrom(x, e.x)
+			if n := int(x.Type.Size); n > 0 && n < len(v.Bytes) {
+				v.Bytes = v.Bytes[:n] // a 4-byte pointer
+			}
 			return v, nil
 		}
 		return intVal(r), nil
@@ -698,8 +698,8 @@ func (d *Debugger) formatValue(t *Type, b []byte) string {
 	} else {
 		s = FormatValue(t, b, d.mem())
 	}
-	if t != nil && t.Kind == KindPointer && !t.Go && len(b) == 8 {
-		addr := binary.LittleEndian.Uint64(b)
+	if t != nil && t.Kind == KindPointer && !t.Go && (len(b) == 8 || len(b) == 4) {
+		_, addr := intValue(b)
 		if name, entry, ok := d.funcAt(addr); ok && addr != 0 {
 			s += " <" + describe(name, addr-entry) + ">"
 		} else if sym, ok := d.symbolAt(addr); ok && addr != 0 {

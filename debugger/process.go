@@ -76,7 +76,10 @@ type Process struct {
 
 // Debugger is one debugging session of one process.
 type Debugger struct {
+	// arch is the backend for the program's machine and mode, chosen
+	// from its ELF header at each program image (selectArch).
 	arch      arch.Backend
+	ptrSize   int // the program's pointer size in bytes (4 in an i386 program)
 	tr        *tracer
 	proc      *Process
 	syms      *symbols.Table
@@ -179,6 +182,7 @@ func findExecutable(path string) (string, error) {
 func newDebugger() *Debugger {
 	return &Debugger{
 		arch:     native.New(),
+		ptrSize:  8,
 		tr:       newTracer(),
 		nextID:   1,
 		prevInsn: map[uint64]arch.Insn{},

@@ -100,6 +100,7 @@ func (d *Debugger) DebugInfoProblem() error { return d.dwarfErr }
 // dwarfRegNames are the registers by DWARF number, per machine.
 var dwarfRegNames = map[string][]string{
 	"amd64": {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"},
+	"386":   {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip"},
 	"arm64": {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
 		"x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp"},
 }
@@ -157,10 +158,40 @@ func (d *Debugger) cfiTables() []*debuginfo.CFI {
 		if m.Offset == 0 && strings.HasPrefix(m.Path, "/") {
 			add(m.Path)
 		}
+		if m.Path == "[vdso]" && !seen[m.Path] {
+			// The vDSO has no file: its image is read from memory. A
+			// 32-bit program makes every system call through it
+			// (__kernel_vsyscall), so a thread stopped in a system call
+			// unwinds through its CFI.
+			seen[m.Path] = true
+			c, ok := d.cfi[m.Path]
+			if !ok {
+				c, _ = d.vdsoCFI(m)
+				d.cfi[m.Path] = c
+			}
+			if c != nil {
+				out = append(out, c)
+			}
+		}
 	}
 	d.cfiCached = out
 	d.loadLibraries() // marks this stop as looked at
 	return out
+}
+
+// maxVDSO bounds the vDSO image read from memory (it is a few pages).
+const maxVDSO = 1 << 20
+
+// vdsoCFI reads the call frame information of the vDSO mapped at m.
+func (d *Debugger) vdsoCFI(m symbols.Mapping) (*debuginfo.CFI, error) {
+	if m.End <= m.Start || m.End-m.Start > maxVDSO {
+		return nil, fmt.Errorf("vdso at %#x: %d bytes is not a vDSO image", m.Start, m.End-m.Start)
+	}
+	image := make([]byte, m.End-m.Start)
+	if err := readMemory(d.proc.Pid, m.Start, image); err != nil {
+		return nil, fmt.Errorf("read the vdso at %#x: %w", m.Start, err)
+	}
+	return debuginfo.LoadCFIImage("[vdso]", image, m.Start)
 }
 
 // Frame is one frame of a backtrace.

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,10 @@ func (d *Debugger) loadSymbols() error {
 	path := d.proc.Path
 	bias := uint64(0)
 	d.image++
+	if err := d.selectArch(path); err != nil {
+		d.setSyms(nil)
+		return err
+	}
 	pie, err := symbols.IsPIE(path)
 	if err != nil {
 		d.setSyms(nil)
@@ -48,6 +53,27 @@ func (d *Debugger) loadSymbols() error {
 	tracef("debug info of %s: %v", path, time.Since(start))
 	d.loaded = map[string]bool{path: true}
 	d.libsChecked = false
+	return nil
+}
+
+// selectArch picks the backend for the program at path by its ELF class
+// and machine (an i386 program on amd64 gets the backend's 32-bit mode),
+// and the program's pointer size, or says why it cannot be debugged.
+func (d *Debugger) selectArch(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("cannot read the ELF header of %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := d.arch.ForProgram(f.Class, f.Machine)
+	if err != nil {
+		return fmt.Errorf("cannot debug %s: %w", path, err)
+	}
+	d.arch = b
+	d.ptrSize = 8
+	if f.Class == elf.ELFCLASS32 {
+		d.ptrSize = 4
+	}
 	return nil
 }
 

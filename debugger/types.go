@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -76,18 +77,53 @@ var cTypes = map[string]*Type{
 	"void":               {Name: "void", Kind: debuginfo.Void, Size: 1},
 }
 
-// lookupCType finds a C scalar type by name, ignoring extra spaces.
+// ilp32Types are the C scalar types whose size differs in a program with
+// 4-byte pointers (ILP32: i386): long and the pointer-sized types.
+var ilp32Types = map[string]*Type{
+	"long":          {Name: "long", Kind: KindInt, Size: 4},
+	"long int":      {Name: "long", Kind: KindInt, Size: 4},
+	"unsigned long": {Name: "unsigned long", Kind: KindUint, Size: 4},
+	"size_t":        {Name: "size_t", Kind: KindUint, Size: 4},
+	"ssize_t":       {Name: "ssize_t", Kind: KindInt, Size: 4},
+	"intptr_t":      {Name: "intptr_t", Kind: KindInt, Size: 4},
+	"uintptr_t":     {Name: "uintptr_t", Kind: KindUint, Size: 4},
+}
+
+// lookupCType finds a C scalar type by name, ignoring extra spaces, as an
+// LP64 program has it.
 func lookupCType(name string) (*Type, bool) {
 	t, ok := cTypes[strings.Join(strings.Fields(name), " ")]
 	return t, ok
 }
 
-func pointerTo(t *Type) *Type {
+// cType finds a C scalar type by name as the program has it: in a program
+// with 4-byte pointers, long and the pointer-sized types are 4 bytes.
+func (d *Debugger) cType(name string) (*Type, bool) {
+	if d.ptrSize == 4 {
+		if t, ok := ilp32Types[strings.Join(strings.Fields(name), " ")]; ok {
+			return t, true
+		}
+	}
+	return lookupCType(name)
+}
+
+// pointerTo is the type of a pointer of size bytes to t.
+func pointerTo(t *Type, size int) *Type {
 	name := t.Name + " *"
 	if strings.HasSuffix(t.Name, "*") {
 		name = t.Name + "*"
 	}
-	return &Type{Name: name, Kind: KindPointer, Size: 8, Elem: t, Go: t.Go}
+	return &Type{Name: name, Kind: KindPointer, Size: int64(size), Elem: t, Go: t.Go}
+}
+
+// pointerTo is the type of a pointer to t in the program.
+func (d *Debugger) pointerTo(t *Type) *Type { return pointerTo(t, d.ptrSize) }
+
+// addrBytes is addr as the program stores a pointer.
+func (d *Debugger) addrBytes(addr uint64) []byte {
+	b := make([]byte, 8)
+	binary.LittleEndian.PutUint64(b, addr)
+	return b[:d.ptrSize]
 }
 
 // intValue decodes b (little endian) as a signed and an unsigned integer.

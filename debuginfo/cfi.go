@@ -1,6 +1,7 @@
 package debuginfo
 
 import (
+	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"errors"
@@ -79,6 +80,32 @@ func hasCFI(f *elf.File) bool {
 		}
 	}
 	return false
+}
+
+// LoadCFIImage reads the call frame information of an ELF image found in
+// memory rather than in a file (the kernel's vDSO, which 32-bit programs
+// enter at every system call), mapped at start. name names it in errors.
+func LoadCFIImage(name string, image []byte, start uint64) (c *CFI, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("debuginfo: CFI of %s: malformed image (%v)", name, r)
+		}
+	}()
+	f, err := elf.NewFile(bytes.NewReader(image))
+	if err != nil {
+		return nil, fmt.Errorf("debuginfo: CFI of %s: %w", name, err)
+	}
+	// The image is mapped whole from its first loadable segment.
+	first, ok := uint64(0), false
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && (!ok || p.Vaddr < first) {
+			first, ok = p.Vaddr&^(p.Align-1|0xfff), true
+		}
+	}
+	if !ok || first > start {
+		return nil, fmt.Errorf("debuginfo: CFI of %s: no loadable segment at %#x", name, start)
+	}
+	return cfiFromELF(f, f, name, start-first)
 }
 
 // CFI gives the call frame information of the Info's file, read once.
@@ -720,6 +747,8 @@ func archRegs(arch string) (sp, fp, ra int, err error) {
 	switch arch {
 	case "amd64", "x86_64", "x86-64":
 		return 7, 6, 16, nil
+	case "386", "i386":
+		return 4, 5, 8, nil // esp, ebp, eip
 	case "arm64", "aarch64":
 		return 31, 29, 30, nil
 	}
@@ -927,7 +956,18 @@ func (c *evalCtx) evalWith(expr []byte, cfa uint64) (uint64, error) {
 	return c.eval(pre)
 }
 
-// fpStep follows the frame-pointer chain from cur into next.
+// archWord is the size in bytes of a saved frame pointer or return
+// address on arch's stack.
+func archWord(arch string) int {
+	switch arch {
+	case "386", "i386":
+		return 4
+	}
+	return 8
+}
+
+// fpStep follows the frame-pointer chain from cur into next: the saved
+// frame pointer at [fp], the return address one word above it.
 func fpStep(arch string, cur, next *UnwoundFrame, mem Memory, innermost bool, spReg, fpReg, raReg int) bool {
 	fp, ok := cur.Regs[fpReg]
 	if !ok || fp == 0 || mem == nil {
@@ -939,17 +979,18 @@ func fpStep(arch string, cur, next *UnwoundFrame, mem Memory, innermost bool, sp
 	for k, v := range cur.Regs {
 		next.Regs[k] = v
 	}
-	savedFP, err := readWord(mem, fp, 8, binary.LittleEndian)
+	w := uint64(archWord(arch))
+	savedFP, err := readWord(mem, fp, int(w), binary.LittleEndian)
 	if err != nil {
 		return false
 	}
-	ra, err := readWord(mem, fp+8, 8, binary.LittleEndian)
+	ra, err := readWord(mem, fp+w, int(w), binary.LittleEndian)
 	if err != nil {
 		return false
 	}
-	cur.CFA = fp + 16
+	cur.CFA = fp + 2*w
 	next.Regs[fpReg] = savedFP
-	next.Regs[spReg] = fp + 16
+	next.Regs[spReg] = fp + 2*w
 	if arch == "arm64" || arch == "aarch64" {
 		ra &^= 0xff00000000000000
 	}

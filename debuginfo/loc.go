@@ -231,7 +231,9 @@ func (e *RegisterError) Error() string {
 	return fmt.Sprintf("in register %s: cannot watch a register", e.Name)
 }
 
-// RegName names a DWARF register number for arch ("amd64", "arm64").
+// RegName names a DWARF register number for arch ("amd64", "386",
+// "arm64"). i386 numbers its registers in another order than x86-64
+// (0 eax, 1 ecx, 2 edx, 3 ebx, 4 esp, 5 ebp, 6 esi, 7 edi, 8 eip).
 func RegName(arch string, reg int) string {
 	switch arch {
 	case "amd64":
@@ -242,6 +244,14 @@ func RegName(arch string, reg int) string {
 		}
 		if reg >= 17 && reg <= 32 {
 			return fmt.Sprintf("xmm%d", reg-17)
+		}
+	case "386":
+		names := []string{"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip"}
+		if reg >= 0 && reg < len(names) {
+			return names[reg]
+		}
+		if reg >= 21 && reg <= 28 {
+			return fmt.Sprintf("xmm%d", reg-21)
 		}
 	case "arm64":
 		switch {

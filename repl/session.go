@@ -505,7 +505,7 @@ func (s *Session) infoWatchpoints() error {
 		if w.Modify {
 			notes = append(notes, "stops only when the value changes (-m)")
 		}
-		if w.Access == arch.Read && s.d.Arch().Name() == "amd64" {
+		if name := s.d.Arch().Name(); w.Access == arch.Read && (name == "amd64" || name == "386") {
 			notes = append(notes, "x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction")
 		}
 		if w.Thread != 0 {

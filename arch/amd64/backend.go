@@ -1,6 +1,9 @@
 // Package amd64 is the x86-64 Linux half of the debugger: the four debug
 // registers DR0-DR3 programmed through PTRACE_POKEUSER, DR6 decoding, the
 // general registers, and instruction decoding with golang.org/x/arch/x86asm.
+// It also debugs 32-bit i386 programs run by the amd64 kernel (see
+// ForProgram): the debug registers are the same, instructions decode in
+// 32-bit mode and registers are the low halves of the 64-bit ones.
 //
 // The pure parts (DR7/DR6 codecs, Split, Decode, Regs) build on every
 // GOOS/GOARCH; the methods that issue ptrace requests work only on
@@ -8,22 +11,76 @@
 package amd64
 
 import (
+	"debug/elf"
 	"fmt"
+	"strings"
 
 	"hwdbg/arch"
 )
 
-// Backend implements arch.Backend for x86-64 Linux. It holds no state: the
-// kernel keeps each thread's debug registers.
-type Backend struct{}
+// Backend implements arch.Backend for x86-64 Linux. It holds no state but
+// the mode of the program's code: the kernel keeps each thread's debug
+// registers.
+type Backend struct {
+	// bits is the code's operand mode: 32 for an i386 program (the
+	// compatibility mode of an amd64 kernel), 0 or 64 for x86-64.
+	bits int
+}
 
 var _ arch.Backend = (*Backend)(nil)
 
-// New returns the amd64 backend.
+// New returns the amd64 backend for x86-64 programs.
 func New() *Backend { return &Backend{} }
 
-// Name returns "amd64".
-func (*Backend) Name() string { return "amd64" }
+// New32 returns the amd64 backend for 32-bit i386 programs.
+func New32() *Backend { return &Backend{bits: 32} }
+
+// Bits is the code's mode: 64 for x86-64, 32 for i386.
+func (b *Backend) Bits() int {
+	if b.bits == 32 {
+		return 32
+	}
+	return 64
+}
+
+// Name returns "amd64", or "386" for 32-bit programs.
+func (b *Backend) Name() string {
+	if b.Bits() == 32 {
+		return "386"
+	}
+	return "amd64"
+}
+
+// ForProgram returns the backend for x86-64 (ELFCLASS64 EM_X86_64) or
+// i386 (ELFCLASS32 EM_386) programs, and refuses anything else, x32 (the
+// ILP32 ABI of x86-64) included.
+func (*Backend) ForProgram(class elf.Class, machine elf.Machine) (arch.Backend, error) {
+	switch {
+	case machine == elf.EM_X86_64 && class == elf.ELFCLASS64:
+		return New(), nil
+	case machine == elf.EM_386 && class == elf.ELFCLASS32:
+		return New32(), nil
+	case machine == elf.EM_X86_64 && class == elf.ELFCLASS32:
+		return nil, fmt.Errorf("x32 programs (32-bit pointers in 64-bit code) are not supported: hwdbg debugs x86-64 and i386 programs on amd64")
+	}
+	return nil, fmt.Errorf("a %s %s program cannot be debugged on amd64: hwdbg debugs x86-64 and i386 programs here", classBits(class), machineName(machine))
+}
+
+// classBits names an ELF class for messages.
+func classBits(c elf.Class) string {
+	switch c {
+	case elf.ELFCLASS32:
+		return "32-bit"
+	case elf.ELFCLASS64:
+		return "64-bit"
+	}
+	return c.String()
+}
+
+// machineName names an ELF machine for messages ("AARCH64", "ARM").
+func machineName(m elf.Machine) string {
+	return strings.TrimPrefix(m.String(), "EM_")
+}
 
 // Slots lists DR0-DR3. Every slot can watch execution, writes, or reads and
 // writes; there is no read-only slot, so a Read request is programmed as

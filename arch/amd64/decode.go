@@ -26,7 +26,13 @@ import (
 // An instruction with two memory operands (movs, cmps) reports the first
 // in Intel order (movs: the destination [rdi]) in MemAddr/MemLen, and
 // MemReads/MemWrites cover both.
-func (*Backend) Decode(code []byte, pc uint64, regs arch.Regs) (insn arch.Insn, err error) {
+//
+// The backend's mode decides how bytes decode: the same bytes are other
+// instructions in 32-bit code (0x48 is "dec eax" there, a REX prefix in
+// 64-bit code). In 32-bit mode the registers are the low halves of the
+// 64-bit ones the kernel reports, addresses wrap at 4 GiB and the stack
+// moves by 4 bytes.
+func (b *Backend) Decode(code []byte, pc uint64, regs arch.Regs) (insn arch.Insn, err error) {
 	// x86asm is third-party table code fed arbitrary bytes from a traced
 	// process: never let a decoder bug take the debugger down.
 	defer func() {
@@ -37,14 +43,18 @@ func (*Backend) Decode(code []byte, pc uint64, regs arch.Regs) (insn arch.Insn, 
 	if len(code) == 0 {
 		return arch.Insn{}, fmt.Errorf("decode at %#x: no code bytes", pc)
 	}
-	inst, err := x86asm.Decode(code, 64)
+	mode := b.Bits()
+	inst, err := x86asm.Decode(code, mode)
 	if err != nil {
-		return arch.Insn{}, fmt.Errorf("decode at %#x (% x): %w", pc, code[:min(len(code), 15)], err)
+		return arch.Insn{}, fmt.Errorf("decode at %#x (% x, %d-bit code): %w", pc, code[:min(len(code), 15)], mode, err)
 	}
 	if inst.Op == 0 || inst.Len <= 0 || inst.Len > len(code) {
 		// x86asm returns a bare prefix, not an error, for some truncated
 		// or unknown encodings.
 		return arch.Insn{}, fmt.Errorf("decode at %#x (% x): truncated or unknown instruction", pc, code[:min(len(code), 15)])
+	}
+	if inst.Mode == 0 {
+		inst.Mode = mode // x86asm leaves it unset for VEX and EVEX instructions
 	}
 	insn = arch.Insn{PC: pc, Len: inst.Len, Text: x86asm.IntelSyntax(inst, pc, nil)}
 	acc := classify(&inst)
@@ -159,9 +169,11 @@ var noAccess = opSet(
 
 // implicitStack: instructions without a memory operand that use the stack.
 var implicitStack = map[x86asm.Op]stackUse{
-	x86asm.PUSH: stackPush, x86asm.PUSHF: stackPush, x86asm.PUSHFQ: stackPush, x86asm.CALL: stackPush,
-	x86asm.POP: stackPop, x86asm.POPF: stackPop, x86asm.POPFQ: stackPop,
-	x86asm.RET: stackPop, x86asm.LRET: stackPop, x86asm.IRETQ: stackPop,
+	x86asm.PUSH: stackPush, x86asm.PUSHF: stackPush, x86asm.PUSHFD: stackPush, x86asm.PUSHFQ: stackPush,
+	x86asm.PUSHA: stackPush, x86asm.PUSHAD: stackPush, x86asm.CALL: stackPush,
+	x86asm.POP: stackPop, x86asm.POPF: stackPop, x86asm.POPFD: stackPop, x86asm.POPFQ: stackPop,
+	x86asm.POPA: stackPop, x86asm.POPAD: stackPop,
+	x86asm.RET: stackPop, x86asm.LRET: stackPop, x86asm.IRET: stackPop, x86asm.IRETD: stackPop, x86asm.IRETQ: stackPop,
 	x86asm.LEAVE: stackRbp, x86asm.ENTER: stackPush,
 }
 
@@ -239,8 +251,17 @@ func classify(inst *x86asm.Inst) memAccess {
 // memLen is the size of the reported access in bytes, 0 if unknown.
 func memLen(inst *x86asm.Inst, acc memAccess) int {
 	if acc.stack != noStack {
-		if inst.Op == x86asm.ENTER || inst.Op == x86asm.IRETQ {
-			return 8 // the first word of a larger access
+		word := 8 // a stack slot: 8 bytes in 64-bit code, 4 in 32-bit code
+		if inst.Mode == 32 {
+			word = 4
+		}
+		switch inst.Op {
+		case x86asm.ENTER, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ:
+			return word // the first word of a larger access
+		case x86asm.PUSHA, x86asm.POPA:
+			return 16 // eight 2-byte registers
+		case x86asm.PUSHAD, x86asm.POPAD:
+			return 32 // eight 4-byte registers
 		}
 		for _, p := range inst.Prefix {
 			if p == 0 {
@@ -250,7 +271,7 @@ func memLen(inst *x86asm.Inst, acc memAccess) int {
 				return 2
 			}
 		}
-		return 8
+		return word
 	}
 	if inst.MemBytes > 0 {
 		return inst.MemBytes
@@ -279,13 +300,17 @@ func memLen(inst *x86asm.Inst, acc memAccess) int {
 // memAddr computes the reported operand's address from regs, 0 if it
 // cannot. See Decode for the caveat about post-access registers.
 func memAddr(inst *x86asm.Inst, acc memAccess, pc uint64, regs arch.Regs) uint64 {
+	wrap := func(a uint64) uint64 { return a } // 32-bit code: addresses wrap at 4 GiB
+	if inst.Mode == 32 {
+		wrap = func(a uint64) uint64 { return a & 0xffffffff }
+	}
 	switch acc.stack {
 	case stackPush:
-		return regs.SP() - uint64(memLen(inst, acc))
+		return wrap(regs.SP() - uint64(memLen(inst, acc)))
 	case stackPop:
-		return regs.SP()
+		return wrap(regs.SP())
 	case stackRbp:
-		return regs.FP()
+		return wrap(regs.FP())
 	}
 	m := acc.operand
 	var a uint64
@@ -304,10 +329,16 @@ func memAddr(inst *x86asm.Inst, acc memAccess, pc uint64, regs arch.Regs) uint64
 		a += v * uint64(m.Scale)
 	}
 	a += uint64(m.Disp)
-	if inst.AddrSize == 32 {
+	switch inst.AddrSize {
+	case 32:
 		a &= 0xffffffff
+	case 16:
+		a &= 0xffff
 	}
-	// In 64-bit mode only fs and gs have a base; es, cs, ss and ds are flat.
+	// In 64-bit mode only fs and gs have a base; es, cs, ss and ds are
+	// flat. Linux gives 32-bit code flat es, cs, ss and ds too; fs and gs
+	// (the i386 thread pointer) are based, and the kernel reports their
+	// bases as fs_base and gs_base.
 	switch m.Segment {
 	case x86asm.FS:
 		b, ok := regs.Get("fs_base")
@@ -322,7 +353,7 @@ func memAddr(inst *x86asm.Inst, acc memAccess, pc uint64, regs arch.Regs) uint64
 		}
 		a += b
 	}
-	return a
+	return wrap(a)
 }
 
 // gpr64 names the 64-bit register behind each 64- and 32-bit x86asm

@@ -179,24 +179,37 @@ const (
 // trapTrace is si_code TRAP_TRACE: a process trace trap (single step).
 const trapTrace = 2
 
-// GetRegs reads tid's general registers (PTRACE_GETREGSET NT_PRSTATUS).
+// GetRegs reads tid's general registers with PTRACE_GETREGS, which
+// always gives a 64-bit tracer the 64-bit struct user_regs_struct.
+// (PTRACE_GETREGSET NT_PRSTATUS would give the tracee's own layout: for a
+// 32-bit program, the 17 4-byte words of i386's struct user_regs_struct.)
 func (*Backend) GetRegs(tid int) (arch.Regs, error) {
 	var u unix.PtraceRegs
-	if err := unix.PtraceGetRegs(tid, &u); err != nil {
+	if err := ptraceRegs(unix.PTRACE_GETREGS, tid, &u); err != nil {
 		return nil, kernelErr(tid, "reading registers", err)
 	}
 	return fromPtrace(&u), nil
 }
 
-// SetRegs writes tid's general registers. r must come from GetRegs (or be
-// an *amd64.Regs).
+// ptraceRegs issues PTRACE_GETREGS or PTRACE_SETREGS with u.
+func ptraceRegs(req, tid int, u *unix.PtraceRegs) error {
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), 0, uintptr(unsafe.Pointer(u)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// SetRegs writes tid's general registers with PTRACE_SETREGS, in the
+// layout GetRegs read them. r must come from GetRegs (or be an
+// *amd64.Regs).
 func (*Backend) SetRegs(tid int, r arch.Regs) error {
 	rr, ok := r.(*Regs)
 	if !ok || rr == nil {
 		return fmt.Errorf("thread %d: setting registers: %T is not amd64 registers", tid, r)
 	}
 	u := rr.toPtrace()
-	if err := unix.PtraceSetRegs(tid, &u); err != nil {
+	if err := ptraceRegs(unix.PTRACE_SETREGS, tid, &u); err != nil {
 		return kernelErr(tid, "writing registers", err)
 	}
 	return nil

@@ -11,7 +11,9 @@
 package arm64
 
 import (
+	"debug/elf"
 	"fmt"
+	"strings"
 	"sync"
 
 	"hwdbg/arch"
@@ -43,6 +45,20 @@ func New() *Backend { return &Backend{nWatch: -1, nBreak: -1, shadow: map[int]*s
 
 // Name returns "arm64".
 func (*Backend) Name() string { return "arm64" }
+
+// ForProgram returns the backend itself for AArch64 programs and refuses
+// anything else: 32-bit ARM (AArch32) code has other registers, another
+// instruction set and another watchpoint interface (NT_ARM_* regsets are
+// for AArch64 tracees only).
+func (b *Backend) ForProgram(class elf.Class, machine elf.Machine) (arch.Backend, error) {
+	switch {
+	case machine == elf.EM_AARCH64 && class == elf.ELFCLASS64:
+		return b, nil
+	case machine == elf.EM_ARM || machine == elf.EM_AARCH64:
+		return nil, fmt.Errorf("32-bit ARM programs are not supported: hwdbg debugs AArch64 programs on arm64")
+	}
+	return nil, fmt.Errorf("a %s program cannot be debugged on arm64: hwdbg debugs AArch64 programs here", strings.TrimPrefix(machine.String(), "EM_"))
+}
 
 // TrapAfter is false: an AArch64 watchpoint is a synchronous exception
 // taken before the access, with pc at the load or store and memory still
