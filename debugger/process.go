@@ -22,6 +22,7 @@ import (
 	"hwdbg/arch"
 	"hwdbg/arch/native"
 	"hwdbg/debuginfo"
+	"hwdbg/guard"
 	"hwdbg/symbols"
 )
 
@@ -85,7 +86,8 @@ type Debugger struct {
 	syms      *symbols.Table
 	symsReady chan struct{} // closed once syms is read (see symtab)
 	slots     []arch.SlotInfo
-	arm       arming // how slots reach the kernel (arming.go)
+	arm       arming       // how slots reach the kernel (arming.go)
+	guard     *guard.Guard // an attached program's guardian against our death
 
 	dwarf    *debuginfo.Info // nil without debug information
 	dwarfErr error           // DWARF present but unreadable
@@ -344,6 +346,9 @@ func Attach(pid int) (*Debugger, error) {
 	if err := d.loadSymbols(); err != nil {
 		d.Detach()
 		return nil, err
+	}
+	if d.guard, err = guard.Start(pid); err != nil {
+		tracef("%v", err)
 	}
 	return d, nil
 }
@@ -604,6 +609,7 @@ func (d *Debugger) detachAll() error {
 		}
 	}
 	d.closeSlots()
+	d.guard.Done()
 	return errors.Join(errs...)
 }
 
@@ -664,6 +670,7 @@ func (d *Debugger) Kill() error {
 			}
 		}
 		d.closeSlots()
+		d.guard.Done()
 	})
 	d.proc.exited = true
 	d.tr.close()

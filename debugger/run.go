@@ -334,6 +334,7 @@ func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	}
 	d.proc.exited = true
 	d.closeSlots()
+	d.guard.Done()
 	ex := Exit{Pid: tid}
 	if ws.Signaled() {
 		ex.Signal = signalName(ws.Signal())

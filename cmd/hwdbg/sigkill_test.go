@@ -1,5 +1,3 @@
-//go:build amd64
-
 package main
 
 import (
@@ -12,28 +10,33 @@ import (
 	"testing"
 	"time"
 
+	"hwdbg/guard"
 	"hwdbg/internal/fixture"
 )
 
 // TestSIGKILLLeavesProgramRunning: hwdbg attached to a four-thread program
 // with a watch armed on every thread is killed by SIGKILL (no chance to
-// clean up). Its slots are perf events owned by its file descriptors, so
-// the kernel removes them, and the program runs on past the writes that
-// would have trapped. With the slots armed through ptrace (the old way,
-// HWDBG_ARM=ptrace) the same kill leaves them armed and the program dies
-// of SIGTRAP at its next watched write: the check below sees that.
+// clean up), and the program runs on past the writes that would have
+// trapped. On amd64 the slots are perf events owned by hwdbg's file
+// descriptors, which the kernel removes; slots armed through ptrace (arm64,
+// HWDBG_ARM=ptrace) are cleared by hwdbg's guardian. With neither, the
+// kill leaves the slots armed and the program dies of SIGTRAP at its next
+// watched write: the last case shows that the check sees it.
 func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 	for _, tc := range []struct {
-		name, arm string
-		atPrompt  bool
-		survives  bool
+		name, arm, noGuard string
+		atPrompt           bool
+		survives           bool
 	}{
-		{"at the prompt after a hit", "", true, true},
-		{"while the program runs", "", false, true},
-		{"armed through ptrace", "ptrace", false, false},
+		{"at the prompt after a hit", "", "", true, true},
+		{"while the program runs", "", "", false, true},
+		{"armed through ptrace, with the guardian", "ptrace", "", false, true},
+		{"armed through ptrace, at the prompt, with the guardian", "ptrace", "", true, true},
+		{"armed through ptrace, no guardian", "ptrace", "1", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("HWDBG_ARM", tc.arm)
+			t.Setenv(guard.OffEnv, tc.noGuard)
 			prog := exec.Command(fixture.C(t, "beat", fixture.PIE))
 			out, _ := prog.StdoutPipe()
 			if err := prog.Start(); err != nil {
@@ -74,12 +77,12 @@ func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 					t.Fatalf("the program died %v after hwdbg's SIGKILL: %v", time.Since(killed).Round(time.Millisecond), ws)
 				}
 				if !ws.Signaled() || ws.Signal() != syscall.SIGTRAP {
-					t.Fatalf("armed through ptrace, the program ended with %v, want SIGTRAP", ws)
+					t.Fatalf("unguarded, the program ended with %v, want SIGTRAP", ws)
 				}
-				t.Logf("armed through ptrace: the program died of SIGTRAP %v after hwdbg's SIGKILL", time.Since(killed).Round(time.Millisecond))
+				t.Logf("unguarded: the program died of SIGTRAP %v after hwdbg's SIGKILL", time.Since(killed).Round(time.Millisecond))
 			case <-time.After(1200 * time.Millisecond):
 				if !tc.survives {
-					t.Fatal("armed through ptrace, the program survived hwdbg's SIGKILL: the check cannot see armed slots")
+					t.Fatal("unguarded, the program survived hwdbg's SIGKILL: the check cannot see armed slots")
 				}
 				// Six writes of beat later, the program still runs and writes.
 				if after := readCounter(t, pid, addr); after <= before {
