@@ -540,7 +540,10 @@ func (d *Debugger) Step() ([]Event, error) {
 	}
 	var evs []Event
 	var err error
-	d.tr.do(func() { evs, err = d.step() })
+	d.tr.do(func() {
+		evs, err = d.step()
+		evs = append(evs, d.park()...)
+	})
 	return evs, err
 }
 

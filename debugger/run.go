@@ -17,8 +17,47 @@ func (d *Debugger) Continue() ([]Event, error) {
 	}
 	var evs []Event
 	var err error
-	d.tr.do(func() { evs, err = d.resumeAndWait() })
+	d.tr.do(func() {
+		evs, err = d.resumeAndWait()
+		evs = append(evs, d.park()...)
+	})
 	return evs, err
+}
+
+// park moves every thread that waits at the prompt in a signal-delivery
+// stop of ours (a hit's or a step's SIGTRAP, an interrupt's SIGSTOP) into
+// an event stop: PTRACE_INTERRUPT, then PTRACE_CONT without the signal;
+// the thread stops again before it runs one instruction. The difference
+// shows only if hwdbg dies without detaching (SIGKILL): the kernel lets go
+// of its tracees without clearing the single-step mode of a thread that
+// stopped after a step (our step over an arm64 watchpoint hit, stepi), and
+// that thread dies of SIGTRAP after its next instruction. PTRACE_CONT
+// clears that mode.
+func (d *Debugger) park() []Event {
+	var evs []Event
+	for _, tid := range d.Threads() {
+		th := d.proc.threads[tid]
+		if th == nil || !th.stopped || th.pending != nil || th.sig != 0 || th.groupStop {
+			continue
+		}
+		si, err := getSiginfo(tid)
+		if err != nil || si.Code >= 0x100 || (si.Signo != int32(unix.SIGTRAP) && si.Signo != int32(unix.SIGSTOP)) {
+			continue // an event stop already (si_code: event<<8 | SIGTRAP)
+		}
+		if ptraceInterrupt(tid) != nil || ptraceCont(tid, 0) != nil {
+			continue
+		}
+		_, ws, err := wait4(tid)
+		switch {
+		case err != nil:
+		case ws.Exited() || ws.Signaled():
+			e, _ := d.handleExit(tid, ws)
+			evs = append(evs, e...)
+		case stopEvent(ws) != unix.PTRACE_EVENT_STOP:
+			th.pending = &ws // something else came first: handled at the next resume
+		}
+	}
+	return evs
 }
 
 func (d *Debugger) resumeAndWait() ([]Event, error) {

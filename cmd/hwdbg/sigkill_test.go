@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -26,13 +29,15 @@ func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 	for _, tc := range []struct {
 		name, arm, noGuard string
 		atPrompt           bool
+		stepi              bool // a stepi after the hit: the thread waits in single-step mode
 		survives           bool
 	}{
-		{"at the prompt after a hit", "", "", true, true},
-		{"while the program runs", "", "", false, true},
-		{"armed through ptrace, with the guardian", "ptrace", "", false, true},
-		{"armed through ptrace, at the prompt, with the guardian", "ptrace", "", true, true},
-		{"armed through ptrace, no guardian", "ptrace", "1", false, false},
+		{"at the prompt after a hit", "", "", true, false, true},
+		{"at the prompt after stepi", "", "", true, true, true},
+		{"while the program runs", "", "", false, false, true},
+		{"armed through ptrace, with the guardian", "ptrace", "", false, false, true},
+		{"armed through ptrace, at the prompt, with the guardian", "ptrace", "", true, false, true},
+		{"armed through ptrace, no guardian", "ptrace", "1", false, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("HWDBG_ARM", tc.arm)
@@ -57,6 +62,10 @@ func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 			if tc.atPrompt {
 				l.send("watch -w beat\ncontinue")
 				l.await(`"event":"watchpoint"`)
+				if tc.stepi {
+					l.send("stepi")
+					l.await(`"reason":"step"`)
+				}
 			} else {
 				// Never true: every write is a hit that hwdbg judges and
 				// resumes; one write in 200 ms, so the kill comes while
@@ -70,7 +79,9 @@ func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 			l.cmd.Process.Signal(syscall.SIGKILL)
 			l.cmd.Wait()
 
-			before := readCounter(t, pid, addr)
+			// Read before the wait; a program that is already dead reads
+			// as 0 and is reported by the wait below.
+			before := peekWord(pid, addr)
 			select {
 			case ws := <-exited:
 				if tc.survives {
@@ -113,4 +124,18 @@ func beatAddr(t *testing.T, l *live) uint64 {
 	}
 	t.Fatal("print &beat gave no value")
 	return 0
+}
+
+// peekWord reads 8 bytes of process pid at addr, 0 if it cannot.
+func peekWord(pid int, addr uint64) uint64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var b [8]byte
+	if _, err := f.ReadAt(b[:], int64(addr)); err != nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(b[:])
 }
