@@ -20,13 +20,7 @@ func testRegs32() *Regs {
 
 func TestClassify32(t *testing.T) {
 	const pc = 0x56556000
-	tests := []struct {
-		code string
-		text string // the whole disassembly
-		acc  access
-		len  int
-		addr uint64
-	}{
+	tests := []classifyCase{
 		// gcc -m32 -fPIE: a global through the GOT pointer in eax.
 		{"89 50 1c", "mov dword ptr [eax+0x1c], edx", wr, 4, 0x56559ff4 + 0x1c},
 		{"8b 48 1c", "mov ecx, dword ptr [eax+0x1c]", rd, 4, 0x56559ff4 + 0x1c},
@@ -72,39 +66,7 @@ func TestClassify32(t *testing.T) {
 		{"8d 04 24", "lea eax, ptr [esp]", none, 0, 0},
 		{"cd 80", "int 0x80", none, 0, 0},
 	}
-	b := New32()
-	for _, tc := range tests {
-		code := hexBytes(t, tc.code)
-		in, err := b.Decode(code, pc, testRegs32())
-		if err != nil {
-			t.Errorf("%s: %v", tc.code, err)
-			continue
-		}
-		got := none
-		switch {
-		case in.MemReads && in.MemWrites:
-			got = rdwr
-		case in.MemReads:
-			got = rd
-		case in.MemWrites:
-			got = wr
-		}
-		if in.Len != len(code) || in.PC != pc {
-			t.Errorf("%s (%s): len %d pc %#x", tc.code, in.Text, in.Len, in.PC)
-		}
-		if in.Text != tc.text {
-			t.Errorf("%s: text %q, want %q", tc.code, in.Text, tc.text)
-		}
-		if got != tc.acc || in.Mem != (tc.acc != none) {
-			t.Errorf("%s (%s): access %v (mem %v), want %v", tc.code, in.Text, got, in.Mem, tc.acc)
-		}
-		if in.MemLen != tc.len {
-			t.Errorf("%s (%s): len %d, want %d", tc.code, in.Text, in.MemLen, tc.len)
-		}
-		if in.MemAddr != tc.addr {
-			t.Errorf("%s (%s): addr %#x, want %#x", tc.code, in.Text, in.MemAddr, tc.addr)
-		}
-	}
+	checkClassify(t, New32(), pc, testRegs32(), tests, true)
 }
 
 // TestDecodeModes decodes the same bytes in both modes: what 32-bit code

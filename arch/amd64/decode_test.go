@@ -41,15 +41,19 @@ const (
 
 func (a access) String() string { return [...]string{"none", "read", "write", "rw"}[a] }
 
+// classifyCase is one instruction and how it must decode: text is a
+// substring of the disassembly ("" to skip), or with exact the whole of it.
+type classifyCase struct {
+	code string
+	text string
+	acc  access
+	len  int
+	addr uint64
+}
+
 func TestClassify(t *testing.T) {
 	const pc = 0x401000
-	tests := []struct {
-		code string
-		text string // substring of the disassembly; "" to skip
-		acc  access
-		len  int
-		addr uint64
-	}{
+	tests := []classifyCase{
 		{"48 89 05 b3 2e 00 00", "mov qword ptr [rip+0x2eb3], rax", wr, 8, pc + 7 + 0x2eb3},
 		{"48 8b 05 b3 2e 00 00", "mov rax, qword ptr [rip+0x2eb3]", rd, 8, pc + 7 + 0x2eb3},
 		{"48 83 05 b3 2e 00 00 01", "add qword ptr [rip+0x2eb3], 0x1", rdwr, 8, pc + 8 + 0x2eb3},
@@ -121,10 +125,17 @@ func TestClassify(t *testing.T) {
 		{"48 89 d8", "mov rax, rbx", none, 0, 0},
 		{"cc", "int3", none, 0, 0},
 	}
-	b := New()
+	checkClassify(t, New(), pc, testRegs(), tests, false)
+}
+
+// checkClassify decodes each case at pc with regs and checks its text,
+// access, length and address; and without registers, the same access at
+// an unknown address.
+func checkClassify(t *testing.T, b *Backend, pc uint64, regs arch.Regs, tests []classifyCase, exact bool) {
+	t.Helper()
 	for _, tc := range tests {
 		code := hexBytes(t, tc.code)
-		in, err := b.Decode(code, pc, testRegs())
+		in, err := b.Decode(code, pc, regs)
 		if err != nil {
 			t.Errorf("%s: %v", tc.code, err)
 			continue
@@ -141,7 +152,7 @@ func TestClassify(t *testing.T) {
 		if in.Len != len(code) || in.PC != pc {
 			t.Errorf("%s (%s): len %d pc %#x", tc.code, in.Text, in.Len, in.PC)
 		}
-		if tc.text != "" && !strings.Contains(in.Text, tc.text) {
+		if (exact && in.Text != tc.text) || (!exact && tc.text != "" && !strings.Contains(in.Text, tc.text)) {
 			t.Errorf("%s: text %q, want %q", tc.code, in.Text, tc.text)
 		}
 		if got != tc.acc || in.Mem != (tc.acc != none) {
