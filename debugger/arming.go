@@ -10,30 +10,41 @@ import (
 	"hwdbg/arch/perfslots"
 )
 
-// How slots reach the kernel. On amd64 they are perf_event hardware
-// breakpoints that belong to hwdbg's file descriptors (arch/perfslots):
-// if hwdbg is killed, even by SIGKILL, the kernel removes them and the
-// program runs on. A thread that blocks SIGTRAP would not stop at such a
-// breakpoint, so it is armed through ptrace's debug registers, as is every
-// thread where perf breakpoints are refused, on arm64 (where the kernel
-// steps over a perf watchpoint by itself, which hwdbg's own step-over
-// does not expect), and when HWDBG_ARM=ptrace asks for it.
+// How slots reach the kernel. On amd64, in a program hwdbg attached to,
+// they are perf_event hardware breakpoints that belong to hwdbg's file
+// descriptors (arch/perfslots): if hwdbg is killed, even by SIGKILL, the
+// kernel removes them and the program runs on. Everywhere else they are
+// ptrace's debug registers:
+//   - a program hwdbg started dies with it anyway (PTRACE_O_EXITKILL);
+//   - a thread that blocks SIGTRAP would not stop at a perf breakpoint,
+//     whose trap the kernel sends as an ordinary signal (a debug-register
+//     trap is forced, and unblocks SIGTRAP);
+//   - on arm64 the kernel steps over a perf watchpoint by itself, which
+//     hwdbg's own step over the access does not expect;
+//   - where perf breakpoints are refused, and with HWDBG_ARM=ptrace.
+//
+// HWDBG_ARM=perf uses perf events for started programs too (for tests).
+// Slots armed through ptrace in an attached program are cleared by the
+// guardian (package guard) if hwdbg dies.
 type arming struct {
 	perf    *perfslots.Arm // nil: every thread through ptrace
 	why     string         // why perf events are not used, for `info slots`
 	ptraced map[int]bool   // threads armed through ptrace although perf is on
 }
 
-func newArming(n int) arming {
+func newArming(n int, launched bool) arming {
 	a := arming{ptraced: map[int]bool{}, why: PerfArmingProblem()}
+	if a.why == "" && launched && os.Getenv("HWDBG_ARM") != "perf" {
+		a.why = "a program hwdbg started dies with it"
+	}
 	if a.why == "" {
 		a.perf = perfslots.New(n)
 	}
 	return a
 }
 
-// PerfArmingProblem says why slots will not be armed as perf events here
-// ("" when they will be).
+// PerfArmingProblem says why slots will not be armed as perf events in an
+// attached program here ("" when they will be).
 func PerfArmingProblem() string {
 	switch {
 	case os.Getenv("HWDBG_ARM") == "ptrace":
@@ -58,16 +69,18 @@ func (d *Debugger) ArmedBy(tid int) string {
 	return "perf events owned by hwdbg"
 }
 
-// chooseArming decides, when thread th's slots change, which way they are
-// armed: the thread's signal mask may have changed since they last were.
-// A thread changing way has its slots cleared the old way first.
-func (d *Debugger) chooseArming(th *Thread) {
+// chooseArming decides which way thread th's slots are armed, when they
+// change and at the prompt for a thread armed through ptrace: the thread's
+// signal mask may have changed since. A thread changing way has its slots
+// cleared the old way first, and nothing recorded as written; it says
+// whether the way changed.
+func (d *Debugger) chooseArming(th *Thread) bool {
 	if d.arm.perf == nil {
-		return
+		return false
 	}
 	blocked := sigBlocked(d.proc.Pid, th.Tid, unix.SIGTRAP)
 	if blocked == d.arm.ptraced[th.Tid] {
-		return
+		return false
 	}
 	if blocked {
 		tracef("thread %d blocks SIGTRAP: armed through ptrace", th.Tid)
@@ -78,6 +91,7 @@ func (d *Debugger) chooseArming(th *Thread) {
 		delete(d.arm.ptraced, th.Tid)
 	}
 	th.written = nil
+	return true
 }
 
 // writeSlots programs thread tid's slots the way chosen for it.

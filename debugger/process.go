@@ -316,7 +316,7 @@ func (d *Debugger) initSlots(tid int) error {
 	}
 	d.slots = infos
 	d.shared = make([]slotEntry, len(infos))
-	d.arm = newArming(len(infos))
+	d.arm = newArming(len(infos), d.proc.Launched)
 	return nil
 }
 

@@ -37,7 +37,18 @@ func (d *Debugger) park() []Event {
 	var evs []Event
 	for _, tid := range d.Threads() {
 		th := d.proc.threads[tid]
-		if th == nil || !th.stopped || th.pending != nil || th.sig != 0 || th.groupStop {
+		if th == nil || !th.stopped || th.pending != nil {
+			continue
+		}
+		// Its signal mask may have changed since its slots were armed:
+		// a new thread blocks every signal until its start routine runs
+		// (glibc, the Go runtime), a program may block SIGTRAP later.
+		if d.chooseArming(th) {
+			if err := d.syncThread(th); err != nil {
+				tracef("re-arm thread %d: %v", tid, err)
+			}
+		}
+		if th.sig != 0 || th.groupStop {
 			continue
 		}
 		si, err := getSiginfo(tid)

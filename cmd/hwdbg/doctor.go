@@ -203,9 +203,9 @@ func (r *doctorReport) write(w io.Writer) {
 	}
 	row("slots", "%d: %s", len(r.Slots), strings.Join(r.Slots, " "))
 	if r.Arming.Perf {
-		row("armed as", "perf events owned by hwdbg: an attached program survives hwdbg's SIGKILL")
+		row("armed as", "perf events owned by hwdbg in an attached program: it survives hwdbg's SIGKILL")
 	} else {
-		row("armed as", "ptrace debug registers (%s): if hwdbg is killed by SIGKILL they stay armed", r.Arming.Error)
+		row("armed as", "ptrace debug registers (%s); in an attached program hwdbg's guardian clears them if hwdbg is killed", r.Arming.Error)
 	}
 	row("ptrace_scope", "%s", ptraceScopeWords(r.PtraceScope))
 	row("perf_event_paranoid", "%s", sysctlWords(r.PerfParanoid))

@@ -139,3 +139,43 @@ func peekWord(pid int, addr uint64) uint64 {
 	}
 	return binary.LittleEndian.Uint64(b[:])
 }
+
+// TestThreadBlockingSIGTRAPArmedThroughPtrace: with slots armed as perf
+// events (HWDBG_ARM=perf asks for it in a program hwdbg starts), a thread
+// born with SIGTRAP blocked would never stop at its perf trap, which the
+// kernel sends as an ordinary signal; it is armed through the debug
+// registers instead, and its write is reported. At the prompt, the main
+// thread, which blocked SIGTRAP after its slots were armed, is found out
+// and re-armed the same way.
+func TestThreadBlockingSIGTRAPArmedThroughPtrace(t *testing.T) {
+	t.Setenv("HWDBG_ARM", "perf")
+	bin := fixture.C(t, "sigblock", fixture.PIE)
+	l := startLive(t, bin)
+	var pid string
+	for _, ev := range l.do("info threads") { // before the program runs: one thread
+		if ths, ok := ev["threads"].([]any); ok && len(ths) == 1 {
+			pid = strconv.Itoa(int(ths[0].(map[string]any)["tid"].(float64)))
+		}
+	}
+	l.send("watch -w target\ncontinue")
+	hit := l.await(`"event":"watchpoint"`)
+	if !strings.Contains(hit, `"new":"42"`) {
+		t.Errorf("hit: %s", hit)
+	}
+	if pid != "" && strings.Contains(hit, `"thread":`+pid+`,`) {
+		t.Errorf("the write was the writer thread's, not main's: %s", hit)
+	}
+	var armed map[string]any
+	for _, ev := range l.do("info slots") {
+		if a, ok := ev["armed"].(map[string]any); ok {
+			armed = a
+		}
+	}
+	if pid == "" || armed == nil {
+		t.Fatalf("no pid (%q) or no armed in info slots", pid)
+	}
+	if how, _ := armed[pid].(string); !strings.Contains(how, "ptrace") || !strings.Contains(how, "blocks SIGTRAP") {
+		t.Errorf("main thread, which blocks SIGTRAP, is armed through %q", how)
+	}
+	l.end()
+}
