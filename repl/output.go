@@ -139,7 +139,11 @@ func (p *printer) event(ev debugger.Event) {
 				"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "slot": e.Slot, "hits": e.Hits})
 			return
 		}
-		fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d, slot %s\n", e.ID, where(e.At), e.Tid, e.Slot)
+		slot := "" // a software breakpoint holds no slot
+		if e.Slot != "" {
+			slot = ", slot " + e.Slot
+		}
+		fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d%s\n", e.ID, where(e.At), e.Tid, slot)
 	case debugger.Stop:
 		if p.json {
 			obj := map[string]any{"event": "stop", "tid": e.Tid, "reason": e.Reason, "signal": e.Signal,

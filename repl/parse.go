@@ -5,6 +5,7 @@ package repl
 
 import (
 	"fmt"
+	"hwdbg/internal/textdist"
 	"sort"
 	"strconv"
 	"strings"
@@ -263,7 +264,7 @@ func unknownCommand(word string) error {
 	msg := fmt.Sprintf("unknown command %q", truncate(word, 40))
 	var close []string
 	for _, n := range CommandNames() {
-		if strings.HasPrefix(n, word) || editDistance(n, word) <= 2 {
+		if strings.HasPrefix(n, word) || textdist.Distance(n, word, 2) <= 2 {
 			close = append(close, n)
 		}
 	}
@@ -278,29 +279,6 @@ func truncate(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // parseWatch reads [-w|-r|-rw] EXPR [-s N] [thread TID] [if COND].

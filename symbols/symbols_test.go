@@ -212,24 +212,6 @@ func TestNamesAndClosest(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"balnce", "balance", 1},
-		{"abcd", "abdc", 1}, {"kitten", "sitting", 3}, {"same", "same", 0},
-	}
-	for _, tc := range tests {
-		if got := editDistance(tc.a, tc.b, 10); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-	if got := editDistance("aaaaaaaa", "bbbbbbbb", 2); got != 3 {
-		t.Errorf("limited editDistance = %d, want 3 (limit+1)", got)
-	}
-}
-
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage")
