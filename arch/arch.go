@@ -65,6 +65,19 @@ type SlotInfo struct {
 	Can  Access // the accesses this slot can be programmed for
 }
 
+// si_code values of a signal (include/uapi/asm-generic/siginfo.h): who
+// sent it, and for SIGTRAP which kind of trap it is. The same on every
+// Linux machine.
+const (
+	SIUser     = 0    // SI_USER: kill
+	SIKernel   = 0x80 // SI_KERNEL: the kernel (amd64's int3)
+	SITkill    = -6   // SI_TKILL: tkill, tgkill
+	TrapBrkpt  = 1    // TRAP_BRKPT: a breakpoint instruction (arm64's brk)
+	TrapTrace  = 2    // TRAP_TRACE: a single step
+	TrapHwbkpt = 4    // TRAP_HWBKPT: a debug-register breakpoint or watchpoint
+	TrapPerf   = 6    // TRAP_PERF: a perf event with sigtrap
+)
+
 // Trap is a decoded SIGTRAP.
 type Trap struct {
 	Fired []int  // indexes of the slots that fired (may be empty)

@@ -18,7 +18,7 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 	if err != nil {
 		return []Event{Warning{Text: err.Error()}}, d.resumeOrStop(th)
 	}
-	if si.Code == siKernel || si.Code == trapBrkpt {
+	if si.Code == arch.SIKernel || si.Code == arch.TrapBrkpt {
 		if evs, stop, ours := d.onSoftBreak(th); ours {
 			return evs, stop
 		}
@@ -44,7 +44,7 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 		}
 		return evs, stop
 	}
-	if trap.Step || si.Code == trapTrace {
+	if trap.Step || si.Code == arch.TrapTrace {
 		// A late single-step trap (e.g. after a step was interrupted).
 		return nil, d.resumeOrStop(th)
 	}

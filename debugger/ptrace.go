@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"hwdbg/arch"
 	"hwdbg/arch/perfslots"
 )
 
@@ -47,18 +48,7 @@ type siginfo struct {
 
 // hardware says whether the signal is a trap of a hardware slot: the
 // debug registers' own (TRAP_HWBKPT) or one of our perf events'.
-func (si siginfo) hardware() bool { return si.Code == trapHwbkpt || si.Slot >= 0 }
-
-// si_code values (include/uapi/asm-generic/siginfo.h).
-const (
-	siUser     = 0
-	siKernel   = 0x80
-	siTkill    = -6
-	trapBrkpt  = 1
-	trapTrace  = 2
-	trapHwbkpt = 4
-	trapPerf   = 6
-)
+func (si siginfo) hardware() bool { return si.Code == arch.TrapHwbkpt || si.Slot >= 0 }
 
 func getSiginfo(tid int) (siginfo, error) {
 	var buf [128]byte
@@ -73,7 +63,7 @@ func getSiginfo(tid int) (siginfo, error) {
 		Pid:   int32(le.Uint32(buf[16:])),
 		Slot:  -1,
 	}
-	if si.Signo == int32(unix.SIGTRAP) && si.Code == trapPerf {
+	if si.Signo == int32(unix.SIGTRAP) && si.Code == arch.TrapPerf {
 		// si_perf_data follows si_addr (include/uapi/asm-generic/siginfo.h).
 		if i, ok := perfslots.SlotOf(le.Uint64(buf[24:])); ok {
 			si.Slot = i

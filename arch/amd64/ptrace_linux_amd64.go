@@ -155,7 +155,7 @@ func describeWrite(w regWrite, want []arch.Slot, final bool) string {
 // step.
 func (*Backend) DecodeTrap(tid int, siCode int32, siAddr uint64) (arch.Trap, error) {
 	switch siCode {
-	case trapBrkpt, trapTrace, trapHwbkpt:
+	case arch.TrapBrkpt, arch.TrapTrace, arch.TrapHwbkpt:
 	default:
 		return arch.Trap{}, nil
 	}
@@ -164,20 +164,11 @@ func (*Backend) DecodeTrap(tid int, siCode int32, siAddr uint64) (arch.Trap, err
 		return arch.Trap{}, kernelErr(tid, "reading DR6", err)
 	}
 	t := DR6(v).Trap()
-	if len(t.Fired) == 0 && !t.Step && siCode == trapTrace {
+	if len(t.Fired) == 0 && !t.Step && siCode == arch.TrapTrace {
 		t.Step = true
 	}
 	return t, nil
 }
-
-// si_code values a debug exception sends with SIGTRAP.
-const (
-	trapBrkpt  = 1
-	trapHwbkpt = 4
-)
-
-// trapTrace is si_code TRAP_TRACE: a process trace trap (single step).
-const trapTrace = 2
 
 // GetRegs reads tid's general registers with PTRACE_GETREGS, which
 // always gives a 64-bit tracer the 64-bit struct user_regs_struct.

@@ -193,12 +193,6 @@ func describe(slots []arch.Slot, from, to int, prefix string) string {
 	return s
 }
 
-// si_code values for SIGTRAP.
-const (
-	trapTrace  = 2 // TRAP_TRACE: a single step
-	trapHwbkpt = 4 // TRAP_HWBKPT: a hardware breakpoint or watchpoint
-)
-
 // DecodeTrap decides which slots fired. Linux reports only si_code and
 // si_addr: for a breakpoint si_addr is the pc; for a watchpoint it is the
 // data address the hardware reported, which Attribute matches against the
@@ -206,10 +200,10 @@ const (
 func (b *Backend) DecodeTrap(tid int, siCode int32, siAddr uint64) (arch.Trap, error) {
 	t := arch.Trap{Addr: siAddr}
 	switch siCode {
-	case trapTrace:
+	case arch.TrapTrace:
 		t.Step = true
 		return t, nil
-	case trapHwbkpt:
+	case arch.TrapHwbkpt:
 	default:
 		return t, nil
 	}

@@ -167,10 +167,10 @@ func hits(t *testing.T, b *Backend, pid int, slots []arch.Slot, watched uint64) 
 		if err := b.WriteSlots(pid, off); err != nil {
 			t.Fatal(err)
 		}
-		if st := run(t, pid, true); st.code != trapTrace || st.pc != s.pc+4 {
+		if st := run(t, pid, true); st.code != arch.TrapTrace || st.pc != s.pc+4 {
 			t.Fatalf("step over the hit at %#x: si_code %d pc %#x", s.pc, st.code, st.pc)
 		}
-		if tr, _ := b.DecodeTrap(pid, trapTrace, 0); !tr.Step {
+		if tr, _ := b.DecodeTrap(pid, arch.TrapTrace, 0); !tr.Step {
 			t.Fatal("TRAP_TRACE not decoded as a step")
 		}
 		if err := b.WriteSlots(pid, slots); err != nil {
