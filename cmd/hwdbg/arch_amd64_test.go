@@ -42,14 +42,13 @@ const (
 	pcReg, spReg = "rip", "rsp"
 )
 
-// objdumpStore finds, in function fn, the address of the instruction that
-// stores a register to sym (AT&T: "mov %reg,OFF(%rip)  # ADDR <sym>").
-func objdumpStore(t *testing.T, bin, fn, sym string) uint64 {
+// objdumpFunc is the disassembly objdump gives of function fn in bin, one
+// line per instruction.
+func objdumpFunc(t *testing.T, bin, fn string) []string {
 	t.Helper()
-	out := fixture.Tool(t, "objdump", bin)
+	var lines []string
 	in := false
-	re := regexp.MustCompile(`^\s*([0-9a-f]+):\s+mov\s+%\w+,0x[0-9a-f]+\(%rip\)\s+# [0-9a-f]+ <` + regexp.QuoteMeta(sym) + `>`)
-	for _, line := range strings.Split(out, "\n") {
+	for _, line := range strings.Split(fixture.Tool(t, "objdump", bin), "\n") {
 		if strings.HasSuffix(line, "<"+fn+">:") {
 			in = true
 			continue
@@ -57,7 +56,20 @@ func objdumpStore(t *testing.T, bin, fn, sym string) uint64 {
 		if in && line == "" {
 			break
 		}
-		if m := re.FindStringSubmatch(line); in && m != nil {
+		if in {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// objdumpStore finds, in function fn, the address of the instruction that
+// stores a register to sym (AT&T: "mov %reg,OFF(%rip)  # ADDR <sym>").
+func objdumpStore(t *testing.T, bin, fn, sym string) uint64 {
+	t.Helper()
+	re := regexp.MustCompile(`^\s*([0-9a-f]+):\s+mov\s+%\w+,0x[0-9a-f]+\(%rip\)\s+# [0-9a-f]+ <` + regexp.QuoteMeta(sym) + `>`)
+	for _, line := range objdumpFunc(t, bin, fn) {
+		if m := re.FindStringSubmatch(line); m != nil {
 			n, _ := strconv.ParseUint(m[1], 16, 64)
 			return n
 		}

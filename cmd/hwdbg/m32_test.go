@@ -220,18 +220,9 @@ func TestI386AttachBacktrace(t *testing.T) {
 // objdump shows in function fn at link-time address at: "mov %edx,...".
 func objdumpStore32(t *testing.T, bin, fn string, at uint64) string {
 	t.Helper()
-	out := fixture.Tool(t, "objdump", bin)
 	re := regexp.MustCompile(`^\s*([0-9a-f]+):\s+mov\s+%(e[a-z]{2}),`)
-	in := false
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasSuffix(line, "<"+fn+">:") {
-			in = true
-			continue
-		}
-		if in && line == "" {
-			break
-		}
-		if m := re.FindStringSubmatch(line); in && m != nil {
+	for _, line := range objdumpFunc(t, bin, fn) {
+		if m := re.FindStringSubmatch(line); m != nil {
 			if n, _ := strconv.ParseUint(m[1], 16, 64); n == at {
 				return m[2]
 			}
