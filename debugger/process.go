@@ -23,6 +23,7 @@ import (
 	"hwdbg/arch/native"
 	"hwdbg/debuginfo"
 	"hwdbg/guard"
+	"hwdbg/internal/procfs"
 	"hwdbg/symbols"
 )
 
@@ -360,7 +361,7 @@ func (d *Debugger) attach(pid int, exe string) error {
 	// pass finds no thread we have not seized. Threads created after a
 	// seize are traced automatically (PTRACE_O_TRACECLONE).
 	for pass := 0; ; pass++ {
-		tids, err := listTasks(pid)
+		tids, err := procfs.Tasks(pid)
 		if err != nil {
 			d.detachAll()
 			return fmt.Errorf("cannot attach to %d: %w", pid, err)
@@ -507,24 +508,6 @@ func statusValue(path, key string) string {
 		}
 	}
 	return ""
-}
-
-func listTasks(pid int) ([]int, error) {
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("no such process")
-		}
-		return nil, err
-	}
-	var tids []int
-	for _, e := range ents {
-		if n, err := strconv.Atoi(e.Name()); err == nil {
-			tids = append(tids, n)
-		}
-	}
-	sort.Ints(tids)
-	return tids, nil
 }
 
 // Pid is the traced process's id.

@@ -26,6 +26,7 @@ import (
 
 	"hwdbg/arch"
 	"hwdbg/arch/native"
+	"hwdbg/internal/procfs"
 )
 
 const (
@@ -131,7 +132,7 @@ func seizeAll(pid int) []int {
 	var order []int
 	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
-		tids, err := tasks(pid)
+		tids, err := procfs.Tasks(pid)
 		if err != nil {
 			break // the program is gone
 		}
@@ -157,18 +158,4 @@ func seizeAll(pid int) []int {
 		time.Sleep(50 * time.Microsecond)
 	}
 	return order
-}
-
-func tasks(pid int) ([]int, error) {
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	if err != nil {
-		return nil, err
-	}
-	var tids []int
-	for _, e := range ents {
-		if tid, err := strconv.Atoi(e.Name()); err == nil {
-			tids = append(tids, tid)
-		}
-	}
-	return tids, nil
 }

@@ -178,22 +178,5 @@ func FuzzDecode32(f *testing.F) {
 	}
 	b := New32()
 	regs := testRegs32()
-	f.Fuzz(func(t *testing.T, code []byte, pc uint64) {
-		in, err := b.Decode(code, pc, regs)
-		if err != nil {
-			return
-		}
-		if in.Len <= 0 || in.Len > b.MaxInsnLen() || in.Len > len(code) {
-			t.Fatalf("% x: length %d", code, in.Len)
-		}
-		if in.Mem != (in.MemReads || in.MemWrites) {
-			t.Fatalf("% x (%s): Mem %v but reads %v writes %v", code, in.Text, in.Mem, in.MemReads, in.MemWrites)
-		}
-		if in.MemAddr > 0xffffffff {
-			t.Fatalf("% x (%s): address %#x beyond 32-bit code's 4 GiB", code, in.Text, in.MemAddr)
-		}
-		if _, err := b.Decode(code, pc, nil); err != nil {
-			t.Fatalf("% x decodes with regs but not without: %v", code, err)
-		}
-	})
+	f.Fuzz(func(t *testing.T, code []byte, pc uint64) { checkDecoded(t, b, regs, code, pc) })
 }

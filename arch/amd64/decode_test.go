@@ -328,19 +328,29 @@ func FuzzDecode(f *testing.F) {
 	}
 	b := New()
 	regs := testRegs()
-	f.Fuzz(func(t *testing.T, code []byte, pc uint64) {
-		in, err := b.Decode(code, pc, regs)
-		if err != nil {
-			return
-		}
-		if in.Len <= 0 || in.Len > b.MaxInsnLen() || in.Len > len(code) {
-			t.Fatalf("% x: length %d", code, in.Len)
-		}
-		if in.Mem != (in.MemReads || in.MemWrites) {
-			t.Fatalf("% x (%s): Mem %v but reads %v writes %v", code, in.Text, in.Mem, in.MemReads, in.MemWrites)
-		}
-		if _, err := b.Decode(code, pc, nil); err != nil {
-			t.Fatalf("% x decodes with regs but not without: %v", code, err)
-		}
-	})
+	f.Fuzz(func(t *testing.T, code []byte, pc uint64) { checkDecoded(t, b, regs, code, pc) })
+}
+
+// checkDecoded holds a decoder to what every decoded instruction must be:
+// a length within the bytes and the machine's longest instruction, a
+// memory flag that agrees with its reads and writes, an address within
+// the mode's reach, and a decoding without registers too.
+func checkDecoded(t *testing.T, b *Backend, regs arch.Regs, code []byte, pc uint64) {
+	t.Helper()
+	in, err := b.Decode(code, pc, regs)
+	if err != nil {
+		return
+	}
+	if in.Len <= 0 || in.Len > b.MaxInsnLen() || in.Len > len(code) {
+		t.Fatalf("% x: length %d", code, in.Len)
+	}
+	if in.Mem != (in.MemReads || in.MemWrites) {
+		t.Fatalf("% x (%s): Mem %v but reads %v writes %v", code, in.Text, in.Mem, in.MemReads, in.MemWrites)
+	}
+	if b.bits == 32 && in.MemAddr > 0xffffffff {
+		t.Fatalf("% x (%s): address %#x beyond 32-bit code's 4 GiB", code, in.Text, in.MemAddr)
+	}
+	if _, err := b.Decode(code, pc, nil); err != nil {
+		t.Fatalf("% x decodes with regs but not without: %v", code, err)
+	}
 }

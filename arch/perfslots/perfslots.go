@@ -154,9 +154,6 @@ func (a *Arm) Read(tid int) []arch.Slot {
 	return out
 }
 
-// Has says whether thread tid has events of this Arm.
-func (a *Arm) Has(tid int) bool { return a.threads[tid] != nil }
-
 // Forget closes thread tid's events (it exited, or exec removed them).
 func (a *Arm) Forget(tid int) {
 	if t := a.threads[tid]; t != nil {

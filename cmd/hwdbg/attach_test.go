@@ -78,16 +78,25 @@ func debugRegs(t *testing.T, pid int) map[int]string {
 
 func readCounter(t *testing.T, pid int, addr uint64) uint64 {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	v, err := peekWord(pid, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	b := make([]byte, 8)
-	if _, err := f.ReadAt(b, int64(addr)); err != nil {
-		t.Fatal(err)
+	return v
+}
+
+// peekWord reads 8 bytes of process pid at addr.
+func peekWord(pid int, addr uint64) (uint64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return 0, err
 	}
-	return binary.LittleEndian.Uint64(b)
+	defer f.Close()
+	var b [8]byte
+	if _, err := f.ReadAt(b[:], int64(addr)); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
 }
 
 func procState(t *testing.T, pid int) string {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
-	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -82,7 +79,7 @@ func TestSIGKILLLeavesProgramRunning(t *testing.T) {
 
 			// Read before the wait; a program that is already dead reads
 			// as 0 and is reported by the wait below.
-			before := peekWord(pid, addr)
+			before, _ := peekWord(pid, addr)
 			select {
 			case ws := <-exited:
 				if tc.survives {
@@ -125,20 +122,6 @@ func beatAddr(t *testing.T, l *live) uint64 {
 	}
 	t.Fatal("print &beat gave no value")
 	return 0
-}
-
-// peekWord reads 8 bytes of process pid at addr, 0 if it cannot.
-func peekWord(pid int, addr uint64) uint64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	var b [8]byte
-	if _, err := f.ReadAt(b[:], int64(addr)); err != nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(b[:])
 }
 
 // TestThreadBlockingSIGTRAPArmedThroughPtrace: with slots armed as perf
