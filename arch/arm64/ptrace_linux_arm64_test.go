@@ -71,8 +71,13 @@ func TestMain(m *testing.M) {
 }
 
 // startChild starts a traced copy running phase, stopped at its exec.
+// The tracer is the OS thread that forked, so the test's goroutine is
+// locked to it for the rest of the test (the lock in init holds the
+// child's main goroutine, not a test's).
 func startChild(t *testing.T, phase string) int {
 	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
