@@ -331,11 +331,11 @@ func (d *Debugger) scopeCheck(bp *Watchpoint, sp uint64) *Notice {
 		d.removeWP(bp)
 		return nil
 	}
-	if sp < w.scope.cfa {
+	if sp < w.scope.CFA {
 		return nil
 	}
 	d.deleteWP(w)
-	return &Notice{Text: fmt.Sprintf("Watchpoint %d (%s) deleted: the program left %s, the frame it belongs to (watch -l keeps watching the address)", w.ID, w.Expr, w.scope.fn)}
+	return &Notice{Text: fmt.Sprintf("Watchpoint %d (%s) deleted: the program left %s, the frame it belongs to (watch -l keeps watching the address)", w.ID, w.Expr, w.scope.Func)}
 }
 
 // deleteWP removes w with its slots or breakpoint bytes, and the internal

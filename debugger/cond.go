@@ -1,34 +1,36 @@
 package debugger
 
 import (
-	"errors"
 	"fmt"
 
 	"hwdbg/debuginfo"
+	"hwdbg/expr"
 )
 
-// A watchpoint's condition binds its names where it was given, as gdb
-// does: in the frame selected by the `watch` (or `condition`) command.
-// `watch global if q > 10`, given in main where q is a local, reads main's
-// q at every hit, also when the write comes from a callee, which has no q
-// (or another q). A name that is a global there stays that global, even
-// where a local of the hitting function shadows it.
+// A data watchpoint's condition binds its names where it was given, as
+// gdb does (see expr.Bind): in the frame selected by the `watch` (or
+// `condition`) command. A breakpoint's condition is evaluated where it
+// stops.
 
-// condScope is what the names of a condition were bound to.
+// condition is a watch- or breakpoint's condition.
+type condition struct {
+	x expr.Expr
+	// bound is x with its names bound in scope; nil for a condition
+	// evaluated in the frame that hits.
+	bound *expr.Bound
+	scope *condScope
+}
+
+// condScope is the frame a condition's names were bound in: its thread,
+// its canonical frame address (its identity while it lives), its function
+// and its number then.
 type condScope struct {
-	// The frame selected when the condition was given: its thread, its
-	// canonical frame address (its identity while it lives), its function
-	// and its number then.
 	tid   int
 	cfa   uint64
 	fn    string
 	frame int
 	when  string // "the watch was set" or "the condition was set"
 	image int    // d.image then: exec replaces the program
-
-	locals  map[string]bool   // locals and parameters of that frame
-	statics map[string]Value  // static locals of its function
-	globals map[string]string // globals, by the name that found them (main.x for x in Go)
 }
 
 // describe names the scope for messages: "main (frame #0 when the watch
@@ -37,38 +39,27 @@ func (s *condScope) describe() string {
 	return fmt.Sprintf("%s (frame #%d when %s)", s.fn, s.frame, s.when)
 }
 
-// boundCond is a condition with its names bound; eval evaluates it in
-// its scope, whichever thread and frame hit the watchpoint.
-type boundCond struct {
-	x     Expr
-	scope *condScope
-}
-
-func (c boundCond) String() string { return c.x.String() }
-
-// binding is a bound condition being evaluated: the frame its locals
-// live in is found once per evaluation.
-type binding struct {
-	scope  *condScope
-	frame  debuginfo.UnwoundFrame
-	err    error
-	looked bool
-}
-
 // maxCondFrames bounds the walk up a stack for a condition's frame.
 const maxCondFrames = 1024
 
-// bindCond parses a data watchpoint's condition and binds its names in
-// the selected frame (see condScope). A name found neither there nor
-// among the program's globals is refused now, naming the scope. It runs
-// on the tracer thread.
-func (d *Debugger) bindCond(src, when string) (Expr, error) {
-	e, err := ParseExpr(src)
+// parseCond parses a condition evaluated where it stops.
+func parseCond(src string) (*condition, error) {
+	e, err := expr.Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("bad condition: %w", err)
 	}
-	s := &condScope{tid: d.Current, frame: d.frame, when: when, image: d.image,
-		locals: map[string]bool{}, statics: map[string]Value{}, globals: map[string]string{}}
+	return &condition{x: e}, nil
+}
+
+// bindCond parses a data watchpoint's condition and binds its names in
+// the selected frame. A name found neither there nor among the program's
+// globals is refused now, naming the scope. It runs on the tracer thread.
+func (d *Debugger) bindCond(src, when string) (*condition, error) {
+	c, err := parseCond(src)
+	if err != nil {
+		return nil, err
+	}
+	s := &condScope{tid: d.Current, frame: d.frame, when: when, image: d.image}
 	if d.dwarf != nil {
 		if fs, err := d.frames(d.Current, d.frame+1); err == nil && d.frame < len(fs) {
 			f := fs[d.frame]
@@ -76,144 +67,102 @@ func (d *Debugger) bindCond(src, when string) (Expr, error) {
 			s.fn, _, _ = d.funcAt(f.LookupPC())
 		}
 	}
-	if err := d.bindNames(e, s); err != nil {
-		var ns *noSymbolError
-		if errors.As(err, &ns) && s.fn != "" {
-			return nil, fmt.Errorf("bad condition: no symbol %q in the scope of %s (frame #%d, where %s) nor among the program's globals%s",
-				ns.name, s.fn, s.frame, when, ns.suggest())
-		}
+	b, err := expr.Bind(c.x, bindingScope{d.selected(), s})
+	if err != nil {
 		return nil, fmt.Errorf("bad condition: %w", err)
 	}
-	if len(s.locals) == 0 && len(s.statics) == 0 && len(s.globals) == 0 {
-		return e, nil // registers and constants: nothing to bind
+	if !b.Empty() {
+		c.bound, c.scope = b, s // else registers and constants: nothing to bind
 	}
-	return boundCond{x: e, scope: s}, nil
+	return c, nil
 }
 
-// bindNames binds every name e reads.
-func (d *Debugger) bindNames(e Expr, s *condScope) error {
-	switch e := e.(type) {
-	case nameExpr:
-		return d.bindName(e.name, s)
-	case fieldExpr:
-		// main.counter: a package-qualified Go global (see evalField).
-		full := dottedName(e)
-		global := func() bool {
-			if full == "" {
-				return false
-			}
-			if d.dwarf != nil {
-				if _, ok := d.dwarf.LookupGlobal(full); ok {
-					return true
-				}
-			}
-			_, ok := d.lookup(full)
-			return ok
-		}
-		if full != "" && d.dwarf != nil && d.dwarf.Language() == "go" && global() {
-			return nil
-		}
-		err := d.bindNames(e.x, s)
-		if err != nil && global() {
-			return nil
-		}
-		return err
-	case unaryExpr:
-		return d.bindNames(e.x, s)
-	case castExpr:
-		// An unknown type is refused now, not at the hit.
-		if _, err := d.resolveType(e.typ); err != nil {
-			return err
-		}
-		return d.bindNames(e.x, s)
-	case indexExpr:
-		if err := d.bindNames(e.x, s); err != nil {
-			return err
-		}
-		return d.bindNames(e.i, s)
-	case binaryExpr:
-		if err := d.bindNames(e.x, s); err != nil {
-			return err
-		}
-		return d.bindNames(e.y, s)
-	}
-	return nil
+// bindingScope is the selected frame as a condition given there sees it.
+type bindingScope struct {
+	*frameScope
+	cond *condScope
 }
 
-// bindName binds one name: a local of the selected frame, a static local
-// of its function, or a global.
-func (d *Debugger) bindName(name string, s *condScope) error {
-	v, scope, ok, err := d.local(name)
-	switch {
-	case ok && (scope != nil || err != nil):
-		// A local (perhaps not readable here, e.g. optimized out at this
-		// pc): read in its frame at each hit.
-		s.locals[name] = true
-		return nil
-	case ok:
-		s.statics[name] = v
-		return nil
+func (s bindingScope) Where() string {
+	if s.cond.fn == "" {
+		return ""
 	}
-	_, found, err := d.globalNamed(name)
+	return fmt.Sprintf("%s (frame #%d, where %s)", s.cond.fn, s.cond.frame, s.cond.when)
+}
+
+// condHolds evaluates w's condition for a hit in thread tid: in its
+// innermost frame, or, bound, in the frame it was bound to.
+func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
+	c := w.cond
+	var s expr.Scope = &frameScope{d: d, tid: tid}
+	var v expr.Value
+	var err error
+	if c.bound == nil {
+		v, err = expr.Eval(c.x, s)
+	} else {
+		s = &boundScope{frameScope: frameScope{d: d, tid: tid}, cond: c.scope}
+		v, err = d.evalBound(c, s)
+	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	s.globals[name] = found
-	return nil
+	n, err := v.Int(s)
+	if err != nil {
+		return false, err
+	}
+	return n != 0, nil
 }
 
-// evalBound evaluates a bound condition (see condScope). An error names
-// the scope when the condition reads locals of a frame.
-func (d *Debugger) evalBound(c boundCond) (Value, error) {
-	s := c.scope
-	if s.image != d.image && len(s.locals)+len(s.statics) > 0 {
-		return Value{}, fmt.Errorf("in the scope of %s: that frame is gone: the program called exec since", s.describe())
+// evalBound evaluates a bound condition in s. An error names the scope
+// when the condition reads locals of a frame.
+func (d *Debugger) evalBound(c *condition, s expr.Scope) (expr.Value, error) {
+	if c.scope.image != d.image && c.bound.ReadsFunc() {
+		return expr.Value{}, fmt.Errorf("in the scope of %s: that frame is gone: the program called exec since", c.scope.describe())
 	}
-	saved := d.bound
-	d.bound = &binding{scope: s}
-	defer func() { d.bound = saved }()
-	v, err := d.eval(c.x)
-	if err != nil && len(s.locals) > 0 {
-		return Value{}, fmt.Errorf("in the scope of %s: %w", s.describe(), err)
+	v, err := c.bound.Eval(s)
+	if err != nil && c.bound.ReadsFrame() {
+		return expr.Value{}, fmt.Errorf("in the scope of %s: %w", c.scope.describe(), err)
 	}
 	return v, err
 }
 
-// boundName resolves a name of the condition being evaluated.
-func (d *Debugger) boundName(b *binding, name string) (Value, error) {
-	s := b.scope
-	if v, ok := s.statics[name]; ok {
-		return v, nil
+// boundScope is a bound condition being evaluated at a hit: the registers
+// are the hitting thread's, the locals those of the frame the condition
+// was bound to, found once per evaluation.
+type boundScope struct {
+	frameScope
+	cond   *condScope
+	frame  debuginfo.UnwoundFrame
+	err    error
+	looked bool
+}
+
+// Local reads a bound local in its frame; a local it no longer has there
+// is an error, as is a frame that has returned.
+func (s *boundScope) Local(name string) (expr.Local, bool, error) {
+	if !s.looked {
+		s.looked = true
+		s.frame, s.err = s.d.condFrame(s.cond, s.tid)
 	}
-	if s.locals[name] {
-		if !b.looked {
-			b.looked = true
-			b.frame, b.err = d.condFrame(s)
-		}
-		if b.err != nil {
-			return Value{}, fmt.Errorf("%s: %w", name, b.err)
-		}
-		v, _, ok, err := d.frameVar(b.frame, name)
-		if !ok {
-			return Value{}, fmt.Errorf("%s is not in scope where %s is now (%#x)", name, s.fn, b.frame.LookupPC())
-		}
-		return v, err
+	if s.err != nil {
+		return expr.Local{}, true, fmt.Errorf("%s: %w", name, s.err)
 	}
-	if found, ok := s.globals[name]; ok {
-		name = found
+	l, _, ok, err := s.d.frameVar(s.frame, name)
+	if !ok {
+		return expr.Local{}, true, fmt.Errorf("%s is not in scope where %s is now (%#x)", name, s.cond.fn, s.frame.LookupPC())
 	}
-	return d.globalName(name)
+	return l, true, err
 }
 
 // condFrame finds the frame a condition was bound to: in the thread that
 // hit (a callee's write), else in the thread it was bound in, by its
 // canonical frame address and function.
-func (d *Debugger) condFrame(s *condScope) (debuginfo.UnwoundFrame, error) {
+func (d *Debugger) condFrame(s *condScope, hit int) (debuginfo.UnwoundFrame, error) {
 	if s.cfa == 0 {
 		return debuginfo.UnwoundFrame{}, fmt.Errorf("that frame cannot be told apart from others (no call frame information where it was bound)")
 	}
-	tids := []int{d.Current}
-	if s.tid != d.Current && d.HasThread(s.tid) {
+	tids := []int{hit}
+	if s.tid != hit && d.HasThread(s.tid) {
 		tids = append(tids, s.tid)
 	}
 	var unread error
@@ -232,7 +181,7 @@ func (d *Debugger) condFrame(s *condScope) (debuginfo.UnwoundFrame, error) {
 			}
 		}
 	}
-	if unread != nil && s.tid != d.Current {
+	if unread != nil && s.tid != hit {
 		return debuginfo.UnwoundFrame{}, fmt.Errorf("that frame is in thread %d, whose stack cannot be read now: %v", s.tid, unread)
 	}
 	return debuginfo.UnwoundFrame{}, fmt.Errorf("that frame has returned")

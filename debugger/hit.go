@@ -86,22 +86,6 @@ func (d *Debugger) crossing(w *Watchpoint, tid int) (stop bool, problem *Notice)
 	return !w.AutoContinue, nil
 }
 
-// condHolds evaluates w's condition in thread tid.
-func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
-	saved := d.Current
-	d.Current = tid
-	defer func() { d.Current = saved }()
-	v, err := d.eval(w.cond)
-	if err != nil {
-		return false, err
-	}
-	n, err := d.toInt(v)
-	if err != nil {
-		return false, err
-	}
-	return n != 0, nil
-}
-
 // onHit turns the slots that fired on th into events. stepPC is the pc of
 // the instruction a stepi just executed (0 when running). It does not
 // resume the thread; stop says whether the events stop the program.

@@ -6,6 +6,7 @@ import (
 
 	"hwdbg/arch"
 	"hwdbg/debuginfo"
+	"hwdbg/expr"
 )
 
 // ReadMemory reads n bytes at addr.
@@ -31,31 +32,27 @@ func (d *Debugger) EvalAddress(src string) (uint64, error) {
 	if d.proc.exited {
 		return 0, ErrExited
 	}
-	e, err := ParseExpr(src)
+	e, err := expr.Parse(src)
 	if err != nil {
 		return 0, err
 	}
 	var addr uint64
 	d.tr.do(func() {
-		var v Value
-		if v, err = d.eval(e); err != nil {
+		s := d.selected()
+		var v expr.Value
+		if v, err = expr.Eval(e, s); err != nil {
 			return
 		}
-		aggregate := v.Type.Kind == KindBytes || v.Type.Kind == debuginfo.Array || v.Type.Kind == debuginfo.Struct || v.Type.Kind == debuginfo.Union
-		if v.Lvalue && (aggregate || (isNameExpr(e) && v.Type.Kind != KindPointer)) {
+		aggregate := v.Type.Kind == expr.KindBytes || v.Type.Kind == debuginfo.Array || v.Type.Kind == debuginfo.Struct || v.Type.Kind == debuginfo.Union
+		if v.Lvalue && (aggregate || (expr.IsName(e) && v.Type.Kind != expr.KindPointer)) {
 			addr = v.Addr
 			return
 		}
 		var n int64
-		n, err = d.toInt(v)
+		n, err = v.Int(s)
 		addr = uint64(n)
 	})
 	return addr, err
-}
-
-func isNameExpr(e Expr) bool {
-	_, ok := e.(nameExpr)
-	return ok
 }
 
 // Locate describes a code or data address: function or symbol (demangled),
@@ -72,17 +69,18 @@ func (d *Debugger) EvalInt(src string) (int64, *Type, error) {
 	if d.proc.exited {
 		return 0, nil, ErrExited
 	}
-	e, err := ParseExpr(src)
+	e, err := expr.Parse(src)
 	if err != nil {
 		return 0, nil, err
 	}
 	var n int64
 	var typ *Type
 	d.tr.do(func() {
-		var v Value
-		if v, err = d.eval(e); err == nil {
+		s := d.selected()
+		var v expr.Value
+		if v, err = expr.Eval(e, s); err == nil {
 			typ = v.Type
-			n, err = d.toInt(v)
+			n, err = v.Int(s)
 		}
 	})
 	return n, typ, err

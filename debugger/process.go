@@ -101,9 +101,6 @@ type Debugger struct {
 	frame     int // the selected frame of the selected thread
 	// image counts the program images loaded (exec loads another).
 	image int
-	// bound is the condition being evaluated, whose names are bound to
-	// the frame it was given in (cond.go); nil otherwise.
-	bound *binding
 
 	// Current is the selected thread (the one the last stop happened on,
 	// or the one chosen with `thread`).

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/expr"
 )
 
 // Continue resumes every thread and returns when something worth
@@ -477,11 +478,11 @@ func (d *Debugger) reresolve(w *Watchpoint) error {
 		}
 		return d.install(w)
 	}
-	e, err := ParseExpr(w.Expr)
+	e, err := expr.Parse(w.Expr)
 	if err != nil {
 		return err
 	}
-	r, err := d.regionOf(e, w.Size)
+	r, err := expr.RegionOf(e, w.Size, d.selected())
 	if err != nil {
 		return err
 	}

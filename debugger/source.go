@@ -10,6 +10,7 @@ import (
 	"hwdbg/arch"
 	"hwdbg/debugfile"
 	"hwdbg/debuginfo"
+	"hwdbg/expr"
 	"hwdbg/symbols"
 )
 
@@ -240,82 +241,73 @@ func (d *Debugger) SelectFrame(n int) (Frame, error) {
 // SelectedFrame is the frame expressions see.
 func (d *Debugger) SelectedFrame() int { return d.frame }
 
-// selectedPC is the pc of the selected frame (its call's, in a caller)
-// in the selected thread.
-func (d *Debugger) selectedPC() (uint64, bool) {
-	regs, err := d.arch.GetRegs(d.Current)
+// framePC is the pc of frame `frame` (its call's, in a caller) of thread
+// tid.
+func (d *Debugger) framePC(tid, frame int) (uint64, bool) {
+	regs, err := d.arch.GetRegs(tid)
 	if err != nil {
 		return 0, false
 	}
-	if d.frame == 0 {
+	if frame == 0 {
 		return regs.PC(), true
 	}
-	fs, err := d.unwind(regs, d.frame+1)
-	if err != nil || d.frame >= len(fs) {
+	fs, err := d.unwind(regs, frame+1)
+	if err != nil || frame >= len(fs) {
 		return 0, false
 	}
-	return fs[d.frame].LookupPC(), true
+	return fs[frame].LookupPC(), true
 }
 
-// localScope says where a watched local lives: the frame that owns it and
-// where that frame returns to.
-type localScope struct {
-	tid    int
-	cfa    uint64
-	retPC  uint64
-	fn     string
-	goLang bool
-}
-
-// local finds a local or parameter of the selected frame. ok is false
-// when there is none of that name. scope is nil for a static local: it
-// lives at a fixed address for the whole program, not in the frame.
-func (d *Debugger) local(name string) (v Value, scope *localScope, ok bool, err error) {
+// local finds a local or parameter of frame `frame` of thread tid, with
+// the frame that owns it and where that frame returns to. ok is false
+// when there is none of that name. A static local has no Frame: it lives
+// at a fixed address for the whole program, not in the frame.
+func (d *Debugger) local(tid, frame int, name string) (l expr.Local, ok bool, err error) {
 	if d.dwarf == nil {
-		return Value{}, nil, false, nil
+		return expr.Local{}, false, nil
 	}
 	// Find the name among the frame's variables first (cheap, cached per
 	// pc); unwind only when there is one.
-	regs, err := d.arch.GetRegs(d.Current)
+	regs, err := d.arch.GetRegs(tid)
 	if err != nil {
-		return Value{}, nil, false, nil
+		return expr.Local{}, false, nil
 	}
-	if d.frame == 0 && !d.hasLocal(regs.PC(), name) {
-		return Value{}, nil, false, nil
+	if frame == 0 && !d.hasLocal(regs.PC(), name) {
+		return expr.Local{}, false, nil
 	}
-	fs, err := d.unwind(regs, d.frame+2)
-	if err != nil || d.frame >= len(fs) {
-		return Value{}, nil, false, nil
+	fs, err := d.unwind(regs, frame+2)
+	if err != nil || frame >= len(fs) {
+		return expr.Local{}, false, nil
 	}
-	f := fs[d.frame]
-	v, lv, ok, err := d.frameVar(f, name)
+	f := fs[frame]
+	l, lv, ok, err := d.frameVar(f, name)
 	if !ok || err != nil || lv.IsGlobal() {
-		return v, nil, ok, err
+		return l, ok, err
 	}
-	sc := &localScope{tid: d.Current, cfa: f.CFA, fn: lv.Func, goLang: lv.Type != nil && lv.Type.Go}
-	if d.frame+1 < len(fs) {
-		sc.retPC = fs[d.frame+1].PC
+	l.Frame = &expr.Frame{Tid: tid, CFA: f.CFA, Func: lv.Func, Go: lv.Type != nil && lv.Type.Go}
+	if frame+1 < len(fs) {
+		l.Frame.RetPC = fs[frame+1].PC
 	}
-	return v, sc, true, nil
+	return l, true, nil
 }
 
 // frameVar finds a local, parameter or static local named name in scope
 // in frame f, and its storage there. ok is false when there is none.
-func (d *Debugger) frameVar(f debuginfo.UnwoundFrame, name string) (v Value, lv debuginfo.Variable, ok bool, err error) {
+func (d *Debugger) frameVar(f debuginfo.UnwoundFrame, name string) (l expr.Local, lv debuginfo.Variable, ok bool, err error) {
 	for _, lv := range d.localsAt(f.LookupPC()) {
 		if lv.Name != name {
 			continue
 		}
 		if lv.Const {
-			return Value{}, lv, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
+			return expr.Local{}, lv, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
 		}
 		addr, err := d.dwarf.VarAddress(lv, f.Frame(), d.mem())
 		if err != nil {
-			return Value{}, lv, true, fmt.Errorf("%s: %w", name, err)
+			return expr.Local{}, lv, true, fmt.Errorf("%s: %w", name, err)
 		}
-		return Value{Type: lv.Type, Lvalue: true, Addr: addr}, lv, true, nil
+		return expr.Local{Type: lv.Type, Addr: addr}, lv, true, nil
 	}
-	return Value{}, debuginfo.Variable{}, false, nil
+	return expr.Local{}, debuginfo.Variable{}, false, nil
 }
 
 // localsAt lists the variables in scope at pc, cached per pc.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"hwdbg/arch"
+	"hwdbg/expr"
 	"hwdbg/symbols"
 )
 
@@ -34,7 +35,7 @@ type Watchpoint struct {
 	Note string
 
 	Cond   string // condition, "" for none
-	cond   Expr
+	cond   *condition
 	Ignore int // crossings still to ignore
 
 	// Hits counts the crossings (condition true), ThreadHits per thread.
@@ -56,7 +57,7 @@ type Watchpoint struct {
 	bitOffset, bitSize int64
 	// scope is set for a watch on a local variable: the watch goes when
 	// its frame returns (unless the user asked for -l).
-	scope *localScope
+	scope *expr.Frame
 	// Internal breakpoints (a watched local's return address) are not
 	// listed; scopeOf is the watchpoint they serve.
 	Internal bool
@@ -106,7 +107,7 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 	if spec.Thread != 0 && !d.HasThread(spec.Thread) {
 		return nil, fmt.Errorf("no thread %d (see info threads)", spec.Thread)
 	}
-	e, err := ParseExpr(spec.Expr)
+	e, err := expr.Parse(spec.Expr)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +120,8 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 			}
 			w.Cond = spec.Cond
 		}
-		var r Region
-		r, err = d.regionOf(e, spec.Size)
+		var r expr.Region
+		r, err = expr.RegionOf(e, spec.Size, d.selected())
 		if err != nil {
 			return
 		}
@@ -130,8 +131,8 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		w.Addr, w.Len, w.Type = r.Addr, r.Len, r.Type
 		w.bitOffset, w.bitSize = r.BitOffset, r.BitSize
 		w.Note = pointerNote(r)
-		if r.local != nil && !spec.Location {
-			w.scope = r.local
+		if r.Frame != nil && !spec.Location {
+			w.scope = r.Frame
 		}
 		if err = d.install(w); err != nil {
 			return
@@ -155,12 +156,12 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 // follow: a function's code, and a Go stack variable, even with -l (the
 // runtime moves a goroutine's stack when it grows, and the variable with
 // it, while the slot stays on the old address).
-func refuseNonData(expr string, r Region) error {
-	if r.fn != "" {
-		return fmt.Errorf("%s is a function (code, not data): to stop when it runs, hbreak %s; to watch its bytes, watch -s N *(char*)%#x", r.fn, r.fn, r.Addr)
+func refuseNonData(src string, r expr.Region) error {
+	if r.Func != "" {
+		return fmt.Errorf("%s is a function (code, not data): to stop when it runs, hbreak %s; to watch its bytes, watch -s N *(char*)%#x", r.Func, r.Func, r.Addr)
 	}
-	if r.local != nil && r.local.goLang {
-		return fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on its address would miss its writes after a move; watch a global or heap object instead (watch -s N 0xADDR watches raw memory, wherever the variable goes)", expr)
+	if r.Frame != nil && r.Frame.Go {
+		return fmt.Errorf("%s lives on a goroutine stack, which the Go runtime moves when it grows (runtime.copystack), so a watch on its address would miss its writes after a move; watch a global or heap object instead (watch -s N 0xADDR watches raw memory, wherever the variable goes)", src)
 	}
 	return nil
 }
@@ -168,9 +169,9 @@ func refuseNonData(expr string, r Region) error {
 // pointerNote says, of a watch reached through pointers, that its address
 // was fixed when it was set: the watch does not follow the expression
 // when a pointer on the way changes (gdb's does, with more slots).
-func pointerNote(r Region) string {
+func pointerNote(r expr.Region) string {
 	var ptrs, watches []string
-	for _, p := range r.ptrs {
+	for _, p := range r.Ptrs {
 		if !slices.Contains(ptrs, p) {
 			ptrs = append(ptrs, p)
 			watches = append(watches, "watch -w &"+p)
@@ -186,14 +187,14 @@ func pointerNote(r Region) string {
 // watchScope puts a breakpoint where the frame owning w's local returns
 // to; when that frame has gone, the watch is deleted (gdb does the same).
 func (d *Debugger) watchScope(w *Watchpoint) error {
-	if w.scope.retPC == 0 {
+	if w.scope.RetPC == 0 {
 		return fmt.Errorf("cannot tell where the frame of %s returns: use watch -l to watch the address itself", w.Expr)
 	}
 	// Internal breakpoints count down from -1: the ids users see do not
 	// skip.
 	d.lastInternal--
-	bp := &Watchpoint{ID: d.lastInternal, Expr: fmt.Sprintf("*%#x", w.scope.retPC), Access: arch.Exec, Addr: w.scope.retPC,
-		Len: 1, Enabled: true, Soft: true, Internal: true, scopeOf: w.ID, Thread: w.scope.tid}
+	bp := &Watchpoint{ID: d.lastInternal, Expr: fmt.Sprintf("*%#x", w.scope.RetPC), Access: arch.Exec, Addr: w.scope.RetPC,
+		Len: 1, Enabled: true, Soft: true, Internal: true, scopeOf: w.ID, Thread: w.scope.Tid}
 	if err := d.insertSoft(bp); err != nil {
 		return err
 	}
@@ -314,15 +315,16 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 		if s, ok := d.lookup(name); ok && s.Kind == symbols.Func {
 			return s.Addr, nil
 		}
-		e, err := ParseExpr(loc[1:])
+		e, err := expr.Parse(loc[1:])
 		if err != nil {
 			return 0, err
 		}
-		v, err := d.eval(e)
+		s := d.selected()
+		v, err := expr.Eval(e, s)
 		if err != nil {
 			return 0, err
 		}
-		n, err := d.toInt(v)
+		n, err := v.Int(s)
 		return uint64(n), err
 	}
 	if file, line, ok := splitFileLine(loc); ok {
@@ -340,7 +342,7 @@ func (d *Debugger) resolveLocation(loc string) (uint64, error) {
 	if s, ok := d.lookup(loc); ok {
 		return d.afterPrologue(s.Addr), nil
 	}
-	return 0, d.noSymbol(loc)
+	return 0, expr.NoSymbol(loc, d.selected())
 }
 
 // afterPrologue moves a function's entry past its prologue, where its
@@ -488,11 +490,11 @@ func (w *Watchpoint) setCond(src string) error {
 		w.Cond, w.cond = "", nil
 		return nil
 	}
-	e, err := ParseExpr(src)
+	c, err := parseCond(src)
 	if err != nil {
-		return fmt.Errorf("bad condition: %w", err)
+		return err
 	}
-	w.Cond, w.cond = src, e
+	w.Cond, w.cond = src, c
 	return nil
 }
 
@@ -507,13 +509,13 @@ func (d *Debugger) SetCondition(id int, cond string) error {
 	if cond == "" || w.IsBreak() || d.proc.exited {
 		return w.setCond(cond)
 	}
-	var e Expr
+	var c *condition
 	var err error
-	d.tr.do(func() { e, err = d.bindCond(cond, "the condition was set") })
+	d.tr.do(func() { c, err = d.bindCond(cond, "the condition was set") })
 	if err != nil {
 		return err
 	}
-	w.Cond, w.cond = cond, e
+	w.Cond, w.cond = cond, c
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package debugger
+package expr
 
 import (
 	"encoding/binary"
@@ -13,7 +13,7 @@ import (
 // information (sized integers, or bytes).
 type Type = debuginfo.Type
 
-// The kinds the debugger itself makes types of.
+// The kinds expressions make types of.
 const (
 	KindBytes   = debuginfo.Unknown // unknown type: shown as bytes
 	KindInt     = debuginfo.Int
@@ -24,9 +24,9 @@ const (
 	KindPointer = debuginfo.Pointer
 )
 
-// bytesType is the type of a region of n bytes whose type is unknown:
+// BytesType is the type of a region of n bytes whose type is unknown:
 // sizes of C integers are shown as signed integers, others as bytes.
-func bytesType(n int) *Type {
+func BytesType(n int) *Type {
 	switch n {
 	case 1:
 		return &Type{Name: "int8", Kind: KindInt, Size: 1}
@@ -97,9 +97,10 @@ func lookupCType(name string) (*Type, bool) {
 }
 
 // cType finds a C scalar type by name as the program has it: in a program
-// with 4-byte pointers, long and the pointer-sized types are 4 bytes.
-func (d *Debugger) cType(name string) (*Type, bool) {
-	if d.ptrSize == 4 {
+// with 4-byte pointers (ptrSize 4), long and the pointer-sized types are 4
+// bytes.
+func cType(name string, ptrSize int) (*Type, bool) {
+	if ptrSize == 4 {
 		if t, ok := ilp32Types[strings.Join(strings.Fields(name), " ")]; ok {
 			return t, true
 		}
@@ -107,8 +108,8 @@ func (d *Debugger) cType(name string) (*Type, bool) {
 	return lookupCType(name)
 }
 
-// pointerTo is the type of a pointer of size bytes to t.
-func pointerTo(t *Type, size int) *Type {
+// PointerTo is the type of a pointer of size bytes to t.
+func PointerTo(t *Type, size int) *Type {
 	name := t.Name + " *"
 	if strings.HasSuffix(t.Name, "*") {
 		name = t.Name + "*"
@@ -116,18 +117,15 @@ func pointerTo(t *Type, size int) *Type {
 	return &Type{Name: name, Kind: KindPointer, Size: int64(size), Elem: t, Go: t.Go}
 }
 
-// pointerTo is the type of a pointer to t in the program.
-func (d *Debugger) pointerTo(t *Type) *Type { return pointerTo(t, d.ptrSize) }
-
-// addrBytes is addr as the program stores a pointer.
-func (d *Debugger) addrBytes(addr uint64) []byte {
+// addrBytes is addr as a program with size-byte pointers stores a pointer.
+func addrBytes(addr uint64, size int) []byte {
 	b := make([]byte, 8)
 	binary.LittleEndian.PutUint64(b, addr)
-	return b[:d.ptrSize]
+	return b[:size]
 }
 
-// intValue decodes b (little endian) as a signed and an unsigned integer.
-func intValue(b []byte) (int64, uint64) {
+// IntValue decodes b (little endian) as a signed and an unsigned integer.
+func IntValue(b []byte) (int64, uint64) {
 	var u uint64
 	for i := len(b) - 1; i >= 0; i-- {
 		u = u<<8 | uint64(b[i])

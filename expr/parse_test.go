@@ -1,11 +1,11 @@
-package debugger
+package expr
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestParseExpr(t *testing.T) {
+func TestParse(t *testing.T) {
 	cases := []struct{ in, want, err string }{
 		{in: "&balance", want: "&balance"},
 		{in: "balance", want: "balance"},
@@ -30,7 +30,7 @@ func TestParseExpr(t *testing.T) {
 		{in: strings.Repeat("*", 1000) + "x", err: "nested too deeply"},
 	}
 	for _, c := range cases {
-		e, err := ParseExpr(c.in)
+		e, err := Parse(c.in)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%q: error %v, want %q", c.in, err, c.err)
@@ -47,17 +47,17 @@ func TestParseExpr(t *testing.T) {
 	}
 }
 
-func FuzzParseExpr(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"&x", "*(long*)0x10", "a->b.c[3] == 4 && !d", "(unsigned char)$rax", "x::y + -1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		e, err := ParseExpr(s)
+		e, err := Parse(s)
 		if err != nil {
 			return
 		}
 		// What prints must parse again to the same tree.
-		e2, err := ParseExpr(e.String())
+		e2, err := Parse(e.String())
 		if err != nil {
 			t.Fatalf("%q printed as %q, which does not parse: %v", s, e.String(), err)
 		}
@@ -93,7 +93,7 @@ func TestFormatValue(t *testing.T) {
 			t.Errorf("%s %v: %q, want %q", c.typ, c.b, got, c.want)
 		}
 	}
-	if got := FormatValue(bytesType(3), []byte{1, 2, 3}, nil); got != "{0x01 0x02 0x03}" {
+	if got := FormatValue(BytesType(3), []byte{1, 2, 3}, nil); got != "{0x01 0x02 0x03}" {
 		t.Errorf("3 bytes: %q", got)
 	}
 }

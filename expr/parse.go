@@ -1,4 +1,4 @@
-package debugger
+package expr
 
 import (
 	"fmt"
@@ -7,8 +7,7 @@ import (
 	"unicode"
 )
 
-// The expression language of watch, print and conditions: C-like
-// expressions over symbols, registers and integer constants.
+// The grammar:
 //
 //	expr    = or
 //	or      = and { "||" and }
@@ -19,57 +18,8 @@ import (
 //	postfix = primary { "[" expr "]" | "." name | "->" name }
 //	primary = number | name | "$" register | "(" expr ")"
 
-// Expr is a parsed expression.
-type Expr interface{ String() string }
-
-type (
-	numExpr   struct{ v uint64 }
-	nameExpr  struct{ name string }
-	regExpr   struct{ name string }
-	unaryExpr struct {
-		op string
-		x  Expr
-	}
-	binaryExpr struct {
-		op   string
-		x, y Expr
-	}
-	castExpr struct {
-		typ string // the type as written, e.g. "unsigned int*"
-		x   Expr
-	}
-	indexExpr struct{ x, i Expr }
-	fieldExpr struct {
-		x     Expr
-		name  string
-		arrow bool
-	}
-)
-
-func (e numExpr) String() string  { return fmt.Sprintf("%#x", e.v) }
-func (e nameExpr) String() string { return e.name }
-func (e regExpr) String() string  { return "$" + e.name }
-func (e unaryExpr) String() string {
-	x := e.x.String()
-	if strings.ContainsAny(x[:1], "&*-!") {
-		return e.op + " " + x // "& &x" must not print as "&&x"
-	}
-	return e.op + x
-}
-func (e binaryExpr) String() string {
-	return "(" + e.x.String() + " " + e.op + " " + e.y.String() + ")"
-}
-func (e castExpr) String() string  { return "(" + e.typ + ")" + e.x.String() }
-func (e indexExpr) String() string { return e.x.String() + "[" + e.i.String() + "]" }
-func (e fieldExpr) String() string {
-	if e.arrow {
-		return e.x.String() + "->" + e.name
-	}
-	return e.x.String() + "." + e.name
-}
-
-// ParseExpr parses s. It never panics; errors say where the problem is.
-func ParseExpr(s string) (Expr, error) {
+// Parse parses s. It never panics; errors say where the problem is.
+func Parse(s string) (Expr, error) {
 	toks, err := lexExpr(s)
 	if err != nil {
 		return nil, err
