@@ -53,12 +53,22 @@ func (e binaryExpr) String() string {
 	return "(" + e.x.String() + " " + e.op + " " + e.y.String() + ")"
 }
 func (e castExpr) String() string  { return "(" + e.typ + ")" + e.x.String() }
-func (e indexExpr) String() string { return e.x.String() + "[" + e.i.String() + "]" }
+func (e indexExpr) String() string { return operand(e.x) + "[" + e.i.String() + "]" }
 func (e fieldExpr) String() string {
 	if e.arrow {
-		return e.x.String() + "->" + e.name
+		return operand(e.x) + "->" + e.name
 	}
-	return e.x.String() + "." + e.name
+	return operand(e.x) + "." + e.name
+}
+
+// operand prints the operand of a postfix operator ([], ., ->), which
+// binds tighter than a prefix one: ((char*)p)[1] is not (char*)p[1].
+func operand(x Expr) string {
+	switch x.(type) {
+	case unaryExpr, castExpr:
+		return "(" + x.String() + ")"
+	}
+	return x.String()
 }
 
 // IsName tells whether e is a plain name (a variable or a symbol).

@@ -142,6 +142,9 @@ func (ev *evaluator) cast(e castExpr) (Value, error) {
 		}
 		return Value{}, fmt.Errorf("cannot convert %s to %s", x.Type.Name, t.Name)
 	}
+	if t.Size < 0 {
+		return Value{}, fmt.Errorf("cannot convert %s to %s, a type of unknown size", x.Type.Name, t.Name)
+	}
 	n, err := x.Int(ev.s)
 	if err != nil {
 		return Value{}, err

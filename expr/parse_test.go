@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,11 @@ func TestParse(t *testing.T) {
 		{in: "app::config.limit", want: "app::config.limit"},
 		{in: "$rax + 8", want: "($rax + 0x8)"},
 		{in: "-(1)", want: "-0x1"},
+		{in: "((struct node*)p)->next", want: "((struct node*)p)->next"},
+		{in: "(*p).x", want: "(*p).x"},
+		{in: "((char*)&buf)[4]", want: "((char*)&buf)[0x4]"},
+		{in: "(char*)buf[4]", want: "(char*)buf[0x4]"},
+		{in: "-a[1]", want: "-a[0x1]"},
 		{in: "(x)", want: "x"},
 		{in: "(", err: "expression ends too soon"},
 		{in: "(x", err: "missing ')'"},
@@ -61,8 +67,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%q printed as %q, which does not parse: %v", s, e.String(), err)
 		}
-		if e2.String() != e.String() {
-			t.Fatalf("%q: %q reparsed as %q", s, e.String(), e2.String())
+		if !reflect.DeepEqual(e2, e) {
+			t.Fatalf("%q: %q reparsed as another tree, printed %q", s, e.String(), e2.String())
 		}
 	})
 }
