@@ -1,7 +1,6 @@
 package expr
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -63,14 +62,7 @@ func TestBind(t *testing.T) {
 			t.Fatalf("%s: %v", c.in, err)
 		}
 		b, err := Bind(e, cScope())
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s: error %v, want %q", c.in, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", c.in, err)
+		if failed(t, c.in, err, c.err) {
 			continue
 		}
 		if b.Empty() != c.empty || b.ReadsFrame() != c.frame || b.ReadsFunc() != c.fn {
@@ -81,14 +73,8 @@ func TestBind(t *testing.T) {
 		if err == nil {
 			n, err = v.Int(c.at)
 		}
-		if c.evalErr != "" {
-			if err == nil || !strings.Contains(err.Error(), c.evalErr) {
-				t.Errorf("%s: evaluated with error %v, want %q", c.in, err, c.evalErr)
-			}
-			continue
-		}
-		if err != nil || n != c.want {
-			t.Errorf("%s = %d, %v; want %d", c.in, n, err, c.want)
+		if !failed(t, c.in+" evaluated", err, c.evalErr) && n != c.want {
+			t.Errorf("%s = %d, want %d", c.in, n, c.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,14 +38,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, c := range cases {
 		e, err := Parse(c.in)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%q: error %v, want %q", c.in, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", c.in, err)
+		if failed(t, strconv.Quote(c.in), err, c.err) {
 			continue
 		}
 		if got := e.String(); got != c.want {
@@ -62,15 +56,21 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// What prints must parse again to the same tree.
-		e2, err := Parse(e.String())
-		if err != nil {
-			t.Fatalf("%q printed as %q, which does not parse: %v", s, e.String(), err)
-		}
-		if !reflect.DeepEqual(e2, e) {
-			t.Fatalf("%q: %q reparsed as another tree, printed %q", s, e.String(), e2.String())
-		}
+		reparse(t, s, e)
 	})
+}
+
+// reparse checks that what e (parsed from src) prints parses again to
+// the same tree.
+func reparse(t *testing.T, src string, e Expr) {
+	t.Helper()
+	e2, err := Parse(e.String())
+	if err != nil {
+		t.Fatalf("%q printed as %q, which does not parse: %v", src, e.String(), err)
+	}
+	if !reflect.DeepEqual(e2, e) {
+		t.Fatalf("%q: %q reparsed as another tree, printed %q", src, e.String(), e2.String())
+	}
 }
 
 func TestFormatValue(t *testing.T) {

@@ -3,6 +3,8 @@ package expr
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
+	"testing"
 
 	"hwdbg/debuginfo"
 )
@@ -82,6 +84,24 @@ func (s *fakeScope) Closest(name string) []string {
 		}
 	}
 	return out
+}
+
+// failed reports err against want (a part of the message; "" for no
+// error) and tells whether the case ends there: an error was wanted, or
+// one came.
+func failed(t *testing.T, what string, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want != "":
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", what, err, want)
+		}
+		return true
+	case err != nil:
+		t.Errorf("%s: %v", what, err)
+		return true
+	}
+	return false
 }
 
 // le64 is v as 8 little-endian bytes; le32 as 4.
