@@ -145,6 +145,10 @@ type Backend interface {
 	// TrapAfter is true when data watchpoints trap after the access (amd64)
 	// and false when before it (arm64).
 	TrapAfter() bool
+	// ReadOnlySlots is true when a data slot can trap on loads alone
+	// (arm64), false when a read watchpoint needs a read-or-write slot whose
+	// writes the debugger filters out (x86 has no read-only slot).
+	ReadOnlySlots() bool
 
 	GetRegs(tid int) (Regs, error)
 	SetRegs(tid int, r Regs) error

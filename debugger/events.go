@@ -1,5 +1,7 @@
 package debugger
 
+import "fmt"
+
 // Event is something the debugger reports: a hit, a stop, an exit, a notice.
 // The repl renders events as text or JSON; the debugger never prints.
 type Event interface{ event() }
@@ -79,3 +81,66 @@ func (BreakHit) event() {}
 func (Stop) event()     {}
 func (Exit) event()     {}
 func (Notice) event()   {}
+
+// Kind is what a watch/breakpoint is. Its names are the ones hwdbg gives it
+// everywhere: in notices, in the line that confirms it was set, in the kind
+// column of info watchpoints.
+type Kind uint8
+
+const (
+	KindWatch  Kind = iota // a data watchpoint: watch, rwatch, awatch
+	KindHBreak             // a hardware execution breakpoint: hbreak
+	KindBreak              // a software breakpoint: break
+	KindTBreak             // a temporary software breakpoint: tbreak, start
+)
+
+type kindName struct{ noun, title, command string }
+
+var kindNames = [...]kindName{
+	KindWatch:  {"watchpoint", "Watchpoint", "watch"},
+	KindHBreak: {"hardware breakpoint", "Hardware breakpoint", "hbreak"},
+	KindBreak:  {"breakpoint", "Breakpoint", "break"},
+	KindTBreak: {"breakpoint", "Temporary breakpoint", "tbreak"},
+}
+
+func (k Kind) names() kindName {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	s := fmt.Sprintf("kind(%d)", uint8(k))
+	return kindName{s, s, s}
+}
+
+// Noun names the kind inside a sentence ("deleted hardware breakpoint 2");
+// a temporary breakpoint is a breakpoint there.
+func (k Kind) Noun() string { return k.names().noun }
+
+// Title begins the line that confirms one was set ("Temporary breakpoint 3
+// at ...").
+func (k Kind) Title() string { return k.names().title }
+
+// Command is the command that sets one: watch, hbreak, break or tbreak.
+func (k Kind) Command() string { return k.names().command }
+
+// Kind says what w is.
+func (w *Watchpoint) Kind() Kind {
+	switch {
+	case w.Soft && w.Temp:
+		return KindTBreak
+	case w.Soft:
+		return KindBreak
+	case w.IsBreak():
+		return KindHBreak
+	}
+	return KindWatch
+}
+
+// Label is w's kind as the kind column of info watchpoints shows it: a
+// watchpoint's access (write, read, rw), otherwise the command that set it
+// (hbreak, break, tbreak).
+func (w *Watchpoint) Label() string {
+	if k := w.Kind(); k != KindWatch {
+		return k.Command()
+	}
+	return w.Access.String()
+}

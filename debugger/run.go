@@ -378,7 +378,7 @@ func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 		for _, w := range append([]*Watchpoint(nil), d.bps...) {
 			if w.Thread == tid {
 				d.removeWP(w)
-				evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): thread %d exited", w.kindName(), w.ID, w.Expr, tid)})
+				evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): thread %d exited", w.Kind().Noun(), w.ID, w.Expr, tid)})
 			}
 		}
 		return evs, false
@@ -441,25 +441,15 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 			continue
 		}
 		if err := d.reresolve(w); err != nil {
-			evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): %v", w.kindName(), w.ID, w.Expr, err)})
+			evs = append(evs, Notice{Text: fmt.Sprintf("deleted %s %d (%s): %v", w.Kind().Noun(), w.ID, w.Expr, err)})
 			continue
 		}
 		if !d.containsWP(w) {
 			d.bps = append(d.bps, w)
 		}
-		evs = append(evs, Notice{Text: fmt.Sprintf("%s %d (%s) re-set at %#x in the new program", w.kindName(), w.ID, w.Expr, w.Addr)})
+		evs = append(evs, Notice{Text: fmt.Sprintf("%s %d (%s) re-set at %#x in the new program", w.Kind().Noun(), w.ID, w.Expr, w.Addr)})
 	}
 	return evs
-}
-
-func (w *Watchpoint) kindName() string {
-	switch {
-	case w.Soft:
-		return "breakpoint"
-	case w.IsBreak():
-		return "hardware breakpoint"
-	}
-	return "watchpoint"
 }
 
 // reresolve evaluates w's expression again (after exec) and installs it.

@@ -129,6 +129,10 @@ func (*Backend) Split(addr uint64, n int, acc arch.Access) ([]arch.Piece, error)
 // (Execute breakpoints are faults, reported before the instruction.)
 func (*Backend) TrapAfter() bool { return true }
 
+// ReadOnlySlots is false: DR7's RW bits have no read-only setting (10 is
+// I/O), so a read watchpoint uses RW=11, read or write.
+func (*Backend) ReadOnlySlots() bool { return false }
+
 // MaxInsnLen is 15: the CPU raises #GP on a longer instruction.
 func (*Backend) MaxInsnLen() int { return 15 }
 

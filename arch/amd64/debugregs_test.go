@@ -253,6 +253,9 @@ func TestSlotsAndConstants(t *testing.T) {
 	if b.Name() != "amd64" || !b.TrapAfter() || b.MaxInsnLen() != 15 || !reflect.DeepEqual(b.BreakInsn(), []byte{0xcc}) {
 		t.Error("constant methods wrong")
 	}
+	if b.ReadOnlySlots() || New32().ReadOnlySlots() {
+		t.Error("ReadOnlySlots: x86 has no read-only slot")
+	}
 }
 
 func TestPlanWrites(t *testing.T) {

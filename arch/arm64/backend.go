@@ -65,6 +65,9 @@ func (b *Backend) ForProgram(class elf.Class, machine elf.Machine) (arch.Backend
 // unchanged; Linux does not step over it for a tracer.
 func (*Backend) TrapAfter() bool { return false }
 
+// ReadOnlySlots is true: a watchpoint's LSC field can select loads alone.
+func (*Backend) ReadOnlySlots() bool { return true }
+
 // slotInfos lists nWatch watchpoint slots, then nBreak breakpoint slots.
 // A watchpoint slot can trap on loads only (LSC=01): arm64 has a real
 // read-only watchpoint.

@@ -107,6 +107,12 @@ func TestDbgInfo(t *testing.T) {
 	}
 }
 
+func TestReadOnlySlots(t *testing.T) {
+	if !New().ReadOnlySlots() {
+		t.Error("ReadOnlySlots: an arm64 watchpoint can trap on loads alone (LSC=01)")
+	}
+}
+
 func TestSlotInfosAndBanks(t *testing.T) {
 	infos := slotInfos(4, 6)
 	if len(infos) != 10 || infos[0].Name != "WP0" || infos[3].Name != "WP3" || infos[4].Name != "BP0" || infos[9].Name != "BP5" {
