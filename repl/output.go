@@ -40,18 +40,8 @@ func (p *printer) emit(obj map[string]any) {
 	fmt.Fprintf(p.w, "%s\n", b)
 }
 
-// text prints a line in text mode; JSON mode drops it (its data goes out
-// as a result object instead).
-func (p *printer) text(format string, args ...any) {
-	if !p.json {
-		fmt.Fprintf(p.w, format+"\n", args...)
-	}
-}
-
+// result emits a command's result object (JSON mode).
 func (p *printer) result(command string, data map[string]any) {
-	if !p.json {
-		return
-	}
 	obj := map[string]any{"event": "result", "command": command}
 	for k, v := range data {
 		obj[k] = v

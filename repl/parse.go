@@ -5,12 +5,11 @@ package repl
 
 import (
 	"fmt"
-	"hwdbg/internal/textdist"
-	"sort"
 	"strconv"
 	"strings"
 
 	"hwdbg/arch"
+	"hwdbg/internal/textdist"
 )
 
 // maxLine bounds a command line; longer lines are refused whole.
@@ -37,45 +36,6 @@ type Command struct {
 	Unit   int
 }
 
-type cmdInfo struct {
-	name  string
-	usage string
-	help  string
-}
-
-// commands lists every command with its one-line help.
-var commands = []cmdInfo{
-	{"watch", "watch [-w|-r|-rw] [-m] [-l] EXPR [-s N] [thread TID] [if COND]", "stop when EXPR's memory is written (-w, default: every write, same value included), read (-r) or either (-rw); -m (modify) stops only when the value changed; -l keeps watching a local's address after its frame returns; thread TID uses that thread's own slots"},
-	{"rwatch", "rwatch EXPR [-s N] [thread TID] [if COND]", "watch -r: stop when EXPR's memory is read"},
-	{"awatch", "awatch [-m] EXPR [-s N] [thread TID] [if COND]", "watch -rw: stop when EXPR's memory is read or written"},
-	{"hbreak", "hbreak FUNC|FILE:LINE|*ADDR", "hardware execution breakpoint"},
-	{"break", "break FUNC|FILE:LINE|*ADDR [if COND]", "software breakpoint (alias b)"},
-	{"tbreak", "tbreak FUNC|FILE:LINE|*ADDR [if COND]", "temporary software breakpoint: deleted when it first stops"},
-	{"start", "start", "run to main (shared libraries are then loaded)"},
-	{"condition", "condition N [COND]", "stop at N only when COND holds (no COND: always)"},
-	{"ignore", "ignore N COUNT", "do not stop at N for its next COUNT crossings"},
-	{"commands", "commands [N] ... end", "commands to run when N stops the program; 'silent' first hides the report, 'continue' resumes"},
-	{"delete", "delete [N...]", "delete watch/breakpoints N (all without N)"},
-	{"disable", "disable N...", "disable watch/breakpoints (their slots are freed)"},
-	{"enable", "enable N...", "enable watch/breakpoints again"},
-	{"continue", "continue", "resume every thread until a hit, a signal or the end (alias c)"},
-	{"stepi", "stepi", "execute one instruction of the selected thread (alias si)"},
-	{"info watchpoints", "info watchpoints", "list watch/breakpoints: range requested, slots, range covered, hits (also info breakpoints)"},
-	{"info slots", "info slots", "every thread's debug-register slots as armed in the kernel, and how"},
-	{"info registers", "info registers [NAME...]", "registers of the selected thread"},
-	{"info threads", "info threads", "list the threads; * marks the selected one"},
-	{"thread", "thread [TID]", "select a thread, or show the selected one"},
-	{"print", "print[/F] EXPR", "evaluate EXPR (alias p); F is x, d, u, o, t or c"},
-	{"x", "x/NFU ADDR", "examine memory: N units, F format (x d u o t c a s i), U unit (b h w g)"},
-	{"backtrace", "backtrace [N]", "call stack of the selected thread, unwound by CFI (alias bt)"},
-	{"frame", "frame [N]", "select frame N of the selected thread: print, watch and conditions see its locals (alias f)"},
-	{"disassemble", "disassemble [FUNC|*ADDR]", "disassemble a function (default: the one at the pc)"},
-	{"detach", "detach", "clear our debug registers on every thread and let the program run on"},
-	{"kill", "kill", "kill the program"},
-	{"quit", "quit", "leave: a started program is killed, an attached one detached (alias q)"},
-	{"help", "help [COMMAND]", "list commands, or one command's usage"},
-}
-
 var aliases = map[string]string{
 	"c": "continue", "cont": "continue", "si": "stepi", "p": "print", "bt": "backtrace",
 	"where": "backtrace", "q": "quit", "exit": "quit", "d": "delete", "h": "help",
@@ -87,30 +47,6 @@ var infoSubs = map[string]string{
 	"break": "info watchpoints", "watch": "info watchpoints", "wat": "info watchpoints",
 	"slots": "info slots", "registers": "info registers", "reg": "info registers", "r": "info registers",
 	"threads": "info threads", "thr": "info threads",
-}
-
-func lookupCommand(name string) (cmdInfo, bool) {
-	for _, c := range commands {
-		if c.name == name {
-			return c, true
-		}
-	}
-	return cmdInfo{}, false
-}
-
-// CommandNames lists the command words, for completion and suggestions.
-func CommandNames() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range commands {
-		w := strings.Fields(c.name)[0]
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // ParseCommand parses one line. An empty line gives a Command with an
@@ -152,112 +88,17 @@ func ParseCommand(line string) (Command, error) {
 		cmd.Args = cmd.Args[1:]
 		cmd.Rest = strings.TrimSpace(strings.TrimPrefix(rest, strings.Fields(rest)[0]))
 	}
-	info, ok := lookupCommand(cmd.Name)
+	c, ok := lookupCommand(cmd.Name)
 	if !ok {
 		return cmd, unknownCommand(word)
 	}
-	if suffix != "" && cmd.Name != "x" && cmd.Name != "print" {
+	if suffix != "" && !c.format {
 		return cmd, fmt.Errorf("%s takes no /FORMAT", cmd.Name)
 	}
-	var err error
-	switch cmd.Name {
-	case "watch", "rwatch", "awatch":
-		err = parseWatch(&cmd)
-	case "hbreak", "break", "tbreak":
-		if i := indexWord(cmd.Rest, "if"); i >= 0 {
-			cmd.Cond = strings.TrimSpace(cmd.Rest[i+2:])
-			cmd.Rest = strings.TrimSpace(cmd.Rest[:i])
-			if cmd.Cond == "" {
-				return cmd, fmt.Errorf("'if' needs a condition: %s", info.usage)
-			}
-		}
-		if cmd.Rest == "" {
-			err = fmt.Errorf("%s needs a location: %s", cmd.Name, info.usage)
-		} else if len(strings.Fields(cmd.Rest)) > 1 {
-			err = fmt.Errorf("%s takes one location: %s", cmd.Name, info.usage)
-		}
-	case "condition":
-		if len(cmd.Args) == 0 {
-			return cmd, fmt.Errorf("condition needs a watch/breakpoint number: %s", info.usage)
-		}
-		if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
-			return cmd, fmt.Errorf("condition: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
-		}
-		cmd.Cond = strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0]))
-	case "ignore":
-		if len(cmd.Args) != 2 {
-			return cmd, fmt.Errorf("ignore needs a number and a count: %s", info.usage)
-		}
-		if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
-			return cmd, fmt.Errorf("ignore: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
-		}
-		if n, e := strconv.Atoi(cmd.Args[1]); e != nil || n < 0 {
-			return cmd, fmt.Errorf("ignore: %q is not a count (0 or more)", truncate(cmd.Args[1], 20))
-		}
-	case "commands":
-		if len(cmd.Args) > 1 {
-			return cmd, fmt.Errorf("commands takes at most one watch/breakpoint number: %s", info.usage)
-		}
-		if len(cmd.Args) == 1 {
-			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
-				return cmd, fmt.Errorf("commands: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
-			}
-		}
-	case "print":
-		cmd.Format = 0
-		if suffix != "" {
-			if len(suffix) != 1 || !strings.ContainsRune("xduotc", rune(suffix[0])) {
-				return cmd, fmt.Errorf("bad print format %q: use x, d, u, o, t or c", "/"+suffix)
-			}
-			cmd.Format = suffix[0]
-		}
-		if cmd.Rest == "" {
-			err = fmt.Errorf("print needs an expression: %s", info.usage)
-		}
-	case "x":
-		err = parseExamine(&cmd, suffix)
-	case "delete", "disable", "enable":
-		if cmd.Name != "delete" && len(cmd.Args) == 0 {
-			return cmd, fmt.Errorf("%s needs watch/breakpoint numbers: %s", cmd.Name, info.usage)
-		}
-		for _, a := range cmd.Args {
-			if n, e := strconv.Atoi(a); e != nil || n <= 0 {
-				return cmd, fmt.Errorf("%s: %q is not a watch/breakpoint number", cmd.Name, a)
-			}
-		}
-	case "thread":
-		if len(cmd.Args) > 1 {
-			return cmd, fmt.Errorf("thread takes one thread id: %s", info.usage)
-		}
-		if len(cmd.Args) == 1 {
-			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
-				return cmd, fmt.Errorf("thread: %q is not a thread id", cmd.Args[0])
-			}
-		}
-	case "frame":
-		if len(cmd.Args) > 1 {
-			return cmd, fmt.Errorf("frame takes one frame number: %s", info.usage)
-		}
-		if len(cmd.Args) == 1 {
-			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n < 0 {
-				return cmd, fmt.Errorf("frame: %q is not a frame number", truncate(cmd.Args[0], 20))
-			}
-		}
-	case "backtrace":
-		if len(cmd.Args) > 1 {
-			return cmd, fmt.Errorf("backtrace takes at most a frame count: %s", info.usage)
-		}
-		if len(cmd.Args) == 1 {
-			if n, e := strconv.Atoi(cmd.Args[0]); e != nil || n <= 0 {
-				return cmd, fmt.Errorf("backtrace: %q is not a frame count", cmd.Args[0])
-			}
-		}
-	case "continue", "stepi", "detach", "kill", "quit", "info watchpoints", "info slots", "info threads", "start":
-		if len(cmd.Args) > 0 {
-			return cmd, fmt.Errorf("%s takes no arguments", cmd.Name)
-		}
+	if c.args == nil {
+		return cmd, nil
 	}
-	return cmd, err
+	return cmd, c.args(&cmd, suffix, c.usage)
 }
 
 func unknownCommand(word string) error {
@@ -281,8 +122,13 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// An argParser checks a command's arguments, and fills the fields of cmd
+// they set; suffix is the /FORMAT after the command word, usage the
+// command's usage line for the messages.
+type argParser func(cmd *Command, suffix, usage string) error
+
 // parseWatch reads [-w|-r|-rw] EXPR [-s N] [thread TID] [if COND].
-func parseWatch(cmd *Command) error {
+func parseWatch(cmd *Command, _, _ string) error {
 	switch cmd.Name {
 	case "rwatch":
 		cmd.Access = arch.Read
@@ -364,7 +210,7 @@ func indexWord(s, word string) int {
 
 // parseExamine reads x's /NFU suffix: count, format, unit in any order
 // after the count, as gdb does.
-func parseExamine(cmd *Command, suffix string) error {
+func parseExamine(cmd *Command, suffix, _ string) error {
 	cmd.Count, cmd.Format, cmd.Unit = 1, 'x', 4
 	i := 0
 	for i < len(suffix) && suffix[i] >= '0' && suffix[i] <= '9' {
@@ -397,4 +243,145 @@ func parseExamine(cmd *Command, suffix string) error {
 		return fmt.Errorf("x needs an address: x/NFU ADDR")
 	}
 	return nil
+}
+
+// parseLocation reads the LOCATION [if COND] of hbreak, break and tbreak.
+func parseLocation(cmd *Command, _, usage string) error {
+	if i := indexWord(cmd.Rest, "if"); i >= 0 {
+		cmd.Cond = strings.TrimSpace(cmd.Rest[i+2:])
+		cmd.Rest = strings.TrimSpace(cmd.Rest[:i])
+		if cmd.Cond == "" {
+			return fmt.Errorf("'if' needs a condition: %s", usage)
+		}
+	}
+	if cmd.Rest == "" {
+		return fmt.Errorf("%s needs a location: %s", cmd.Name, usage)
+	}
+	if len(strings.Fields(cmd.Rest)) > 1 {
+		return fmt.Errorf("%s takes one location: %s", cmd.Name, usage)
+	}
+	return nil
+}
+
+// isID tells whether s is a watch/breakpoint number (or a thread id).
+func isID(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0
+}
+
+// parseCondition reads N [COND].
+func parseCondition(cmd *Command, _, usage string) error {
+	if len(cmd.Args) == 0 {
+		return fmt.Errorf("condition needs a watch/breakpoint number: %s", usage)
+	}
+	if !isID(cmd.Args[0]) {
+		return fmt.Errorf("condition: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+	}
+	cmd.Cond = strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0]))
+	return nil
+}
+
+// parseIgnore reads N COUNT.
+func parseIgnore(cmd *Command, _, usage string) error {
+	if len(cmd.Args) != 2 {
+		return fmt.Errorf("ignore needs a number and a count: %s", usage)
+	}
+	if !isID(cmd.Args[0]) {
+		return fmt.Errorf("ignore: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+	}
+	if n, err := strconv.Atoi(cmd.Args[1]); err != nil || n < 0 {
+		return fmt.Errorf("ignore: %q is not a count (0 or more)", truncate(cmd.Args[1], 20))
+	}
+	return nil
+}
+
+// parseCommands reads the [N] of commands.
+func parseCommands(cmd *Command, _, usage string) error {
+	if len(cmd.Args) > 1 {
+		return fmt.Errorf("commands takes at most one watch/breakpoint number: %s", usage)
+	}
+	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
+		return fmt.Errorf("commands: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+	}
+	return nil
+}
+
+// parseIDs reads the N... of delete (none: all), disable and enable.
+func parseIDs(cmd *Command, _, usage string) error {
+	if cmd.Name != "delete" && len(cmd.Args) == 0 {
+		return fmt.Errorf("%s needs watch/breakpoint numbers: %s", cmd.Name, usage)
+	}
+	for _, a := range cmd.Args {
+		if !isID(a) {
+			return fmt.Errorf("%s: %q is not a watch/breakpoint number", cmd.Name, a)
+		}
+	}
+	return nil
+}
+
+// parsePrint reads print's /F and its expression.
+func parsePrint(cmd *Command, suffix, usage string) error {
+	if suffix != "" {
+		if len(suffix) != 1 || !strings.ContainsRune("xduotc", rune(suffix[0])) {
+			return fmt.Errorf("bad print format %q: use x, d, u, o, t or c", "/"+suffix)
+		}
+		cmd.Format = suffix[0]
+	}
+	if cmd.Rest == "" {
+		return fmt.Errorf("print needs an expression: %s", usage)
+	}
+	return nil
+}
+
+// parseThread reads thread's [TID].
+func parseThread(cmd *Command, _, usage string) error {
+	if len(cmd.Args) > 1 {
+		return fmt.Errorf("thread takes one thread id: %s", usage)
+	}
+	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
+		return fmt.Errorf("thread: %q is not a thread id", cmd.Args[0])
+	}
+	return nil
+}
+
+// parseFrame reads frame's [N], from 0.
+func parseFrame(cmd *Command, _, usage string) error {
+	if len(cmd.Args) > 1 {
+		return fmt.Errorf("frame takes one frame number: %s", usage)
+	}
+	if len(cmd.Args) == 1 {
+		if n, err := strconv.Atoi(cmd.Args[0]); err != nil || n < 0 {
+			return fmt.Errorf("frame: %q is not a frame number", truncate(cmd.Args[0], 20))
+		}
+	}
+	return nil
+}
+
+// parseBacktrace reads backtrace's [N], a count from 1.
+func parseBacktrace(cmd *Command, _, usage string) error {
+	if len(cmd.Args) > 1 {
+		return fmt.Errorf("backtrace takes at most a frame count: %s", usage)
+	}
+	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
+		return fmt.Errorf("backtrace: %q is not a frame count", cmd.Args[0])
+	}
+	return nil
+}
+
+// noArgs refuses any argument.
+func noArgs(cmd *Command, _, _ string) error {
+	if len(cmd.Args) > 0 {
+		return fmt.Errorf("%s takes no arguments", cmd.Name)
+	}
+	return nil
+}
+
+// atois reads arguments that parsing checked are numbers.
+func atois(args []string) []int {
+	var out []int
+	for _, a := range args {
+		n, _ := strconv.Atoi(a)
+		out = append(out, n)
+	}
+	return out
 }

@@ -1,0 +1,649 @@
+package repl
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"hwdbg/arch"
+	"hwdbg/debugger"
+)
+
+// A Result is what a command reports when it succeeds, as plain values.
+// The printer renders it (show): its text lines in text mode, its keys in
+// a "result" object in JSON mode. Each result's two forms are side by side
+// below, one type after the other.
+type Result interface {
+	// text is the result as text, one string a line (none: nothing in
+	// text mode).
+	text() []string
+	// data is the keys of the JSON result object besides event and
+	// command; nil: no object in JSON mode.
+	data() map[string]any
+}
+
+// show renders a command's result.
+func (p *printer) show(command string, r Result) {
+	if p.json {
+		if d := r.data(); d != nil {
+			p.result(command, d)
+		}
+		return
+	}
+	for _, l := range r.text() {
+		fmt.Fprintln(p.w, l)
+	}
+}
+
+// symSuffix is " <func+off>" for a location in a symbol, "" otherwise.
+func symSuffix(l debugger.Location) string {
+	if l.Func != "" {
+		return " <" + l.Describe() + ">"
+	}
+	return ""
+}
+
+// slotNames joins slot names for text, "-" for none.
+func slotNames(names []string) string {
+	if len(names) == 0 {
+		return "-"
+	}
+	return strings.Join(names, ",")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func joinInts(v []int) string {
+	var s []string
+	for _, n := range v {
+		s = append(s, strconv.Itoa(n))
+	}
+	return strings.Join(s, ",")
+}
+
+// watchSet confirms a watchpoint (watch, rwatch, awatch).
+type watchSet struct {
+	ID     int
+	Access arch.Access
+	Expr   string
+	Addr   uint64
+	Len    int
+	Slots  []string
+	Note   string // what the user should know, "" for nothing
+}
+
+func (r watchSet) text() []string {
+	lines := []string{fmt.Sprintf("%s %d: %s %s (%d bytes at %#x), %s %s", debugger.KindWatch.Title(), r.ID,
+		accessFlag(r.Access.String()), r.Expr, r.Len, r.Addr, plural(len(r.Slots), "slot", "slots"), slotNames(r.Slots))}
+	if r.Note != "" {
+		lines = append(lines, "Note: "+r.Note)
+	}
+	return lines
+}
+
+func (r watchSet) data() map[string]any {
+	d := map[string]any{"id": r.ID, "expr": r.Expr, "access": r.Access.String(), "addr": hex(r.Addr), "len": r.Len, "slots": r.Slots}
+	if r.Note != "" {
+		d["note"] = r.Note
+	}
+	return d
+}
+
+func (r watchSet) trapProbe() string { return fmt.Sprintf("%s %d", debugger.KindWatch.Noun(), r.ID) }
+
+// breakSet confirms a breakpoint (hbreak, break, tbreak).
+type breakSet struct {
+	Kind  debugger.Kind
+	ID    int
+	Addr  uint64
+	At    debugger.Location // where Addr is, for its symbol
+	Slots []string
+}
+
+func (r breakSet) text() []string {
+	s := fmt.Sprintf("%s %d at %#x%s", r.Kind.Title(), r.ID, r.Addr, symSuffix(r.At))
+	if r.Kind == debugger.KindHBreak {
+		s += ", slot " + slotNames(r.Slots)
+	}
+	return []string{s}
+}
+
+func (r breakSet) data() map[string]any {
+	return map[string]any{"id": r.ID, "addr": hex(r.Addr), "slots": r.Slots}
+}
+
+func (r breakSet) trapProbe() string {
+	if r.Kind != debugger.KindHBreak {
+		return ""
+	}
+	return fmt.Sprintf("%s %d", r.Kind.Noun(), r.ID)
+}
+
+// startBreak is start's temporary breakpoint at main: a line of text, no
+// JSON object (the breakpoint event that follows says it).
+type startBreak struct{ breakSet }
+
+func (startBreak) data() map[string]any { return nil }
+
+// conditionSet confirms condition: a line of text only when the condition
+// was removed.
+type conditionSet struct {
+	ID   int
+	Cond string
+}
+
+func (r conditionSet) text() []string {
+	if r.Cond != "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("Watchpoint/breakpoint %d now stops unconditionally.", r.ID)}
+}
+
+func (r conditionSet) data() map[string]any { return map[string]any{"id": r.ID, "cond": r.Cond} }
+
+// ignoreSet confirms ignore.
+type ignoreSet struct{ ID, Count int }
+
+func (r ignoreSet) text() []string {
+	return []string{fmt.Sprintf("Will ignore the next %d crossings of %d.", r.Count, r.ID)}
+}
+
+func (r ignoreSet) data() map[string]any { return map[string]any{"id": r.ID, "count": r.Count} }
+
+// commandsOpened invites the lines of a commands block (text only).
+type commandsOpened struct{ ID int }
+
+func (r commandsOpened) text() []string {
+	return []string{fmt.Sprintf("Type commands for %d, one per line; end with a line saying just \"end\".", r.ID)}
+}
+
+func (commandsOpened) data() map[string]any { return nil }
+
+// commandsSet is a commands block read to its end (JSON only).
+type commandsSet struct {
+	ID    int
+	Lines []string
+}
+
+func (commandsSet) text() []string { return nil }
+
+func (r commandsSet) data() map[string]any { return map[string]any{"id": r.ID, "commands": r.Lines} }
+
+// deleted confirms delete (JSON only); no IDs: all were deleted.
+type deleted struct{ IDs []int }
+
+func (deleted) text() []string { return nil }
+
+func (r deleted) data() map[string]any { return map[string]any{"deleted": r.IDs} }
+
+// enabled confirms enable and disable (JSON only).
+type enabled struct{ IDs []int }
+
+func (enabled) text() []string { return nil }
+
+func (r enabled) data() map[string]any { return map[string]any{"ids": r.IDs} }
+
+// detached confirms detach.
+type detached struct{ Pid int }
+
+func (r detached) text() []string {
+	return []string{fmt.Sprintf("Detached from process %d; it runs on with our debug registers cleared.", r.Pid)}
+}
+
+func (r detached) data() map[string]any { return map[string]any{"pid": r.Pid} }
+
+// killed confirms kill.
+type killed struct{ Pid int }
+
+func (r killed) text() []string { return []string{fmt.Sprintf("Killed process %d.", r.Pid)} }
+
+func (r killed) data() map[string]any { return map[string]any{"pid": r.Pid} }
+
+// helpEntry is one command's usage and help (help COMMAND).
+type helpEntry struct{ Usage, Help string }
+
+func (r helpEntry) text() []string { return []string{r.Usage + " -- " + r.Help} }
+
+func (r helpEntry) data() map[string]any { return map[string]any{"usage": r.Usage, "help": r.Help} }
+
+// helpList is help: every command, and the command words.
+type helpList struct {
+	Entries []helpEntry
+	Names   []string
+}
+
+func (r helpList) text() []string {
+	var lines []string
+	for _, e := range r.Entries {
+		lines = append(lines, fmt.Sprintf("  %-32s %s", e.Usage, e.Help))
+	}
+	return append(lines, "EXPR: &sym, sym, 0xADDR with -s N, *(TYPE*)0xADDR, $reg; LOCATION: func or *ADDR.")
+}
+
+func (r helpList) data() map[string]any { return map[string]any{"commands": r.Names} }
+
+// printed is print's value.
+type printed struct{ Expr, Value, Type string }
+
+func (r printed) text() []string { return []string{r.Value} }
+
+func (r printed) data() map[string]any {
+	return map[string]any{"expr": r.Expr, "value": r.Value, "type": r.Type}
+}
+
+// watchList is info watchpoints.
+type watchList struct{ Rows []watchRow }
+
+// watchRow is one watch/breakpoint of info watchpoints.
+type watchRow struct {
+	ID      int
+	Kind    debugger.Kind
+	Label   string // the kind column: write, read, rw, hbreak, break, tbreak
+	Enabled bool
+	Expr    string
+	Addr    uint64
+	Len     int
+	At      debugger.Location // where a software breakpoint is
+	Slots   []string
+	Covers  []arch.Piece // what the slots really cover
+	Hits    int
+	// ThreadHits counts the hits per thread.
+	ThreadHits map[int]int
+	Thread     int // only this thread, 0 for all
+	Cond       string
+	Ignore     int
+	Modify     bool
+	// ReadAsRW: a read watchpoint in a read-or-write slot, on a machine
+	// with no read-only slot.
+	ReadAsRW bool
+	Commands []string
+}
+
+func (r watchList) text() []string {
+	if len(r.Rows) == 0 {
+		return []string{"No watchpoints or breakpoints."}
+	}
+	lines := []string{fmt.Sprintf("%-4s %-6s %-4s %-24s %-28s %-10s %-34s %s", "Num", "Kind", "Enb", "What", "Requested", "Slots", "Covers", "Hits")}
+	for _, w := range r.Rows {
+		lines = append(lines, w.text()...)
+	}
+	return lines
+}
+
+func (w watchRow) soft() bool { return w.Kind == debugger.KindBreak || w.Kind == debugger.KindTBreak }
+
+func (w watchRow) text() []string {
+	enb := "y"
+	if !w.Enabled {
+		enb = "n"
+	}
+	req := fmt.Sprintf("%d bytes at %#x", w.Len, w.Addr)
+	var covers []string
+	for _, p := range w.Covers {
+		covers = append(covers, fmt.Sprintf("%#x+%d", p.Addr, p.Len))
+	}
+	slots := slotNames(w.Slots)
+	if w.soft() {
+		req, slots, covers = fmt.Sprintf("at %#x%s", w.Addr, symSuffix(w.At)), "int3", nil
+	}
+	if !w.Enabled {
+		slots = "-"
+	}
+	lines := []string{fmt.Sprintf("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %d", w.ID, w.Label, enb, truncate(w.Expr, 24), req, slots,
+		strings.Join(covers, " "), w.Hits)}
+	for _, n := range w.notes() {
+		lines = append(lines, "     "+n)
+	}
+	for _, c := range w.Commands {
+		lines = append(lines, "        "+c)
+	}
+	return lines
+}
+
+// notes are the lines under a watch/breakpoint's row.
+func (w watchRow) notes() []string {
+	var notes []string
+	if w.Modify {
+		notes = append(notes, "stops only when the value changes (-m)")
+	}
+	if w.ReadAsRW {
+		notes = append(notes, "x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction")
+	}
+	if w.Thread != 0 {
+		notes = append(notes, fmt.Sprintf("only thread %d, in its own slots", w.Thread))
+	}
+	if w.Cond != "" {
+		notes = append(notes, "stop only if "+w.Cond)
+	}
+	if w.Ignore > 0 {
+		notes = append(notes, fmt.Sprintf("ignore next %d crossings", w.Ignore))
+	}
+	if len(w.ThreadHits) > 0 {
+		var per []string
+		for _, tid := range sortedKeys(w.ThreadHits) {
+			per = append(per, fmt.Sprintf("thread %d: %d", tid, w.ThreadHits[tid]))
+		}
+		notes = append(notes, "hits by "+strings.Join(per, ", "))
+	}
+	return notes
+}
+
+func (r watchList) data() map[string]any {
+	if len(r.Rows) == 0 {
+		return map[string]any{"watchpoints": []any{}}
+	}
+	var rows []any
+	for _, w := range r.Rows {
+		var covers []any
+		for _, p := range w.Covers {
+			covers = append(covers, map[string]any{"addr": hex(p.Addr), "len": p.Len})
+		}
+		threadHits := map[string]int{}
+		for tid, n := range w.ThreadHits {
+			threadHits[strconv.Itoa(tid)] = n
+		}
+		rows = append(rows, map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
+			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
+			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
+			"commands": w.Commands})
+	}
+	return map[string]any{"watchpoints": rows}
+}
+
+func sortedKeys(m map[int]int) []int {
+	var keys []int
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+// slotTable is info slots: the machine's slots, and each thread's as
+// armed in the kernel.
+type slotTable struct {
+	Names   []string // the machine's slots
+	Threads []threadSlots
+}
+
+type threadSlots struct {
+	Tid     int
+	ArmedBy string // how the thread's slots are armed
+	Slots   []debugger.SlotView
+}
+
+func (r slotTable) text() []string {
+	lines := []string{fmt.Sprintf("The CPU has %d debug-register slots (%s); per thread, as armed in the kernel:", len(r.Names), strings.Join(r.Names, " "))}
+	for _, t := range r.Threads {
+		lines = append(lines, fmt.Sprintf("Thread %d: through %s", t.Tid, t.ArmedBy))
+		for _, v := range t.Slots {
+			if !v.Slot.Enabled {
+				lines = append(lines, fmt.Sprintf("  %-4s free%s", v.Name, ifOwned(v.Owners)))
+				continue
+			}
+			owner := "-"
+			if len(v.Owners) > 0 {
+				owner = "owner " + joinInts(v.Owners)
+			}
+			lines = append(lines, fmt.Sprintf("  %-4s %#-18x len %-2d %-6s %s", v.Name, v.Slot.Addr, v.Slot.Len, v.Slot.Access, owner))
+		}
+	}
+	return lines
+}
+
+func ifOwned(owners []int) string {
+	if len(owners) > 0 {
+		return " (owner " + joinInts(owners) + ", disabled)"
+	}
+	return ""
+}
+
+func (r slotTable) data() map[string]any {
+	threads := map[string]any{}
+	armed := map[string]any{}
+	for _, t := range r.Threads {
+		armed[strconv.Itoa(t.Tid)] = t.ArmedBy
+		var rows []any
+		for _, v := range t.Slots {
+			rows = append(rows, map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
+				"len": v.Slot.Len, "access": v.Slot.Access.String(), "owners": v.Owners})
+		}
+		threads[strconv.Itoa(t.Tid)] = rows
+	}
+	return map[string]any{"count": len(r.Names), "slots": threads, "armed": armed}
+}
+
+// registers is info registers: the selected thread's, or those named.
+type registers struct {
+	Tid  int
+	Regs []arch.Reg
+}
+
+func (r registers) text() []string {
+	var lines []string
+	for _, g := range r.Regs {
+		lines = append(lines, fmt.Sprintf("%-10s %#-18x %d", g.Name, g.Value, int64(g.Value)))
+	}
+	return lines
+}
+
+func (r registers) data() map[string]any {
+	regs := map[string]any{}
+	for _, g := range r.Regs {
+		regs[g.Name] = hex(g.Value)
+	}
+	return map[string]any{"tid": r.Tid, "registers": regs}
+}
+
+// threadList is info threads.
+type threadList struct {
+	Current int // the selected thread
+	Threads []threadRow
+}
+
+type threadRow struct {
+	Tid  int
+	Name string
+	At   debugger.Location
+}
+
+func (r threadList) text() []string {
+	lines := []string{fmt.Sprintf("  %-8s %-16s %s", "Id", "Name", "Where")}
+	for _, t := range r.Threads {
+		mark := " "
+		if t.Tid == r.Current {
+			mark = "*"
+		}
+		lines = append(lines, fmt.Sprintf("%s %-8d %-16s %s", mark, t.Tid, t.Name, where(t.At)))
+	}
+	return lines
+}
+
+func (r threadList) data() map[string]any {
+	var rows []any
+	for _, t := range r.Threads {
+		rows = append(rows, map[string]any{"tid": t.Tid, "name": t.Name, "pc": hex(t.At.PC), "func": t.At.Func, "current": t.Tid == r.Current})
+	}
+	return map[string]any{"threads": rows}
+}
+
+// currentThread is thread: the selected thread.
+type currentThread threadRow
+
+func (r currentThread) text() []string {
+	return []string{fmt.Sprintf("[Current thread is %d (%s) at %s]", r.Tid, r.Name, where(r.At))}
+}
+
+func (r currentThread) data() map[string]any {
+	return map[string]any{"tid": r.Tid, "pc": hex(r.At.PC), "func": r.At.Func}
+}
+
+// frameSel is frame: the selected frame.
+type frameSel struct {
+	N     int
+	Frame debugger.Frame
+}
+
+func (r frameSel) text() []string {
+	return []string{fmt.Sprintf("#%-2d %s", r.N, where(r.Frame.Location))}
+}
+
+func (r frameSel) data() map[string]any {
+	f := r.Frame
+	return map[string]any{"frame": r.N, "pc": hex(f.PC), "func": f.Func, "file": f.File, "line": f.Line}
+}
+
+// backtrace is the selected thread's stack, the selected frame marked.
+type backtrace struct {
+	Tid      int
+	Selected int
+	Frames   []debugger.Frame
+}
+
+func (r backtrace) text() []string {
+	var lines []string
+	for i, f := range r.Frames {
+		mark := " "
+		if i == r.Selected {
+			mark = "*"
+		}
+		lines = append(lines, fmt.Sprintf("%s#%-2d %s", mark, i, where(f.Location)))
+	}
+	return lines
+}
+
+func (r backtrace) data() map[string]any {
+	var rows []any
+	for _, f := range r.Frames {
+		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line, "object": f.Object})
+	}
+	return map[string]any{"tid": r.Tid, "frames": rows}
+}
+
+// instructions is disassemble and x/i: decoded instructions, the current
+// pc marked.
+type instructions struct {
+	PC    uint64
+	Insns []debugger.Instruction
+}
+
+func (r instructions) text() []string {
+	var lines []string
+	for _, in := range r.Insns {
+		mark := "  "
+		if in.At.PC == r.PC {
+			mark = "=>"
+		}
+		lines = append(lines, fmt.Sprintf("%s %#x <%s>:\t%s", mark, in.At.PC, in.At.Describe(), in.Text))
+	}
+	return lines
+}
+
+func (r instructions) data() map[string]any {
+	var rows []any
+	for _, in := range r.Insns {
+		rows = append(rows, map[string]any{"pc": hex(in.At.PC), "func": in.At.Func, "offset": in.At.Offset, "insn": in.Text})
+	}
+	return map[string]any{"instructions": rows}
+}
+
+// memString is x/s: the string at Addr.
+type memString struct {
+	Addr  uint64
+	Value string
+}
+
+func (r memString) text() []string { return []string{fmt.Sprintf("%#x: %q", r.Addr, r.Value)} }
+
+func (r memString) data() map[string]any {
+	return map[string]any{"addr": hex(r.Addr), "value": r.Value}
+}
+
+// memory is x/NFU in the formats x d u o t c a: Words units of Unit bytes
+// from Addr.
+type memory struct {
+	Addr   uint64
+	Unit   int
+	Format byte
+	Words  []uint64
+	// Syms locates the addresses shown with their symbol: each line's
+	// start, and each word in format a.
+	Syms map[uint64]debugger.Location
+}
+
+// perLine is how many units a line of text shows.
+func (r memory) perLine() int {
+	if r.Format == 'c' {
+		return 8
+	}
+	return 16 / r.Unit
+}
+
+// lineStarts are the addresses the lines of text begin at.
+func (r memory) lineStarts() []uint64 {
+	var starts []uint64
+	for i := 0; i < len(r.Words); i += r.perLine() {
+		starts = append(starts, r.Addr+uint64(i*r.Unit))
+	}
+	return starts
+}
+
+func (r memory) values() []string {
+	var vals []string
+	for _, u := range r.Words {
+		switch r.Format {
+		case 'a':
+			vals = append(vals, hex(u)+symSuffix(r.Syms[u]))
+		case 'x':
+			vals = append(vals, fmt.Sprintf("0x%0*x", 2*r.Unit, u))
+		default:
+			vals = append(vals, formatInt(u, r.Format, r.Unit))
+		}
+	}
+	return vals
+}
+
+func (r memory) text() []string {
+	vals := r.values()
+	var lines []string
+	for i, start := range r.lineStarts() {
+		end := min((i+1)*r.perLine(), len(vals))
+		lines = append(lines, fmt.Sprintf("%#x%s:\t%s", start, symSuffix(r.Syms[start]), strings.Join(vals[i*r.perLine():end], "\t")))
+	}
+	return lines
+}
+
+func (r memory) data() map[string]any {
+	return map[string]any{"addr": hex(r.Addr), "unit": r.Unit, "format": string(r.Format), "values": r.values()}
+}
+
+// formatInt writes u, an integer of size bytes, in print's and x's
+// format f (x o t u c; d or none: signed decimal).
+func formatInt(u uint64, f byte, size int) string {
+	if size > 0 && size < 8 {
+		u &= 1<<(8*uint(size)) - 1
+	}
+	switch f {
+	case 'x':
+		return fmt.Sprintf("%#x", u)
+	case 'o':
+		return fmt.Sprintf("%#o", u)
+	case 't':
+		return strconv.FormatUint(u, 2)
+	case 'u':
+		return strconv.FormatUint(u, 10)
+	case 'c':
+		return fmt.Sprintf("%d %q", u, rune(u&0xff))
+	}
+	if size > 0 && size < 8 {
+		shift := 64 - 8*uint(size)
+		return strconv.FormatInt(int64(u<<shift)>>shift, 10)
+	}
+	return strconv.FormatInt(int64(u), 10)
+}
