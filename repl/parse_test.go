@@ -119,3 +119,85 @@ func FuzzParseCommand(f *testing.F) {
 		}
 	})
 }
+
+// Each command's argument parser: what it accepts and how it refuses.
+func TestParseArguments(t *testing.T) {
+	for _, c := range []struct {
+		line, wantErr string
+		check         func(Command) bool
+	}{
+		{line: "break main if x > 1", check: func(c Command) bool { return c.Rest == "main" && c.Cond == "x > 1" }},
+		{line: "tbreak bank.c:17", check: func(c Command) bool { return c.Name == "tbreak" && c.Rest == "bank.c:17" }},
+		{line: "hbreak", wantErr: "hbreak needs a location: hbreak FUNC|FILE:LINE|*ADDR"},
+		{line: "break a b", wantErr: "break takes one location"},
+		{line: "break main if", wantErr: "'if' needs a condition: break FUNC|FILE:LINE|*ADDR [if COND]"},
+		{line: "condition 2 x == 1", check: func(c Command) bool { return c.Cond == "x == 1" }},
+		{line: "condition 2", check: func(c Command) bool { return c.Cond == "" && c.Args[0] == "2" }},
+		{line: "condition", wantErr: "condition needs a watch/breakpoint number"},
+		{line: "condition x", wantErr: `condition: "x" is not a watch/breakpoint number`},
+		{line: "ignore 3 0", check: func(c Command) bool { return len(c.Args) == 2 }},
+		{line: "ignore 3", wantErr: "ignore needs a number and a count"},
+		{line: "ignore 0 1", wantErr: `ignore: "0" is not a watch/breakpoint number`},
+		{line: "ignore 1 -1", wantErr: `ignore: "-1" is not a count (0 or more)`},
+		{line: "commands", check: func(c Command) bool { return len(c.Args) == 0 }},
+		{line: "commands 1 2", wantErr: "commands takes at most one watch/breakpoint number"},
+		{line: "commands x", wantErr: `commands: "x" is not a watch/breakpoint number`},
+		{line: "delete", check: func(c Command) bool { return len(c.Args) == 0 }},
+		{line: "disable 1 0", wantErr: `disable: "0" is not a watch/breakpoint number`},
+		{line: "print/x", wantErr: "print needs an expression: print[/F] EXPR"},
+		{line: "p/xx a", wantErr: `bad print format "/xx"`},
+		{line: "p/c a", check: func(c Command) bool { return c.Format == 'c' && c.Rest == "a" }},
+		{line: "thread", check: func(c Command) bool { return c.Name == "thread" }},
+		{line: "thread 1 2", wantErr: "thread takes one thread id"},
+		{line: "thread -1", wantErr: `thread: "-1" is not a thread id`},
+		{line: "frame 0", check: func(c Command) bool { return c.Args[0] == "0" }},
+		{line: "frame 1 2", wantErr: "frame takes one frame number"},
+		{line: "frame -1", wantErr: `frame: "-1" is not a frame number`},
+		{line: "bt 0", wantErr: `backtrace: "0" is not a frame count`},
+		{line: "bt 1 2", wantErr: "backtrace takes at most a frame count"},
+		{line: "start now", wantErr: "start takes no arguments"},
+		{line: "info threads 1", wantErr: "info threads takes no arguments"},
+		{line: "info registers rip rsp", check: func(c Command) bool { return len(c.Args) == 2 }},
+		{line: "x &a", wantErr: ""},
+		{line: "x/4xg", wantErr: "x needs an address"},
+		{line: "help/x", wantErr: "help takes no /FORMAT"},
+		{line: "help watch", check: func(c Command) bool { return c.Rest == "watch" }},
+	} {
+		cmd, err := ParseCommand(c.line)
+		switch {
+		case c.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%q: error %v, want %q", c.line, err, c.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", c.line, err)
+		case c.check != nil && !c.check(cmd):
+			t.Errorf("%q: got %+v", c.line, cmd)
+		}
+	}
+}
+
+// Every command in the table can be run, shown by help and reached by
+// its aliases.
+func TestCommandTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range commands {
+		if seen[c.name] {
+			t.Errorf("%s listed twice", c.name)
+		}
+		seen[c.name] = true
+		if c.run == nil || c.help == "" || !strings.HasPrefix(c.usage, c.name) {
+			t.Errorf("%s: incomplete entry (run set %v, usage %q, help %q)", c.name, c.run != nil, c.usage, c.help)
+		}
+	}
+	for a, name := range aliases {
+		if _, ok := lookupCommand(name); !ok && name != "info" {
+			t.Errorf("alias %s names %s, not a command", a, name)
+		}
+	}
+	for sub, name := range infoSubs {
+		if _, ok := lookupCommand(name); !ok {
+			t.Errorf("info %s names %s, not a command", sub, name)
+		}
+	}
+}
