@@ -91,92 +91,13 @@ func where(l debugger.Location) string {
 func (p *printer) event(ev debugger.Event) {
 	switch e := ev.(type) {
 	case debugger.WatchHit:
-		if p.json {
-			p.emit(map[string]any{
-				"event": "watchpoint", "id": e.ID, "expr": e.Expr, "access": e.Access,
-				"addr": hex(e.Addr), "len": e.Len, "tid": e.Tid, "slot": strings.Join(e.Slots, ","),
-				"slots": e.Slots, "old": e.Old, "new": e.New, "pc": hex(e.Insn.PC), "func": e.Insn.Func,
-				"offset": e.Insn.Offset, "file": e.Insn.File, "line": e.Insn.Line, "insn": e.Text,
-				"hits": e.Hits, "guessed": e.Guessed, "object": e.Insn.Object,
-			})
-			return
-		}
-		slot := "slot " + strings.Join(e.Slots, ", ")
-		if len(e.Slots) > 1 {
-			slot = "slots " + strings.Join(e.Slots, ", ")
-		}
-		fmt.Fprintf(p.w, "Watchpoint %d hit: %s %s (%d bytes at %#x), thread %d, %s\n",
-			e.ID, accessFlag(e.Access), e.Expr, e.Len, e.Addr, e.Tid, slot)
-		if e.Access == "read" {
-			// A read changes nothing: one value, as gdb shows it.
-			fmt.Fprintf(p.w, "  value = %s\n", e.New)
-		} else {
-			fmt.Fprintf(p.w, "  old = %s\n  new = %s\n", e.Old, e.New)
-		}
-		by := "  by " + where(e.Insn)
-		if e.Text != "" {
-			by += ": " + e.Text
-		} else {
-			by = "  by an instruction that could not be decoded, before " + hex(e.Insn.PC)
-		}
-		if e.Guessed {
-			by += " (guessed: no symbol to decode from)"
-		}
-		fmt.Fprintln(p.w, by)
+		p.watchHit(e)
 	case debugger.BreakHit:
-		if p.json {
-			p.emit(map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
-				"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "slot": e.Slot, "hits": e.Hits})
-			return
-		}
-		slot := "" // a software breakpoint holds no slot
-		if e.Slot != "" {
-			slot = ", slot " + e.Slot
-		}
-		fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d%s\n", e.ID, where(e.At), e.Tid, slot)
+		p.breakHit(e)
 	case debugger.Stop:
-		if p.json {
-			obj := map[string]any{"event": "stop", "tid": e.Tid, "reason": e.Reason, "signal": e.Signal,
-				"pc": hex(e.At.PC), "func": e.At.Func, "offset": e.At.Offset}
-			if e.Addr != 0 {
-				obj["addr"] = hex(e.Addr)
-			}
-			p.emit(obj)
-			return
-		}
-		switch e.Reason {
-		case "signal":
-			s := fmt.Sprintf("Thread %d received %s at %s", e.Tid, e.Signal, where(e.At))
-			if e.Addr != 0 {
-				s += fmt.Sprintf(", fault address %#x", e.Addr)
-			}
-			fmt.Fprintln(p.w, s+" (continue delivers it)")
-		case "step":
-			fmt.Fprintf(p.w, "%s, thread %d\n", where(e.At), e.Tid)
-		case "interrupt":
-			fmt.Fprintf(p.w, "Interrupted: thread %d at %s\n", e.Tid, where(e.At))
-		case "scope":
-			// After the notice that says which watchpoint went and why.
-			fmt.Fprintf(p.w, "  stopped at %s, thread %d\n", where(e.At), e.Tid)
-		default:
-			fmt.Fprintf(p.w, "Thread %d stopped: %s at %s\n", e.Tid, e.Reason, where(e.At))
-		}
+		p.stop(e)
 	case debugger.Exit:
-		if p.json {
-			obj := map[string]any{"event": "exit", "pid": e.Pid}
-			if e.Signal != "" {
-				obj["signal"] = e.Signal
-			} else {
-				obj["status"] = e.Status
-			}
-			p.emit(obj)
-			return
-		}
-		if e.Signal != "" {
-			fmt.Fprintf(p.w, "Process %d killed by %s\n", e.Pid, e.Signal)
-		} else {
-			fmt.Fprintf(p.w, "Process %d exited with status %d\n", e.Pid, e.Status)
-		}
+		p.exit(e)
 	case debugger.Warning:
 		p.warning(e.Text)
 	case debugger.Notice:
@@ -185,6 +106,102 @@ func (p *printer) event(ev debugger.Event) {
 			return
 		}
 		fmt.Fprintln(p.w, e.Text)
+	}
+}
+
+// watchHit is the hit report (SPEC).
+func (p *printer) watchHit(e debugger.WatchHit) {
+	if p.json {
+		p.emit(map[string]any{
+			"event": "watchpoint", "id": e.ID, "expr": e.Expr, "access": e.Access,
+			"addr": hex(e.Addr), "len": e.Len, "tid": e.Tid, "slot": strings.Join(e.Slots, ","),
+			"slots": e.Slots, "old": e.Old, "new": e.New, "pc": hex(e.Insn.PC), "func": e.Insn.Func,
+			"offset": e.Insn.Offset, "file": e.Insn.File, "line": e.Insn.Line, "insn": e.Text,
+			"hits": e.Hits, "guessed": e.Guessed, "object": e.Insn.Object,
+		})
+		return
+	}
+	slot := "slot " + strings.Join(e.Slots, ", ")
+	if len(e.Slots) > 1 {
+		slot = "slots " + strings.Join(e.Slots, ", ")
+	}
+	fmt.Fprintf(p.w, "Watchpoint %d hit: %s %s (%d bytes at %#x), thread %d, %s\n",
+		e.ID, accessFlag(e.Access), e.Expr, e.Len, e.Addr, e.Tid, slot)
+	if e.Access == "read" {
+		// A read changes nothing: one value, as gdb shows it.
+		fmt.Fprintf(p.w, "  value = %s\n", e.New)
+	} else {
+		fmt.Fprintf(p.w, "  old = %s\n  new = %s\n", e.Old, e.New)
+	}
+	by := "  by " + where(e.Insn)
+	if e.Text != "" {
+		by += ": " + e.Text
+	} else {
+		by = "  by an instruction that could not be decoded, before " + hex(e.Insn.PC)
+	}
+	if e.Guessed {
+		by += " (guessed: no symbol to decode from)"
+	}
+	fmt.Fprintln(p.w, by)
+}
+
+func (p *printer) breakHit(e debugger.BreakHit) {
+	if p.json {
+		p.emit(map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
+			"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "slot": e.Slot, "hits": e.Hits})
+		return
+	}
+	slot := "" // a software breakpoint holds no slot
+	if e.Slot != "" {
+		slot = ", slot " + e.Slot
+	}
+	fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d%s\n", e.ID, where(e.At), e.Tid, slot)
+}
+
+func (p *printer) stop(e debugger.Stop) {
+	if p.json {
+		obj := map[string]any{"event": "stop", "tid": e.Tid, "reason": e.Reason, "signal": e.Signal,
+			"pc": hex(e.At.PC), "func": e.At.Func, "offset": e.At.Offset}
+		if e.Addr != 0 {
+			obj["addr"] = hex(e.Addr)
+		}
+		p.emit(obj)
+		return
+	}
+	switch e.Reason {
+	case "signal":
+		s := fmt.Sprintf("Thread %d received %s at %s", e.Tid, e.Signal, where(e.At))
+		if e.Addr != 0 {
+			s += fmt.Sprintf(", fault address %#x", e.Addr)
+		}
+		fmt.Fprintln(p.w, s+" (continue delivers it)")
+	case "step":
+		fmt.Fprintf(p.w, "%s, thread %d\n", where(e.At), e.Tid)
+	case "interrupt":
+		fmt.Fprintf(p.w, "Interrupted: thread %d at %s\n", e.Tid, where(e.At))
+	case "scope":
+		// After the notice that says which watchpoint went and why.
+		fmt.Fprintf(p.w, "  stopped at %s, thread %d\n", where(e.At), e.Tid)
+	default:
+		fmt.Fprintf(p.w, "Thread %d stopped: %s at %s\n", e.Tid, e.Reason, where(e.At))
+	}
+}
+
+func (p *printer) exit(e debugger.Exit) {
+	if p.json {
+		obj := map[string]any{"event": "exit", "pid": e.Pid}
+		if e.Signal != "" {
+			obj["signal"] = e.Signal
+		} else {
+			obj["status"] = e.Status
+		}
+		p.emit(obj)
+		return
+	}
+	if e.Signal != "" {
+		fmt.Fprintf(p.w, "Process %d killed by %s\n", e.Pid, e.Signal)
+	} else {
+		fmt.Fprintf(p.w, "Process %d exited with status %d\n", e.Pid, e.Status)
 	}
 }
 

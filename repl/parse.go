@@ -295,15 +295,27 @@ func parseIgnore(cmd *Command, _, usage string) error {
 	return nil
 }
 
-// parseCommands reads the [N] of commands.
-func parseCommands(cmd *Command, _, usage string) error {
+// oneArg checks the one optional argument of commands, thread, frame and
+// backtrace: more than one is refused with the usage (takes says what the
+// command takes), one that valid refuses is not the noun it should be;
+// shorten truncates it in that message.
+func oneArg(cmd *Command, usage, takes, noun string, valid func(string) bool, shorten bool) error {
 	if len(cmd.Args) > 1 {
-		return fmt.Errorf("commands takes at most one watch/breakpoint number: %s", usage)
+		return fmt.Errorf("%s takes %s: %s", cmd.Name, takes, usage)
 	}
-	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
-		return fmt.Errorf("commands: %q is not a watch/breakpoint number", truncate(cmd.Args[0], 20))
+	if len(cmd.Args) == 1 && !valid(cmd.Args[0]) {
+		arg := cmd.Args[0]
+		if shorten {
+			arg = truncate(arg, 20)
+		}
+		return fmt.Errorf("%s: %q is not %s", cmd.Name, arg, noun)
 	}
 	return nil
+}
+
+// parseCommands reads the [N] of commands.
+func parseCommands(cmd *Command, _, usage string) error {
+	return oneArg(cmd, usage, "at most one watch/breakpoint number", "a watch/breakpoint number", isID, true)
 }
 
 // parseIDs reads the N... of delete (none: all), disable and enable.
@@ -335,37 +347,21 @@ func parsePrint(cmd *Command, suffix, usage string) error {
 
 // parseThread reads thread's [TID].
 func parseThread(cmd *Command, _, usage string) error {
-	if len(cmd.Args) > 1 {
-		return fmt.Errorf("thread takes one thread id: %s", usage)
-	}
-	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
-		return fmt.Errorf("thread: %q is not a thread id", cmd.Args[0])
-	}
-	return nil
+	return oneArg(cmd, usage, "one thread id", "a thread id", isID, false)
 }
 
 // parseFrame reads frame's [N], from 0.
 func parseFrame(cmd *Command, _, usage string) error {
-	if len(cmd.Args) > 1 {
-		return fmt.Errorf("frame takes one frame number: %s", usage)
+	isIndex := func(s string) bool {
+		n, err := strconv.Atoi(s)
+		return err == nil && n >= 0
 	}
-	if len(cmd.Args) == 1 {
-		if n, err := strconv.Atoi(cmd.Args[0]); err != nil || n < 0 {
-			return fmt.Errorf("frame: %q is not a frame number", truncate(cmd.Args[0], 20))
-		}
-	}
-	return nil
+	return oneArg(cmd, usage, "one frame number", "a frame number", isIndex, true)
 }
 
 // parseBacktrace reads backtrace's [N], a count from 1.
 func parseBacktrace(cmd *Command, _, usage string) error {
-	if len(cmd.Args) > 1 {
-		return fmt.Errorf("backtrace takes at most a frame count: %s", usage)
-	}
-	if len(cmd.Args) == 1 && !isID(cmd.Args[0]) {
-		return fmt.Errorf("backtrace: %q is not a frame count", cmd.Args[0])
-	}
-	return nil
+	return oneArg(cmd, usage, "at most a frame count", "a frame count", isID, false)
 }
 
 // noArgs refuses any argument.
