@@ -20,13 +20,13 @@ type cmdInfo struct {
 	// live: the command needs the program (it refuses once it is gone).
 	live bool
 	// run runs the command and returns what it reports, rendered by the
-	// session (render.go); nil for a command that reports nothing.
+	// session (results.go); nil for a command that reports nothing.
 	run handler
 }
 
 // A handler runs one parsed command. It never writes: it returns a result
 // for the session to render, or an error. Commands that resume the program
-// hand the events to the session as they come (running.go).
+// hand the events to the session as they come (cmd_running.go).
 type handler func(s *Session, cmd Command) (Result, error)
 
 // commands lists every command in the order help shows them. It is filled
