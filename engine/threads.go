@@ -72,6 +72,8 @@ func (t *Threads) Rechoose(tid int) bool {
 		t.pref.Forget(tid)
 		t.fallen[tid] = why
 	} else {
+		// Best effort: a thread whose registers cannot be written is
+		// gone or going, and its exit forgets it.
 		t.regs.Arm(tid, make([]arch.Slot, t.n))
 		delete(t.fallen, tid)
 	}
