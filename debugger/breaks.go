@@ -280,11 +280,11 @@ func (d *Debugger) stepWatched(th *Thread, fired []int) error {
 	if len(fired) == 0 {
 		return d.singleStep(th)
 	}
-	if err := d.writeSlots(th.Tid, make([]arch.Slot, len(d.slots))); err != nil {
+	if err := d.arm.Disarm(th.Tid); err != nil {
 		return err
 	}
 	err := d.singleStep(th)
-	if werr := d.writeSlots(th.Tid, th.written); err == nil {
+	if werr := d.arm.Arm(th.Tid, th.written); err == nil {
 		err = werr
 	}
 	return err

@@ -24,20 +24,21 @@ func (d *Debugger) handleTrap(th *Thread) ([]Event, bool) {
 		}
 	}
 	var trap arch.Trap
-	if i, ok := d.onlySlot(th); ok && si.hardware() {
+	hardware := d.hardwareTrap(si)
+	if i, ok := d.onlySlot(th); ok && hardware {
 		// One slot armed: a hardware trap can only be that slot's, so the
 		// hit path skips reading the debug status register.
 		trap.Fired = []int{i}
 	} else if trap, err = d.decodeTrap(th, si); err != nil {
 		return []Event{Warning{Text: err.Error()}}, d.resumeOrStop(th)
 	}
-	if (len(trap.Fired) > 0 || si.hardware()) && d.staleTrap(th, trap) {
+	if (len(trap.Fired) > 0 || hardware) && d.staleTrap(th, trap) {
 		// Raised before its watchpoint was deleted or disabled (a trap
 		// pending when the program was stopped): nothing to report.
 		tracef("thread %d: stale trap %+v dropped", th.Tid, trap)
 		return nil, d.resumeOrStop(th)
 	}
-	if len(trap.Fired) > 0 || si.hardware() {
+	if len(trap.Fired) > 0 || hardware {
 		evs, stop := d.onHit(th, trap, 0)
 		if !stop {
 			d.resumeOrStop(th)
@@ -94,7 +95,7 @@ func (d *Debugger) onHit(th *Thread, trap arch.Trap, stepPC uint64) (evs []Event
 	if len(fired) == 0 {
 		names := make([]string, 0, len(trap.Fired))
 		for _, i := range trap.Fired {
-			names = append(names, d.SlotName(i))
+			names = append(names, d.slots.Name(i))
 		}
 		if !d.arch.TrapAfter() {
 			th.stepOver = true // or it traps again at the same access
@@ -312,14 +313,7 @@ func touchedBy(th *Thread, insn arch.Insn) []int {
 func (d *Debugger) firings(th *Thread, idx []int) []firing {
 	by := map[int]*firing{}
 	for _, i := range idx {
-		if i < 0 || i >= len(d.slots) {
-			continue
-		}
-		owners := d.shared[i].owners
-		if th.scoped != nil && len(owners) == 0 {
-			owners = th.scoped[i].owners
-		}
-		for _, id := range owners {
+		for _, id := range d.slots.At(th.Tid, i).Owners {
 			w := d.byID(id)
 			if w == nil || !w.Enabled {
 				continue
@@ -329,7 +323,7 @@ func (d *Debugger) firings(th *Thread, idx []int) []firing {
 				f = &firing{w: w}
 				by[id] = f
 			}
-			f.slots = append(f.slots, d.slots[i].Name)
+			f.slots = append(f.slots, d.slots.Name(i))
 		}
 	}
 	out := make([]firing, 0, len(by))
@@ -441,14 +435,13 @@ func (d *Debugger) decodeForward(start, pc uint64) (arch.Insn, bool) {
 // stepOver executes one instruction of th with its slots disabled (for
 // machines whose watchpoints trap before the access), then re-arms them.
 func (d *Debugger) stepOver(th *Thread) error {
-	off := make([]arch.Slot, len(d.slots))
-	if err := d.writeSlots(th.Tid, off); err != nil {
+	if err := d.arm.Disarm(th.Tid); err != nil {
 		return err
 	}
 	if err := d.singleStep(th); err != nil {
 		return err
 	}
-	return d.writeSlots(th.Tid, th.written)
+	return d.arm.Arm(th.Tid, th.written)
 }
 
 // singleStep steps th over one instruction and waits for the step to end,

@@ -22,8 +22,10 @@ import (
 	"hwdbg/arch"
 	"hwdbg/arch/native"
 	"hwdbg/debuginfo"
+	"hwdbg/engine"
 	"hwdbg/guard"
 	"hwdbg/internal/procfs"
+	"hwdbg/slottable"
 	"hwdbg/symbols"
 )
 
@@ -48,8 +50,6 @@ type Thread struct {
 	// pending is a stop that arrived while we were stopping every thread;
 	// it is handled at the next resume instead of resuming the thread.
 	pending *unix.WaitStatus
-	// scoped are slot entries that belong to this thread only.
-	scoped []slotEntry
 	// written is what was last programmed into the thread's slots.
 	written []arch.Slot
 	// fresh is true for a new thread until its first stop, when it is
@@ -85,10 +85,10 @@ type Debugger struct {
 	tr        *tracer
 	proc      *Process
 	syms      *symbols.Table
-	symsReady chan struct{} // closed once syms is read (see symtab)
-	slots     []arch.SlotInfo
-	arm       arming       // how slots reach the kernel (arming.go)
-	guard     *guard.Guard // an attached program's guardian against our death
+	symsReady chan struct{}   // closed once syms is read (see symtab)
+	slots     slottable.Table // which slot holds what, for whom
+	arm       *engine.Threads // how slots reach the kernel (arming.go)
+	guard     *guard.Guard    // an attached program's guardian against our death
 
 	dwarf    *debuginfo.Info // nil without debug information
 	dwarfErr error           // DWARF present but unreadable
@@ -111,7 +111,6 @@ type Debugger struct {
 	// lastInternal is the id of the newest internal breakpoint: they count
 	// down from -1.
 	lastInternal int
-	shared       []slotEntry // process-wide slot entries, index = slot
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
 
@@ -180,7 +179,7 @@ func findExecutable(path string) (string, error) {
 }
 
 func newDebugger() *Debugger {
-	return &Debugger{
+	d := &Debugger{
 		arch:     native.New(),
 		ptrSize:  8,
 		tr:       newTracer(),
@@ -189,6 +188,9 @@ func newDebugger() *Debugger {
 		soft:     map[uint64]*softBreak{},
 		children: map[int]bool{},
 	}
+	// Until the slots are counted (initSlots), nothing is armed.
+	d.arm = engine.NewThreads(0, engine.NewRegisters(d.debugRegisters), "")
+	return d
 }
 
 // We follow threads and exec; forks are traced only long enough to take
@@ -312,9 +314,8 @@ func (d *Debugger) initSlots(tid int) error {
 	if err != nil {
 		return err
 	}
-	d.slots = infos
-	d.shared = make([]slotEntry, len(infos))
-	d.arm = newArming(len(infos), d.proc.Launched)
+	d.slots = slottable.New(infos)
+	d.arm = d.newArming(len(infos), d.proc.Launched)
 	return nil
 }
 
@@ -563,10 +564,9 @@ func (d *Debugger) detachAll() error {
 	if err := d.removeSoftBreaks(d.proc.Pid); err != nil {
 		errs = append(errs, err)
 	}
-	clear := make([]arch.Slot, len(d.slots))
 	for tid, th := range d.proc.threads {
 		if th.stopped && len(th.written) > 0 {
-			if err := d.writeSlots(tid, clear); err != nil && err != unix.ESRCH {
+			if err := d.arm.Disarm(tid); err != nil && err != unix.ESRCH {
 				errs = append(errs, fmt.Errorf("clear slots of thread %d: %w", tid, err))
 			}
 		}
@@ -588,7 +588,7 @@ func (d *Debugger) detachAll() error {
 			errs = append(errs, fmt.Errorf("detach thread %d: %w", tid, err))
 		}
 	}
-	d.closeSlots()
+	d.arm.Close()
 	d.guard.Done()
 	return errors.Join(errs...)
 }
@@ -649,7 +649,7 @@ func (d *Debugger) Kill() error {
 				break
 			}
 		}
-		d.closeSlots()
+		d.arm.Close()
 		d.guard.Done()
 	})
 	d.proc.exited = true

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
-	"hwdbg/arch/perfslots"
 )
 
 // Raw ptrace requests that golang.org/x/sys/unix does not wrap with the
@@ -41,14 +40,9 @@ type siginfo struct {
 	Code  int32
 	Addr  uint64 // si_addr for SIGTRAP, SIGSEGV, SIGBUS, SIGILL, SIGFPE
 	Pid   int32  // si_pid for signals sent by kill/tgkill
-	// Slot is the slot a TRAP_PERF SIGTRAP from one of our perf events
-	// names (its si_perf_data), -1 for any other signal.
-	Slot int
+	// PerfData is si_perf_data, for a TRAP_PERF SIGTRAP (0 otherwise).
+	PerfData uint64
 }
-
-// hardware says whether the signal is a trap of a hardware slot: the
-// debug registers' own (TRAP_HWBKPT) or one of our perf events'.
-func (si siginfo) hardware() bool { return si.Code == arch.TrapHwbkpt || si.Slot >= 0 }
 
 func getSiginfo(tid int) (siginfo, error) {
 	var buf [128]byte
@@ -61,13 +55,10 @@ func getSiginfo(tid int) (siginfo, error) {
 		Code:  int32(le.Uint32(buf[8:])),
 		Addr:  le.Uint64(buf[16:]),
 		Pid:   int32(le.Uint32(buf[16:])),
-		Slot:  -1,
 	}
 	if si.Signo == int32(unix.SIGTRAP) && si.Code == arch.TrapPerf {
 		// si_perf_data follows si_addr (include/uapi/asm-generic/siginfo.h).
-		if i, ok := perfslots.SlotOf(le.Uint64(buf[24:])); ok {
-			si.Slot = i
-		}
+		si.PerfData = le.Uint64(buf[24:])
 	}
 	return si, nil
 }

@@ -371,7 +371,7 @@ func (d *Debugger) takeInterrupt() bool {
 
 func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	delete(d.proc.threads, tid)
-	d.forgetSlots(tid)
+	d.threadGone(tid)
 	if tid != d.proc.Pid {
 		// Its own watch/breakpoints die with it.
 		var evs []Event
@@ -384,7 +384,7 @@ func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 		return evs, false
 	}
 	d.proc.exited = true
-	d.closeSlots()
+	d.arm.Close()
 	d.guard.Done()
 	ex := Exit{Pid: tid}
 	if ws.Signaled() {
@@ -407,7 +407,7 @@ func signalName(s unix.Signal) string {
 // image, dropping those that do not resolve.
 func (d *Debugger) handleExec(th *Thread) []Event {
 	// The kernel removed our perf events with the old image.
-	d.closeSlots()
+	d.arm.Close()
 	for tid := range d.proc.threads {
 		if tid != th.Tid {
 			delete(d.proc.threads, tid)
@@ -420,7 +420,6 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 		d.proc.threads[th.Tid] = th
 	}
 	th.written = nil
-	th.scoped = nil
 	d.prevInsn = map[uint64]arch.Insn{}
 	d.Current = th.Tid
 	if exe, err := readExe(d.proc.Pid); err == nil {
@@ -430,7 +429,7 @@ func (d *Debugger) handleExec(th *Thread) []Event {
 	if err := d.loadSymbols(); err != nil {
 		evs = append(evs, Warning{Text: err.Error()})
 	}
-	d.shared = make([]slotEntry, len(d.slots))
+	d.slots.Reset()
 	d.soft = map[uint64]*softBreak{} // the new image has none of our bytes
 	old := d.bps
 	d.bps = nil

@@ -477,12 +477,7 @@ func (d *Debugger) SortedWatchpoints() []*Watchpoint {
 }
 
 // SlotName names slot i.
-func (d *Debugger) SlotName(i int) string {
-	if i >= 0 && i < len(d.slots) {
-		return d.slots[i].Name
-	}
-	return fmt.Sprintf("slot%d", i)
-}
+func (d *Debugger) SlotName(i int) string { return d.slots.Name(i) }
 
 // setCond parses and sets a condition ("" removes it).
 func (w *Watchpoint) setCond(src string) error {
