@@ -105,12 +105,26 @@ func (g *Guard) Done() {
 
 // guard waits for hwdbg's word or its death, and after a death clears
 // the slots of every thread of pid.
+//
+// It runs on one OS thread throughout, which sleeps and wakes in the
+// kernel (a blocking read, nanosleep), not in Go's scheduler: ptrace
+// requests must come from the thread that seized, and that thread has
+// the priority (hurry).
 func guard(pid int, pipe *os.File) {
+	runtime.LockOSThread()
+	hurry()
+	fd := int(pipe.Fd()) // Fd puts the descriptor in blocking mode
 	var b [1]byte
-	if n, _ := pipe.Read(b[:]); n == 1 && b[0] == done {
-		return
+	for {
+		n, err := unix.Read(fd, b[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if n == 1 && b[0] == done {
+			return
+		}
+		break
 	}
-	runtime.LockOSThread() // ptrace requests come from the thread that seized
 	seized := seizeAll(pid)
 	b2 := native.New()
 	for _, tid := range seized {
@@ -122,6 +136,19 @@ func guard(pid int, pipe *os.File) {
 			b2.WriteSlots(tid, make([]arch.Slot, len(infos)))
 		}
 		unix.PtraceDetach(tid)
+	}
+}
+
+// hurry makes the guardian's thread run the moment hwdbg dies, ahead of the
+// program: between the kernel's letting go of the program's threads and
+// the guardian's clearing their slots, a watched access kills the
+// program. The guardian sleeps until then, so a real-time priority costs
+// the machine nothing. Where that is refused (no CAP_SYS_NICE), the
+// highest ordinary priority, else none.
+func hurry() {
+	attr := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 1}
+	if unix.SchedSetAttr(0, &attr, 0) != nil {
+		unix.Setpriority(unix.PRIO_PROCESS, 0, -20)
 	}
 }
 
@@ -155,7 +182,7 @@ func seizeAll(pid int) []int {
 		if !waiting {
 			break
 		}
-		time.Sleep(50 * time.Microsecond)
+		unix.Nanosleep(&unix.Timespec{Nsec: 50_000}, nil)
 	}
 	return order
 }
