@@ -1,12 +1,8 @@
 package debuginfo
 
 import (
-	"bytes"
-	"compress/zlib"
 	"debug/dwarf"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -390,25 +386,4 @@ func (in *Info) goKind(t *Type) {
 			t.Kind = GoInterface
 		}
 	}
-}
-
-// unzdebug decompresses an old-style ".zdebug" section: "ZLIB", an 8-byte
-// big-endian size, then a zlib stream.
-func unzdebug(b []byte) ([]byte, error) {
-	if len(b) < 12 || string(b[:4]) != "ZLIB" {
-		return b, nil
-	}
-	n := binary.BigEndian.Uint64(b[4:12])
-	if n > 1<<32 {
-		return nil, fmt.Errorf("implausible size %d", n)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(b[12:]))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, n)
-	if _, err := io.ReadFull(zr, out); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
