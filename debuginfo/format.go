@@ -127,6 +127,32 @@ func (f *formatter) value(t *Type, b []byte, depth int, top bool) {
 		b = b[:t.Size]
 	}
 	switch t.Kind {
+	case Int, Uint, Char, Bool, Float, Complex, Enum:
+		f.scalar(t, b)
+	case Pointer:
+		f.pointer(t, b, top)
+	case Struct, Union:
+		f.structValue(t, b, depth)
+	case Array:
+		f.arrayValue(t, b, depth)
+	case Func:
+		f.WriteString("{" + t.Name + "}")
+	case Void:
+		f.WriteString("void")
+	case GoString:
+		f.goString(t, b)
+	case GoSlice:
+		f.goSlice(t, b, depth)
+	case GoInterface:
+		f.goInterface(t, b, depth)
+	default:
+		fmt.Fprintf(f, "<%s: %x>", t.Name, b)
+	}
+}
+
+// scalar renders a number, character, boolean or enumerator.
+func (f *formatter) scalar(t *Type, b []byte) {
+	switch t.Kind {
 	case Int:
 		f.WriteString(strconv.FormatInt(intOf(b), 10))
 	case Uint:
@@ -180,46 +206,34 @@ func (f *formatter) value(t *Type, b []byte, depth int, top bool) {
 		} else {
 			f.WriteString(strconv.FormatInt(v, 10))
 		}
-	case Pointer:
-		p := uintOf(b)
-		if t.Go {
-			if top {
-				fmt.Fprintf(f, "(%s)(%#x)", t.Name, p)
-			} else {
-				fmt.Fprintf(f, "%#x", p)
+	}
+}
+
+// pointer renders a pointer: Go's typed form, or C's with the string a
+// char pointer points to.
+func (f *formatter) pointer(t *Type, b []byte, top bool) {
+	p := uintOf(b)
+	if t.Go {
+		if top {
+			fmt.Fprintf(f, "(%s)(%#x)", t.Name, p)
+		} else {
+			fmt.Fprintf(f, "%#x", p)
+		}
+		return
+	}
+	isStr := t.Elem != nil && t.Elem.Kind == Char
+	if top && !isStr {
+		fmt.Fprintf(f, "(%s) ", t.Name)
+	}
+	fmt.Fprintf(f, "%#x", p)
+	if isStr && p != 0 && f.mem != nil {
+		s, more, err := readCString(f.mem, p, MaxString)
+		if err == nil {
+			f.WriteString(" " + cQuote(s))
+			if more {
+				f.WriteString("...")
 			}
-			return
 		}
-		isStr := t.Elem != nil && t.Elem.Kind == Char
-		if top && !isStr {
-			fmt.Fprintf(f, "(%s) ", t.Name)
-		}
-		fmt.Fprintf(f, "%#x", p)
-		if isStr && p != 0 && f.mem != nil {
-			s, more, err := readCString(f.mem, p, MaxString)
-			if err == nil {
-				f.WriteString(" " + cQuote(s))
-				if more {
-					f.WriteString("...")
-				}
-			}
-		}
-	case Struct, Union:
-		f.structValue(t, b, depth)
-	case Array:
-		f.arrayValue(t, b, depth)
-	case Func:
-		f.WriteString("{" + t.Name + "}")
-	case Void:
-		f.WriteString("void")
-	case GoString:
-		f.goString(t, b)
-	case GoSlice:
-		f.goSlice(t, b, depth)
-	case GoInterface:
-		f.goInterface(t, b, depth)
-	default:
-		fmt.Fprintf(f, "<%s: %x>", t.Name, b)
 	}
 }
 
