@@ -120,9 +120,11 @@ type Regs interface {
 // Backend is one machine's half of the debugger.
 type Backend interface {
 	// Name is the machine the backend debugs, as Go names it: "amd64",
-	// "arm64", or "386" for 32-bit x86 programs on an amd64 kernel. It
-	// also names the DWARF register numbering (see debuginfo).
+	// "arm64", or "386" for 32-bit x86 programs on an amd64 kernel.
 	Name() string
+	// DWARFRegs is the DWARF register numbering of the programs the
+	// backend debugs.
+	DWARFRegs() *DWARFRegs
 
 	// ForProgram returns the backend for a program of this ELF class and
 	// machine run by this kernel: the receiver, one for a compatibility

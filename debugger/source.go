@@ -98,14 +98,6 @@ func (d *Debugger) HasDebugInfo() bool { return d.dwarf != nil }
 // unreadable.
 func (d *Debugger) DebugInfoProblem() error { return d.dwarfErr }
 
-// dwarfRegNames are the registers by DWARF number, per machine.
-var dwarfRegNames = map[string][]string{
-	"amd64": {"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"},
-	"386":   {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip"},
-	"arm64": {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
-		"x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp"},
-}
-
 // frames unwinds thread tid's stack by CFI (the program's and its
 // libraries'), frame pointers where there is none.
 func (d *Debugger) frames(tid, max int) ([]debuginfo.UnwoundFrame, error) {
@@ -118,13 +110,14 @@ func (d *Debugger) frames(tid, max int) ([]debuginfo.UnwoundFrame, error) {
 
 // unwind walks the stack from registers already read.
 func (d *Debugger) unwind(regs arch.Regs, max int) ([]debuginfo.UnwoundFrame, error) {
+	dr := d.arch.DWARFRegs()
 	m := map[int]uint64{}
-	for i, name := range dwarfRegNames[d.arch.Name()] {
+	for i, name := range dr.Names {
 		if v, ok := regs.Get(name); ok {
 			m[i] = v
 		}
 	}
-	return debuginfo.Unwind(d.arch.Name(), d.cfiTables(), regs.PC(), m, d.mem(), max)
+	return debuginfo.Unwind(dr, d.cfiTables(), regs.PC(), m, d.mem(), max)
 }
 
 // cfiTables are the call frame tables of the program and of every ELF

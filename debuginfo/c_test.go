@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"hwdbg/debuginfo/internal/dwtest"
 )
 
 func TestCGlobals(t *testing.T) {
@@ -310,13 +312,13 @@ func TestMalformed(t *testing.T) {
 			in.FuncAt(pc)
 			if vars, err := in.Locals(pc); err == nil {
 				for _, v := range vars {
-					in.VarAddress(v, regFrame{regs: map[int]uint64{6: 0x7000, 7: 0x6f00}, cfa: 0x7010, pc: pc}, patternMemory{})
+					in.VarAddress(v, dwtest.RegFrame{Regs: map[int]uint64{6: 0x7000, 7: 0x6f00}, CFAValue: 0x7010, PCValue: pc}, dwtest.PatternMemory{})
 				}
 			}
 		}
 		in.PCsFor("prog.c", 60)
 		if c, err := in.CFI(); err == nil {
-			in.Unwind(0x1160, map[int]uint64{7: 0x7000, 6: 0x7100, 16: 0x1160}, patternMemory{}, 8)
+			in.Unwind(0x1160, map[int]uint64{7: 0x7000, 6: 0x7100, 16: 0x1160}, dwtest.PatternMemory{}, 8)
 			_ = c
 		}
 		in.Close()

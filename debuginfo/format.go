@@ -1,7 +1,6 @@
 package debuginfo
 
 import (
-	"debug/dwarf"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -128,6 +127,32 @@ func (f *formatter) value(t *Type, b []byte, depth int, top bool) {
 		b = b[:t.Size]
 	}
 	switch t.Kind {
+	case Int, Uint, Char, Bool, Float, Complex, Enum:
+		f.scalar(t, b)
+	case Pointer:
+		f.pointer(t, b, top)
+	case Struct, Union:
+		f.structValue(t, b, depth)
+	case Array:
+		f.arrayValue(t, b, depth)
+	case Func:
+		f.WriteString("{" + t.Name + "}")
+	case Void:
+		f.WriteString("void")
+	case GoString:
+		f.goString(t, b)
+	case GoSlice:
+		f.goSlice(t, b, depth)
+	case GoInterface:
+		f.goInterface(t, b, depth)
+	default:
+		fmt.Fprintf(f, "<%s: %x>", t.Name, b)
+	}
+}
+
+// scalar renders a number, character, boolean or enumerator.
+func (f *formatter) scalar(t *Type, b []byte) {
+	switch t.Kind {
 	case Int:
 		f.WriteString(strconv.FormatInt(intOf(b), 10))
 	case Uint:
@@ -181,46 +206,34 @@ func (f *formatter) value(t *Type, b []byte, depth int, top bool) {
 		} else {
 			f.WriteString(strconv.FormatInt(v, 10))
 		}
-	case Pointer:
-		p := uintOf(b)
-		if t.Go {
-			if top {
-				fmt.Fprintf(f, "(%s)(%#x)", t.Name, p)
-			} else {
-				fmt.Fprintf(f, "%#x", p)
+	}
+}
+
+// pointer renders a pointer: Go's typed form, or C's with the string a
+// char pointer points to.
+func (f *formatter) pointer(t *Type, b []byte, top bool) {
+	p := uintOf(b)
+	if t.Go {
+		if top {
+			fmt.Fprintf(f, "(%s)(%#x)", t.Name, p)
+		} else {
+			fmt.Fprintf(f, "%#x", p)
+		}
+		return
+	}
+	isStr := t.Elem != nil && t.Elem.Kind == Char
+	if top && !isStr {
+		fmt.Fprintf(f, "(%s) ", t.Name)
+	}
+	fmt.Fprintf(f, "%#x", p)
+	if isStr && p != 0 && f.mem != nil {
+		s, more, err := readCString(f.mem, p, MaxString)
+		if err == nil {
+			f.WriteString(" " + cQuote(s))
+			if more {
+				f.WriteString("...")
 			}
-			return
 		}
-		isStr := t.Elem != nil && t.Elem.Kind == Char
-		if top && !isStr {
-			fmt.Fprintf(f, "(%s) ", t.Name)
-		}
-		fmt.Fprintf(f, "%#x", p)
-		if isStr && p != 0 && f.mem != nil {
-			s, more, err := readCString(f.mem, p, MaxString)
-			if err == nil {
-				f.WriteString(" " + cQuote(s))
-				if more {
-					f.WriteString("...")
-				}
-			}
-		}
-	case Struct, Union:
-		f.structValue(t, b, depth)
-	case Array:
-		f.arrayValue(t, b, depth)
-	case Func:
-		f.WriteString("{" + t.Name + "}")
-	case Void:
-		f.WriteString("void")
-	case GoString:
-		f.goString(t, b)
-	case GoSlice:
-		f.goSlice(t, b, depth)
-	case GoInterface:
-		f.goInterface(t, b, depth)
-	default:
-		fmt.Fprintf(f, "<%s: %x>", t.Name, b)
 	}
 }
 
@@ -326,297 +339,4 @@ func (f *formatter) elems(elem *Type, b []byte, n, total int64, depth int, open,
 		f.WriteString(sep + "...")
 	}
 	f.WriteString(close)
-}
-
-func (f *formatter) goString(t *Type, b []byte) {
-	ptr, n := f.ptrLen(t, b, "str", "len")
-	if n == 0 {
-		f.WriteString(`""`)
-		return
-	}
-	if f.mem == nil {
-		fmt.Fprintf(f, "string(%#x, len %d)", ptr, n)
-		return
-	}
-	want := n
-	if want > MaxString {
-		want = MaxString
-	}
-	buf := make([]byte, want)
-	if err := f.mem.ReadMemory(ptr, buf); err != nil {
-		fmt.Fprintf(f, "<string at %#x, len %d: %v>", ptr, n, err)
-		return
-	}
-	f.WriteString(strconv.Quote(string(buf)))
-	if n > want {
-		fmt.Fprintf(f, " + %d more", n-want)
-	}
-}
-
-func (f *formatter) ptrLen(t *Type, b []byte, pname, lname string) (uint64, uint64) {
-	pf, _ := t.Field(pname)
-	lf, _ := t.Field(lname)
-	get := func(fl Field) uint64 {
-		if fl.Type == nil || fl.Offset < 0 || fl.Offset+fl.Type.Size > int64(len(b)) {
-			return 0
-		}
-		return uintOf(b[fl.Offset : fl.Offset+fl.Type.Size])
-	}
-	return get(pf), get(lf)
-}
-
-func (f *formatter) goSlice(t *Type, b []byte, depth int) {
-	ptr, n := f.ptrLen(t, b, "array", "len")
-	_, c := f.ptrLen(t, b, "array", "cap")
-	fmt.Fprintf(f, "%s len: %d, cap: %d, ", t.Name, n, c)
-	elem := t.Elem
-	if ptr == 0 && n == 0 {
-		f.WriteString("nil")
-		return
-	}
-	if elem == nil || elem.Size <= 0 || f.mem == nil {
-		fmt.Fprintf(f, "[...]")
-		return
-	}
-	shown := int64(n)
-	if shown > MaxElems || shown < 0 {
-		shown = MaxElems
-	}
-	if shown*elem.Size > maxOutSize*4 {
-		shown = maxOutSize * 4 / elem.Size
-	}
-	buf := make([]byte, shown*elem.Size)
-	if err := f.mem.ReadMemory(ptr, buf); err != nil {
-		fmt.Fprintf(f, "<elements at %#x: %v>", ptr, err)
-		return
-	}
-	f.elems(elem, buf, shown, int64(n), depth, "[", "]", ",")
-}
-
-func (f *formatter) goInterface(t *Type, b []byte, depth int) {
-	if len(t.Fields) != 2 || int64(len(b)) < 2*t.Fields[1].Offset || t.Fields[1].Offset <= 0 {
-		fmt.Fprintf(f, "%s <%x>", t.Name, b)
-		return
-	}
-	ps := t.Fields[1].Offset
-	tab, data := uintOf(b[:ps]), uintOf(b[ps:2*ps])
-	if tab == 0 {
-		f.WriteString(t.Name + " nil")
-		return
-	}
-	rtype := tab
-	if t.Fields[0].Name == "tab" {
-		// itab: {inter *interfacetype; _type *_type; ...}
-		if f.mem == nil {
-			fmt.Fprintf(f, "%s(itab %#x) %#x", t.Name, tab, data)
-			return
-		}
-		x, err := readWord(f.mem, tab+uint64(ps), int(ps), binary.LittleEndian)
-		if err != nil {
-			fmt.Fprintf(f, "%s(itab %#x) %#x", t.Name, tab, data)
-			return
-		}
-		rtype = x
-	}
-	var dyn *Type
-	if f.in != nil {
-		dyn = f.in.goDynamicType(rtype)
-	}
-	if dyn == nil {
-		fmt.Fprintf(f, "%s(type %#x) %#x", t.Name, rtype, data)
-		return
-	}
-	fmt.Fprintf(f, "%s(%s) ", t.Name, dyn.Name)
-	if dyn.Kind == Pointer || dyn.Size == int64(ps) && dyn.Kind == Unknown {
-		var w [8]byte
-		binary.LittleEndian.PutUint64(w[:], data)
-		if dyn.Kind == Pointer && dyn.Elem != nil && f.mem != nil && data != 0 && dyn.Elem.Size > 0 && dyn.Elem.Size <= 1<<16 && depth < maxDepth {
-			eb := make([]byte, dyn.Elem.Size)
-			if f.mem.ReadMemory(data, eb) == nil {
-				// Delve's form: *{s: "boom"}, the type already named.
-				sub := &formatter{mem: f.mem, in: f.in}
-				sub.value(dyn.Elem, eb, depth+1, false)
-				f.WriteString("*" + strings.TrimPrefix(sub.String(), dyn.Elem.Name+" "))
-				return
-			}
-		}
-		f.value(dyn, w[:ps], depth+1, false)
-		return
-	}
-	if f.mem == nil || dyn.Size < 0 || dyn.Size > 1<<20 {
-		fmt.Fprintf(f, "%#x", data)
-		return
-	}
-	vb := make([]byte, dyn.Size)
-	if dyn.Size > 0 {
-		if err := f.mem.ReadMemory(data, vb); err != nil {
-			fmt.Fprintf(f, "<%#x: %v>", data, err)
-			return
-		}
-	}
-	f.value(dyn, vb, depth+1, false)
-}
-
-// goDynamicType finds the DWARF type whose runtime._type is at the
-// run-time address rtype.
-func (in *Info) goDynamicType(rtype uint64) *Type {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.rtypes == nil {
-		in.rtypes = map[uint64]dwarf.Offset{}
-		r := in.d.Reader()
-		for _, u := range in.units {
-			if u.lang != "go" {
-				continue
-			}
-			r.Seek(u.off)
-			if e, err := r.Next(); err != nil || e == nil || !e.Children {
-				continue
-			}
-			for {
-				e, err := r.Next()
-				if err != nil || e == nil || e.Tag == 0 {
-					break
-				}
-				if a, ok := e.Val(attrGoRuntimeType).(uint64); ok && a != 0 {
-					in.rtypes[a] = e.Offset
-				}
-				if e.Children {
-					r.SkipChildren()
-				}
-			}
-		}
-	}
-	// Go 1.21+ records the offset of the type from runtime.types; older
-	// linkers the type's address.
-	if !in.typesBaseKnown {
-		in.typesBaseKnown = true
-		syms, err := in.f.Symbols()
-		if err != nil {
-			syms, err = in.df.Symbols() // a stripped object's .symtab is in its debug file
-		}
-		if err == nil {
-			for _, s := range syms {
-				if s.Name == "runtime.types" {
-					in.typesBase = s.Value
-					break
-				}
-			}
-		}
-	}
-	off, ok := in.rtypes[rtype-in.bias-in.typesBase]
-	if !ok || in.typesBase == 0 {
-		if off, ok = in.rtypes[rtype-in.bias]; !ok {
-			return nil
-		}
-	}
-	t, err := in.typeAt(off)
-	if err != nil {
-		return nil
-	}
-	return t
-}
-
-const attrGoRuntimeType = dwarf.Attr(0x2904)
-
-func readCString(mem Memory, addr uint64, max int) (string, bool, error) {
-	var out []byte
-	chunk := make([]byte, 64)
-	for len(out) < max {
-		if err := mem.ReadMemory(addr+uint64(len(out)), chunk); err != nil {
-			// Maybe the string ends before an unmapped page: go byte-wise.
-			one := chunk[:1]
-			if err := mem.ReadMemory(addr+uint64(len(out)), one); err != nil {
-				if len(out) == 0 {
-					return "", false, err
-				}
-				return string(out), false, nil
-			}
-			if one[0] == 0 {
-				return string(out), false, nil
-			}
-			out = append(out, one[0])
-			continue
-		}
-		if i := strings.IndexByte(string(chunk), 0); i >= 0 {
-			return string(append(out, chunk[:i]...)), false, nil
-		}
-		out = append(out, chunk...)
-	}
-	return string(out[:max]), true, nil
-}
-
-// cQuote quotes s as a C string literal, GDB style.
-func cQuote(s string) string {
-	var sb strings.Builder
-	sb.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		sb.WriteString(cEscape(s[i], '"'))
-	}
-	sb.WriteByte('"')
-	return sb.String()
-}
-
-func cChar(c byte) string { return "'" + cEscape(c, '\'') + "'" }
-
-func cEscape(c byte, quote byte) string {
-	switch c {
-	case '\n':
-		return `\n`
-	case '\t':
-		return `\t`
-	case '\r':
-		return `\r`
-	case '\\':
-		return `\\`
-	case 0:
-		return `\000`
-	case quote:
-		return `\` + string(quote)
-	}
-	if c < 0x20 || c >= 0x7f {
-		return fmt.Sprintf(`\%03o`, c)
-	}
-	return string(c)
-}
-
-// cArray renders a char array as GDB does: the whole array, less one
-// trailing NUL, with runs of more than ten equal bytes as
-// "'c' <repeats N times>".
-func cArray(b []byte, truncated bool) string {
-	if !truncated && len(b) > 0 && b[len(b)-1] == 0 {
-		b = b[:len(b)-1]
-	}
-	if len(b) == 0 {
-		return `""`
-	}
-	var parts []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			parts = append(parts, `"`+cur.String()+`"`)
-			cur.Reset()
-		}
-	}
-	for i := 0; i < len(b); {
-		j := i + 1
-		for j < len(b) && b[j] == b[i] {
-			j++
-		}
-		if j-i > 10 {
-			flush()
-			parts = append(parts, fmt.Sprintf("%s <repeats %d times>", cChar(b[i]), j-i))
-		} else {
-			for k := i; k < j; k++ {
-				cur.WriteString(cEscape(b[k], '"'))
-			}
-		}
-		i = j
-	}
-	flush()
-	s := strings.Join(parts, ", ")
-	if truncated {
-		s += "..."
-	}
-	return s
 }

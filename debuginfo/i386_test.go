@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"hwdbg/arch"
 )
 
 // wordMemory is a sparse little-endian memory of 4-byte words.
@@ -38,7 +40,7 @@ func TestUnwindFramePointers386(t *testing.T) {
 		0xffffd040: 0, 0xffffd044: 0x08049333, // main's: the chain ends
 	}
 	regs := map[int]uint64{4: 0xffffcff0, 5: 0xffffd000, 8: 0x08049100}
-	frames, err := Unwind("386", nil, 0x08049100, regs, mem, 10)
+	frames, err := Unwind(arch.DWARFRegsOf(elf.EM_386), nil, 0x08049100, regs, mem, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,16 +58,8 @@ func TestUnwindFramePointers386(t *testing.T) {
 			t.Errorf("frame %d: pc %#x cfa %#x esp %#x, want %#x %#x %#x", i, f.PC, f.CFA, f.Regs[4], w.pc, w.cfa, w.sp)
 		}
 	}
-	if _, err := Unwind("386", nil, 0x08049100, map[int]uint64{7: 1}, mem, 10); err == nil || !strings.Contains(err.Error(), "esp") {
+	if _, err := Unwind(arch.DWARFRegsOf(elf.EM_386), nil, 0x08049100, map[int]uint64{7: 1}, mem, 10); err == nil || !strings.Contains(err.Error(), "esp") {
 		t.Errorf("no esp: %v", err)
-	}
-}
-
-func TestRegName386(t *testing.T) {
-	for reg, want := range map[int]string{0: "eax", 1: "ecx", 2: "edx", 3: "ebx", 4: "esp", 5: "ebp", 6: "esi", 7: "edi", 8: "eip", 21: "xmm0", 28: "xmm7", 40: "r40"} {
-		if got := RegName("386", reg); got != want {
-			t.Errorf("RegName(386, %d) = %q, want %q", reg, got, want)
-		}
 	}
 }
 

@@ -1,12 +1,8 @@
 package debuginfo
 
 import (
-	"bytes"
-	"compress/zlib"
 	"debug/dwarf"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -228,34 +224,9 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 	t := &Type{Name: dt.Common().Name, Size: dt.Common().ByteSize, Go: goUnit}
 	seen[dt] = t
 	switch x := dt.(type) {
-	case *dwarf.IntType:
-		t.Kind = Int
-		if t.Size == 1 && strings.Contains(t.Name, "char") {
-			t.Kind = Char
-		}
-	case *dwarf.UintType:
-		t.Kind = Uint
-		if t.Size == 1 && strings.Contains(t.Name, "char") {
-			t.Kind = Char
-		}
-	case *dwarf.CharType, *dwarf.UcharType:
-		t.Kind = Char
-		if t.Size != 1 {
-			t.Kind = Uint // wchar_t, char32_t, Rust char
-		}
-	case *dwarf.FloatType:
-		t.Kind = Float
-	case *dwarf.ComplexType:
-		t.Kind = Complex
-	case *dwarf.BoolType:
-		t.Kind = Bool
-	case *dwarf.AddrType:
-		t.Kind = Uint
-	case *dwarf.UnspecifiedType:
-		t.Kind = Void
-	case *dwarf.VoidType:
-		t.Kind = Void
-		t.Name = "void"
+	case *dwarf.IntType, *dwarf.UintType, *dwarf.CharType, *dwarf.UcharType, *dwarf.FloatType, *dwarf.ComplexType,
+		*dwarf.BoolType, *dwarf.AddrType, *dwarf.UnspecifiedType, *dwarf.VoidType:
+		baseKind(t, x)
 	case *dwarf.PtrType:
 		t.Kind = Pointer
 		if t.Size <= 0 {
@@ -294,56 +265,9 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 			}
 		}
 	case *dwarf.EnumType:
-		t.Kind = Enum
-		t.Enumerators = map[int64]string{}
-		for _, v := range x.Val {
-			t.Enumerators[v.Val] = v.Name
-			if v.Val < 0 {
-				t.Signed = true
-			}
-		}
-		switch {
-		case x.EnumName == "":
-			t.Name = "enum {...}"
-		case goUnit || strings.Contains(x.EnumName, "::"):
-			t.Name = x.EnumName
-		default:
-			t.Name = "enum " + x.EnumName
-		}
+		convertEnum(t, x, goUnit)
 	case *dwarf.StructType:
-		t.Kind = Struct
-		if x.Kind == "union" {
-			t.Kind = Union
-		}
-		if goUnit || strings.Contains(x.StructName, "::") {
-			t.Name = x.StructName
-		} else if x.StructName != "" {
-			t.Name = x.Kind + " " + x.StructName
-		}
-		if t.Name == "" {
-			t.Name = x.Kind + " {...}"
-		}
-		for _, f := range x.Field {
-			fl := Field{Name: f.Name, Offset: f.ByteOffset, Type: in.convert(f.Type, seen, goUnit), BitSize: f.BitSize}
-			if f.BitSize != 0 {
-				bit := f.DataBitOffset
-				if f.BitOffset != 0 || f.ByteSize != 0 && f.DataBitOffset == 0 {
-					// DWARF 2/3: BitOffset counts from the most significant
-					// bit of a ByteSize-byte storage unit at ByteOffset
-					// (little-endian layout assumed).
-					size := f.ByteSize
-					if size == 0 && fl.Type != nil {
-						size = fl.Type.Size
-					}
-					bit = f.ByteOffset*8 + size*8 - f.BitOffset - f.BitSize
-				}
-				fl.Offset, fl.BitOffset = bit/8, bit%8
-			}
-			t.Fields = append(t.Fields, fl)
-		}
-		if goUnit {
-			in.goKind(t)
-		}
+		in.convertStruct(t, x, seen, goUnit)
 	case *dwarf.TypedefType:
 		target := in.convert(x.Type, seen, goUnit)
 		*t = *target
@@ -360,6 +284,98 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 		t.Kind = Unknown
 	}
 	return t
+}
+
+// baseKind gives t, converted from the base type dt, its kind.
+func baseKind(t *Type, dt dwarf.Type) {
+	switch dt.(type) {
+	case *dwarf.IntType:
+		t.Kind = Int
+		if t.Size == 1 && strings.Contains(t.Name, "char") {
+			t.Kind = Char
+		}
+	case *dwarf.UintType:
+		t.Kind = Uint
+		if t.Size == 1 && strings.Contains(t.Name, "char") {
+			t.Kind = Char
+		}
+	case *dwarf.CharType, *dwarf.UcharType:
+		t.Kind = Char
+		if t.Size != 1 {
+			t.Kind = Uint // wchar_t, char32_t, Rust char
+		}
+	case *dwarf.FloatType:
+		t.Kind = Float
+	case *dwarf.ComplexType:
+		t.Kind = Complex
+	case *dwarf.BoolType:
+		t.Kind = Bool
+	case *dwarf.AddrType:
+		t.Kind = Uint
+	case *dwarf.UnspecifiedType:
+		t.Kind = Void
+	case *dwarf.VoidType:
+		t.Kind = Void
+		t.Name = "void"
+	}
+}
+
+// convertEnum fills t from the enumeration x.
+func convertEnum(t *Type, x *dwarf.EnumType, goUnit bool) {
+	t.Kind = Enum
+	t.Enumerators = map[int64]string{}
+	for _, v := range x.Val {
+		t.Enumerators[v.Val] = v.Name
+		if v.Val < 0 {
+			t.Signed = true
+		}
+	}
+	switch {
+	case x.EnumName == "":
+		t.Name = "enum {...}"
+	case goUnit || strings.Contains(x.EnumName, "::"):
+		t.Name = x.EnumName
+	default:
+		t.Name = "enum " + x.EnumName
+	}
+}
+
+// convertStruct fills t from the struct, class or union x, its members
+// converted.
+func (in *Info) convertStruct(t *Type, x *dwarf.StructType, seen map[dwarf.Type]*Type, goUnit bool) {
+	t.Kind = Struct
+	if x.Kind == "union" {
+		t.Kind = Union
+	}
+	if goUnit || strings.Contains(x.StructName, "::") {
+		t.Name = x.StructName
+	} else if x.StructName != "" {
+		t.Name = x.Kind + " " + x.StructName
+	}
+	if t.Name == "" {
+		t.Name = x.Kind + " {...}"
+	}
+	for _, f := range x.Field {
+		fl := Field{Name: f.Name, Offset: f.ByteOffset, Type: in.convert(f.Type, seen, goUnit), BitSize: f.BitSize}
+		if f.BitSize != 0 {
+			bit := f.DataBitOffset
+			if f.BitOffset != 0 || f.ByteSize != 0 && f.DataBitOffset == 0 {
+				// DWARF 2/3: BitOffset counts from the most significant
+				// bit of a ByteSize-byte storage unit at ByteOffset
+				// (little-endian layout assumed).
+				size := f.ByteSize
+				if size == 0 && fl.Type != nil {
+					size = fl.Type.Size
+				}
+				bit = f.ByteOffset*8 + size*8 - f.BitOffset - f.BitSize
+			}
+			fl.Offset, fl.BitOffset = bit/8, bit%8
+		}
+		t.Fields = append(t.Fields, fl)
+	}
+	if goUnit {
+		in.goKind(t)
+	}
 }
 
 func isIfaceFields(t *Type) bool {
@@ -390,25 +406,4 @@ func (in *Info) goKind(t *Type) {
 			t.Kind = GoInterface
 		}
 	}
-}
-
-// unzdebug decompresses an old-style ".zdebug" section: "ZLIB", an 8-byte
-// big-endian size, then a zlib stream.
-func unzdebug(b []byte) ([]byte, error) {
-	if len(b) < 12 || string(b[:4]) != "ZLIB" {
-		return b, nil
-	}
-	n := binary.BigEndian.Uint64(b[4:12])
-	if n > 1<<32 {
-		return nil, fmt.Errorf("implausible size %d", n)
-	}
-	zr, err := zlib.NewReader(bytes.NewReader(b[12:]))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, n)
-	if _, err := io.ReadFull(zr, out); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

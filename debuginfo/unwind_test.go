@@ -3,6 +3,7 @@
 package debuginfo
 
 import (
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 
+	"hwdbg/arch"
 	"hwdbg/symbols"
 )
 
@@ -139,7 +141,7 @@ func TestUnwindLocals(t *testing.T) {
 		}
 		return ours
 	}
-	frames, err := Unwind("amd64", tables, pc, regs, mem, 64)
+	frames, err := Unwind(arch.DWARFRegsOf(elf.EM_X86_64), tables, pc, regs, mem, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +206,7 @@ func TestUnwindLocals(t *testing.T) {
 
 	// Frame pointers alone, from c's frame (gcc -O0 keeps rbp); c's frame
 	// is the innermost here, so start at the call instruction's pc.
-	fpFrames, err := Unwind("amd64", nil, ours[0].PC-1, ours[0].Regs, mem, 8)
+	fpFrames, err := Unwind(arch.DWARFRegsOf(elf.EM_X86_64), nil, ours[0].PC-1, ours[0].Regs, mem, 8)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,10 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"errors"
 	"fmt"
 	"strings"
+
+	"hwdbg/debuginfo/dwarfexpr"
 )
 
 // Variable is a global, a local or a parameter.
@@ -25,20 +26,13 @@ type Variable struct {
 // IsGlobal tells whether the variable has a fixed address.
 func (v Variable) IsGlobal() bool { return v.Addr != 0 && v.loc.expr == nil && !v.loc.list }
 
-// location is what VarAddress needs to find a local.
-type location struct {
-	expr  []byte // a single location expression
-	list  bool   // listOff/listClass name a location list
-	lOff  int64
-	lx    bool // DW_FORM_loclistx: lOff is an index
-	unit  int32
-	fbase *location // the enclosing function's DW_AT_frame_base
-	none  bool      // no location attribute: optimized out
-}
-
 // ErrOptimizedOut is wrapped by VarAddress for a variable the compiler did
 // not keep at the pc.
-var ErrOptimizedOut = errors.New("optimized out")
+var ErrOptimizedOut = dwarfexpr.ErrOptimizedOut
+
+// RegisterError is returned by VarAddress for a variable that lives in a
+// register.
+type RegisterError = dwarfexpr.RegisterError
 
 // LookupGlobal finds a global (or file-static) variable by qualified name:
 // "balance", "app::config", "Widget::count", "main.counter",
@@ -117,7 +111,7 @@ func (in *Info) variable(off dwarf.Offset, fbase *location, name string) (Variab
 		v.loc.none = true
 	case f.Class == dwarf.ClassExprLoc || f.Class == dwarf.ClassBlock:
 		v.loc.expr, _ = f.Val.([]byte)
-		if a, ok := staticAddr(v.loc.expr, u, in); ok {
+		if a, ok := in.staticAddr(v.loc.expr, u); ok {
 			v.Addr = a + in.bias
 			v.loc.expr = nil
 		}
@@ -129,47 +123,6 @@ func (in *Info) variable(off dwarf.Offset, fbase *location, name string) (Variab
 		v.loc.none = true
 	}
 	return v, nil
-}
-
-// staticAddr recognises the expression of a variable at a fixed address:
-// DW_OP_addr A or DW_OP_addrx I (optionally followed by nothing else).
-func staticAddr(expr []byte, u *unit, in *Info) (uint64, bool) {
-	if len(expr) == 0 {
-		return 0, false
-	}
-	b := &buf{b: expr, order: in.order}
-	switch expr[0] {
-	case opAddr:
-		b.pos = 1
-		a := b.addr(in.ptrSize)
-		return a, b.err == nil && b.pos == len(expr)
-	case opAddrx, opGNUAddrIndex:
-		b.pos = 1
-		i := b.uleb()
-		if b.err != nil || b.pos != len(expr) {
-			return 0, false
-		}
-		a, err := in.debugAddr(u, i)
-		return a, err == nil
-	}
-	return 0, false
-}
-
-// debugAddr reads entry idx of the unit's .debug_addr table (unbiased).
-func (in *Info) debugAddr(u *unit, idx uint64) (uint64, error) {
-	sec := in.small[".debug_addr"]
-	base := u.addrBase
-	if base == 0 && u.version >= 5 {
-		base = 8 // the header of the only table
-	}
-	off := base + idx*uint64(in.ptrSize)
-	if sec == nil || off+uint64(in.ptrSize) > uint64(len(sec)) || off < base {
-		return 0, fmt.Errorf("debuginfo: .debug_addr index %d out of range", idx)
-	}
-	if in.ptrSize == 4 {
-		return uint64(in.order.Uint32(sec[off:])), nil
-	}
-	return in.order.Uint64(sec[off:]), nil
 }
 
 // Locals lists the parameters and local variables in scope at the run-time
@@ -310,37 +263,4 @@ func (in *Info) VarAddress(v Variable, f Frame, mem Memory) (addr uint64, err er
 		return 0, fmt.Errorf("debuginfo: %s: %w", v.Name, err)
 	}
 	return a, nil
-}
-
-func (in *Info) evalLoc(l *location, f Frame, mem Memory, regValue bool) (uint64, error) {
-	if int(l.unit) >= len(in.units) {
-		return 0, errors.New("bad unit")
-	}
-	u := in.units[l.unit]
-	expr := l.expr
-	if l.list {
-		var err error
-		expr, err = in.locListExpr(u, l.lOff, l.lx, f.PC()-in.bias)
-		if err != nil {
-			return 0, err
-		}
-	}
-	if len(expr) == 0 {
-		return 0, ErrOptimizedOut
-	}
-	ctx := &evalCtx{
-		frame: f, mem: mem, order: in.order, ptrSize: in.ptrSize, arch: in.arch, bias: in.bias, regValue: regValue,
-		addrx: func(i uint64) (uint64, error) { return in.debugAddr(u, i) },
-	}
-	if l.fbase != nil {
-		fb := l.fbase
-		ctx.frameBase = func() (uint64, error) {
-			a, err := in.evalLoc(fb, f, mem, true)
-			if err != nil {
-				return 0, fmt.Errorf("frame base: %w", err)
-			}
-			return a, nil
-		}
-	}
-	return ctx.eval(expr)
 }

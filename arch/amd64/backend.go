@@ -51,6 +51,15 @@ func (b *Backend) Name() string {
 	return "amd64"
 }
 
+// DWARFRegs is x86-64's DWARF register numbering, or i386's for 32-bit
+// programs.
+func (b *Backend) DWARFRegs() *arch.DWARFRegs {
+	if b.Bits() == 32 {
+		return arch.DWARFRegsOf(elf.EM_386)
+	}
+	return arch.DWARFRegsOf(elf.EM_X86_64)
+}
+
 // ForProgram returns the backend for x86-64 (ELFCLASS64 EM_X86_64) or
 // i386 (ELFCLASS32 EM_386) programs, and refuses anything else, x32 (the
 // ILP32 ABI of x86-64) included.

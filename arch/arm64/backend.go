@@ -46,6 +46,9 @@ func New() *Backend { return &Backend{nWatch: -1, nBreak: -1, shadow: map[int]*s
 // Name returns "arm64".
 func (*Backend) Name() string { return "arm64" }
 
+// DWARFRegs is AArch64's DWARF register numbering.
+func (*Backend) DWARFRegs() *arch.DWARFRegs { return arch.DWARFRegsOf(elf.EM_AARCH64) }
+
 // ForProgram returns the backend itself for AArch64 programs and refuses
 // anything else: 32-bit ARM (AArch32) code has other registers, another
 // instruction set and another watchpoint interface (NT_ARM_* regsets are
