@@ -5,7 +5,7 @@
 // need debug-register traps say "not measurable here" on a machine that
 // does not deliver them (as `hwdbg doctor --json` tells).
 //
-//	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R]
+//	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-only ROW]
 //
 // Watchpoint hit loop (needs debug-register traps): a program writes a
 // watched variable N times; hwdbg runs with `commands` silent+continue
@@ -24,9 +24,10 @@
 // Per-hit cost is (time(N) - time(0)) / N, the best of R runs each, so
 // start-up is left out.
 //
-// Start-up: the time to a watchpoint set on a global of a big Go binary,
-// against gdb. Setting a watchpoint writes the debug registers but needs
-// no trap, so this runs everywhere.
+// Start-up: the time to a watchpoint set on a global of a big Go binary
+// and of a big C binary (generated, bigc.go), against gdb, and hwdbg's
+// peak memory as a ratio to the binary's size. Setting a watchpoint
+// writes the debug registers but needs no trap, so this runs everywhere.
 //
 // HWDBG_SIMULATE_NO_TRAPS=1 makes hwdbg's trap probe (and so `hwdbg
 // doctor`) see no trap on a machine whose traps work: it tests the "not
@@ -54,8 +55,9 @@ func main() {
 	breakN := flag.Int("break-n", 10000, "breakpoint hits per run (each costs a stop, a step and a resume)")
 	gdbBreakN := flag.Int("gdb-break-n", 3000, "breakpoint hits per gdb run")
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
+	only := flag.String("only", "", "run only this row: watch, break, startup or first-watch")
 	flag.Parse()
-	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *runs) {
+	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *runs, *only) {
 		os.Exit(1)
 	}
 }
@@ -63,7 +65,7 @@ func main() {
 // bench builds everything and runs every row. A row that fails is
 // reported on stderr and the others still run; it returns false if any
 // failed.
-func bench(n, gdbN, breakN, gdbBreakN, runs int) bool {
+func bench(n, gdbN, breakN, gdbBreakN, runs int, only string) bool {
 	dir, err := os.MkdirTemp("", "hwdbg-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -82,10 +84,19 @@ func bench(n, gdbN, breakN, gdbBreakN, runs int) bool {
 		fail("build", err)
 		return false
 	}
-	fail("watchpoint hit loop", b.watchLoop(n, gdbN, runs))
-	fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
-	fail("startup", b.startup(runs))
-	fail("first watch", b.firstWatch(runs))
+	row := func(name string) bool { return only == "" || only == name }
+	if row("watch") {
+		fail("watchpoint hit loop", b.watchLoop(n, gdbN, runs))
+	}
+	if row("break") {
+		fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
+	}
+	if row("startup") {
+		fail("startup", b.startup(runs))
+	}
+	if row("first-watch") {
+		fail("first watch", b.firstWatch(runs))
+	}
 	return ok
 }
 
@@ -277,33 +288,57 @@ func (b *bins) breakLoop(n, gdbN, runs int) error {
 }
 
 // startup measures, on a big Go binary with DWARF (the Go compiler,
-// built here), the time from starting hwdbg on it to a watchpoint set on
-// a global, and hwdbg's peak memory, against gdb setting the same watch.
+// built here) and on a big C binary with DWARF (generated, bigc.go), the
+// time from starting hwdbg on it to a watchpoint set on a global, and
+// hwdbg's peak memory, against gdb setting the same watch.
 func (b *bins) startup(runs int) error {
-	st, err := os.Stat(b.big)
+	bigC, err := buildBigC(b.dir)
+	if err != nil {
+		return fmt.Errorf("build the C program: %w", err)
+	}
+	fmt.Printf("\nstartup: start the program, set a watchpoint on a global, leave; best of %d, peak memory as a ratio to the binary's size\n", runs)
+	rows := []struct {
+		what, bin, watch, gdbWatch string
+	}{
+		{"Go binary with DWARF (cmd/compile)", b.big, "&os.Args", "'os.Args'"},
+		{"C binary with DWARF (generated, gcc -g)", bigC, "&" + bigCWatched, bigCWatched},
+	}
+	for _, r := range rows {
+		if err := b.startupRow(runs, r.what, r.bin, r.watch, r.gdbWatch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startupRow is one binary's start-up: hwdbg, then gdb when installed.
+func (b *bins) startupRow(runs int, what, bin, watch, gdbWatch string) error {
+	st, err := os.Stat(bin)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nstartup on a %.1f MB Go binary with DWARF (cmd/compile): start, set a watchpoint on os.Args, leave; best of %d\n\n", float64(st.Size())/1e6, runs)
+	size := float64(st.Size())
+	fmt.Printf("\n  on a %.1f MB %s\n", size/1e6, what)
 	hw, rss, err := bestRun(runs, func() *exec.Cmd {
-		return exec.Command(b.hwdbg, "-q", "--batch", "-ex", "watch -w &os.Args", b.big)
-	}, "Watchpoint 1: -w &os.Args")
+		return exec.Command(b.hwdbg, "-q", "--batch", "-ex", "watch -w "+watch, bin)
+	}, "Watchpoint 1: -w "+watch)
 	if err != nil {
 		return fmt.Errorf("hwdbg: %w", err)
 	}
 	fmt.Printf("  %-44s %8.1f ms   (goal <= 100 ms); peak memory %.1f MB, %.2fx the binary's size (goal < 1)\n",
-		"hwdbg BIN; watch -w &os.Args", ms(hw), float64(rss)/1e6, float64(rss)/float64(st.Size()))
+		"hwdbg BIN; watch -w "+watch, ms(hw), float64(rss)/1e6, float64(rss)/size)
 	if _, err := exec.LookPath("gdb"); err != nil {
 		fmt.Printf("  gdb: not installed, no comparison\n")
 		return nil
 	}
 	g, grss, err := bestRun(runs, func() *exec.Cmd {
-		return exec.Command("gdb", "-batch", "-nx", "-ex", "watch 'os.Args'", b.big)
+		return exec.Command("gdb", "-batch", "-nx", "-ex", "watch "+gdbWatch, bin)
 	}, "atchpoint 1")
 	if err != nil {
 		return fmt.Errorf("gdb: %w", err)
 	}
-	fmt.Printf("  %-44s %8.1f ms   hwdbg takes %.2fx gdb's time; gdb's peak memory %.1f MB\n", "gdb -batch -ex 'watch os.Args' BIN", ms(g), ratio(hw, g), float64(grss)/1e6)
+	fmt.Printf("  %-44s %8.1f ms   hwdbg takes %.2fx gdb's time; gdb's peak memory %.1f MB, %.2fx the binary's size\n",
+		"gdb -batch -ex \"watch "+gdbWatch+"\" BIN", ms(g), ratio(hw, g), float64(grss)/1e6, float64(grss)/size)
 	return nil
 }
 
