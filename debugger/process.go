@@ -80,15 +80,16 @@ type Process struct {
 type Debugger struct {
 	// arch is the backend for the program's machine and mode, chosen
 	// from its ELF header at each program image (selectArch).
-	arch      arch.Backend
-	ptrSize   int // the program's pointer size in bytes (4 in an i386 program)
-	tr        *tracer
-	proc      *Process
-	syms      *symbols.Table
-	symsReady chan struct{}   // closed once syms is read (see symtab)
-	slots     slottable.Table // which slot holds what, for whom
-	arm       *engine.Threads // how slots reach the kernel (arming.go)
-	guard     *guard.Guard    // an attached program's guardian against our death
+	arch     arch.Backend
+	ptrSize  int // the program's pointer size in bytes (4 in an i386 program)
+	tr       *tracer
+	proc     *Process
+	syms     *symbols.Table
+	symsFrom *symbolSource   // where syms is read from when first needed (symtab)
+	symsMu   sync.Mutex      // guards syms and symsFrom until syms is read
+	slots    slottable.Table // which slot holds what, for whom
+	arm      *engine.Threads // how slots reach the kernel (arming.go)
+	guard    *guard.Guard    // an attached program's guardian against our death
 
 	dwarf    *debuginfo.Info // nil without debug information
 	dwarfErr error           // DWARF present but unreadable

@@ -59,14 +59,18 @@ type Info struct {
 	regs    *arch.DWARFRegs // the machine's DWARF register numbering; nil if unknown
 
 	mu             sync.Mutex
+	image          []byte // the DWARF file, mapped (sections.go); nil if it is not
 	d              *dwarf.Data
 	dl             *dwarf.Data // d plus .debug_line, built on first line query
 	raw            map[string][]byte
 	small          map[string][]byte // sections given to d at Load
 	units          []*unit
-	names          map[string][]nameRef // qualified name -> definitions, from indexed units
-	all            bool                 // every unit indexed
-	sorted         []string             // names, sorted, built by GlobalNames
+	names          map[string][]nameRef    // qualified name -> definitions, from indexed units
+	all            bool                    // every unit indexed
+	lang           *string                 // Language, once known
+	searched       map[searchKey][]nameRef // names searched for before all were indexed (search.go)
+	abbrevs        map[uint64]abbrevTable  // by offset in .debug_abbrev, for the DIE reader
+	sorted         []string                // names, sorted, built by GlobalNames
 	types          map[dwarf.Offset]*Type
 	conv           map[dwarf.Type]*Type
 	fixups         []typedefFixup
@@ -79,8 +83,11 @@ type Info struct {
 	rngLoaded      bool // .debug_rnglists given to the readers
 }
 
-// Close releases the ELF files. The Info must not be used afterwards.
+// Close releases the ELF files and the mapping of the DWARF. The Info,
+// and the Variables it returned, must not be used afterwards.
 func (in *Info) Close() error {
+	defer in.lock()()
+	in.unmap()
 	err := in.f.Close()
 	if in.df != in.f {
 		if e := in.df.Close(); err == nil {
@@ -116,6 +123,10 @@ func (in *Info) Arch() string { return in.arch }
 // main ("c", "c++", ...), or "" when unknown.
 func (in *Info) Language() (lang string) {
 	defer in.lock()()
+	if in.lang != nil {
+		return *in.lang
+	}
+	defer func() { in.lang = &lang }()
 	defer catch(nil)
 	for _, want := range []string{"go", "rust"} {
 		for _, u := range in.units {
@@ -124,11 +135,8 @@ func (in *Info) Language() (lang string) {
 			}
 		}
 	}
-	in.indexAll()
-	for _, r := range in.names["main"] {
-		if r.kind == refFunc {
-			return in.units[r.unit].lang
-		}
+	for _, r := range in.lookup("main", refFunc) {
+		return in.units[r.unit].lang
 	}
 	if len(in.units) > 0 {
 		return in.units[0].lang

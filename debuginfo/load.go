@@ -76,7 +76,7 @@ func hasDWARF(f *elf.File) bool {
 
 // load reads the DWARF in df, the object f itself or its debug file at
 // dpath; with lines, .debug_line too.
-func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, error) {
+func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (_ *Info, err error) {
 	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
 		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	in.regs = arch.DWARFRegsOf(f.Machine)
@@ -92,6 +92,16 @@ func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, 
 	if !hasDWARF(df) {
 		return nil, ErrNoDWARF
 	}
+	in.mapFile()
+	defer func() {
+		if r := recover(); r != nil {
+			in.unmap()
+			panic(r) // LoadWith reports it
+		}
+		if err != nil {
+			in.unmap()
+		}
+	}()
 	want := []string{".debug_info", ".debug_abbrev", ".debug_str", ".debug_ranges", ".debug_addr", ".debug_str_offsets", ".debug_line_str"}
 	if lines {
 		want = append(want, ".debug_line")
