@@ -98,14 +98,14 @@ func parseAbbrevs(b []byte, off uint64, order binary.ByteOrder) (abbrevTable, er
 	}
 	r := dwread.New(b, int(off), order)
 	t := abbrevTable{}
-	for r.More() {
+	for {
 		at := r.Pos()
 		code := r.Uleb()
-		if code == 0 {
+		if code == 0 || r.Err() != nil {
 			break
 		}
 		a := &abbrev{tag: dwarf.Tag(r.Uleb()), children: r.U8() != 0}
-		for r.More() {
+		for r.Err() == nil {
 			name, form := r.Uleb(), r.Uleb()
 			if name == 0 && form == 0 {
 				break

@@ -60,6 +60,12 @@ func (in *Info) indexAll() {
 		}
 	}
 	in.indexUnits(todo)
+	if in.early != nil {
+		// Searches indexed some units out of order.
+		for n, refs := range in.names {
+			in.names[n] = in.inOrder(refs)
+		}
+	}
 }
 
 // unitScan is one reading of a unit's top-level entries (and those of

@@ -67,6 +67,7 @@ type Info struct {
 	units          []*unit
 	names          map[string][]nameRef    // qualified name -> definitions, from indexed units
 	all            bool                    // every unit indexed
+	early          []bool                  // by unit: indexed before the first search (search.go)
 	lang           *string                 // Language, once known
 	searched       map[searchKey][]nameRef // names searched for before all were indexed (search.go)
 	abbrevs        map[uint64]abbrevTable  // by offset in .debug_abbrev, for the DIE reader

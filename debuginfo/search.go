@@ -34,16 +34,21 @@ func searchable(u *unit) bool {
 }
 
 // search finds the definitions of name of the given kind, in the order
-// indexing every unit would list them: first those pick finds in the
-// units indexed already, then those of the other units in unit order.
-// The units whose names the DIE reader cannot give (searchable) are
-// indexed on the way; a unit it cannot read is indexed too.
+// indexing every unit at the first search would have listed them
+// (inOrder). The units whose names the DIE reader cannot give
+// (searchable) are indexed on the way; a unit it cannot read is indexed
+// too.
 func (in *Info) search(name string, kind refKind, pick func() []nameRef) []nameRef {
 	key := searchKey{name, kind}
 	if rs, ok := in.searched[key]; ok {
 		return rs
 	}
-	old := pick()
+	if in.early == nil {
+		in.early = make([]bool, len(in.units))
+		for i, u := range in.units {
+			in.early[i] = u.indexed
+		}
+	}
 	var index, scan []*unit
 	for _, u := range in.units {
 		switch {
@@ -56,19 +61,34 @@ func (in *Info) search(name string, kind refKind, pick func() []nameRef) []nameR
 	}
 	found, failed := in.searchUnits(scan, name, kind)
 	index = append(index, failed...)
+	sort.Slice(index, func(i, j int) bool { return index[i].idx < index[j].idx })
 	in.indexUnits(index)
-	var fresh []nameRef
-	if rs := pick(); len(rs) > len(old) {
-		fresh = append(fresh, rs[len(old):]...)
-	}
-	fresh = append(fresh, found...)
-	sort.SliceStable(fresh, func(i, j int) bool { return fresh[i].unit < fresh[j].unit })
-	out := append(old, fresh...)
+	out := in.inOrder(append(pick(), found...))
 	if in.searched == nil {
 		in.searched = map[searchKey][]nameRef{}
 	}
 	in.searched[key] = out
 	return out
+}
+
+// inOrder sorts definitions into the order the index lists them when
+// every unit is indexed at once, as the first search would have done
+// without the DIE reader: first those of the units indexed before it, as
+// they were indexed, then the others in unit order. Before any search
+// the index's order is that already.
+func (in *Info) inOrder(refs []nameRef) []nameRef {
+	if in.early == nil {
+		return refs
+	}
+	early := func(r nameRef) bool { return int(r.unit) < len(in.early) && in.early[r.unit] }
+	sort.SliceStable(refs, func(i, j int) bool {
+		ei, ej := early(refs[i]), early(refs[j])
+		if ei || ej {
+			return ei && !ej
+		}
+		return refs[i].unit < refs[j].unit
+	})
+	return refs
 }
 
 // indexUnits indexes the units us (not yet indexed), in parallel, and
