@@ -59,7 +59,8 @@ type Info struct {
 	regs    *arch.DWARFRegs // the machine's DWARF register numbering; nil if unknown
 
 	mu             sync.Mutex
-	image          []byte // the DWARF file, mapped (sections.go); nil if it is not
+	image          []byte            // the DWARF file, mapped (sections.go); nil if it is not
+	mapOffs        map[string]uint64 // file offsets of the sections read from image
 	d              *dwarf.Data
 	dl             *dwarf.Data // d plus .debug_line, built on first line query
 	raw            map[string][]byte

@@ -78,7 +78,7 @@ func hasDWARF(f *elf.File) bool {
 // dpath; with lines, .debug_line too.
 func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (_ *Info, err error) {
 	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
-		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
+		small: map[string][]byte{}, mapOffs: map[string]uint64{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	in.regs = arch.DWARFRegsOf(f.Machine)
 	if in.regs != nil {
 		in.arch = in.regs.Machine
@@ -138,6 +138,10 @@ func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (_ *Info
 	if err := in.readUnits(info); err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
+	// Reading the unit headers brought in a page of every unit, and the
+	// kernel maps the pages around each (fault-around): most of a big
+	// .debug_info. None of it is needed until a name is looked up.
+	in.release(".debug_info", 0, uint64(len(info)))
 	return in, nil
 }
 

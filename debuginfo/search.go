@@ -151,6 +151,7 @@ func (in *Info) searchUnits(us []*unit, name string, kind refKind) (found []name
 	parallel(len(us), func(i int) {
 		if dus[i] != nil {
 			offs[i], ok[i] = candidates(info, dus[i], in.order, want, kind)
+			in.release(".debug_info", us[i].hdr.off, us[i].hdr.end)
 		}
 	})
 	for i, u := range us {

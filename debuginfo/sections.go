@@ -41,7 +41,7 @@ func (in *Info) section(name string) ([]byte, error) {
 		return nil, fmt.Errorf("debuginfo: %s: %s: %w", file, name, errNoSection)
 	}
 	if b, ok := in.mapped(s); ok {
-		in.raw[name] = b
+		in.raw[name], in.mapOffs[name] = b, s.Offset
 		return b, nil
 	}
 	b, err := sectionData(s)
@@ -72,7 +72,7 @@ func (in *Info) prefetch(names []string) {
 			continue
 		}
 		if b, ok := in.mapped(s); ok {
-			in.raw[name] = b
+			in.raw[name], in.mapOffs[name] = b, s.Offset
 			continue
 		}
 		wg.Add(1)
@@ -117,6 +117,10 @@ func (in *Info) mapFile() {
 	if err != nil {
 		return
 	}
+	// A page touched brings in that page, not the sixteen around it
+	// (the kernel's fault-around): reading the unit headers alone would
+	// otherwise hold most of a big .debug_info in memory.
+	unix.Madvise(b, unix.MADV_RANDOM)
 	in.image = b
 }
 
@@ -131,6 +135,23 @@ func (in *Info) mapped(s *elf.Section) ([]byte, bool) {
 		return nil, false
 	}
 	return in.image[s.Offset:end:end], true
+}
+
+// release gives back the pages of [lo, hi) in section name, when it is
+// mapped: pages read once (a search reads every unit) need not stay in
+// hwdbg's memory. Touched again, they come back from the page cache.
+func (in *Info) release(name string, lo, hi uint64) {
+	base, ok := in.mapOffs[name]
+	if !ok || hi <= lo {
+		return
+	}
+	page := uint64(os.Getpagesize())
+	start := (base + lo + page - 1) &^ (page - 1)
+	end := (base + hi) &^ (page - 1)
+	if end <= start || end > uint64(len(in.image)) {
+		return
+	}
+	unix.Madvise(in.image[start:end], unix.MADV_DONTNEED)
 }
 
 // unmap releases the mapping. Nothing read from it may be used after.
