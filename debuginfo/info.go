@@ -3,12 +3,15 @@
 // their addresses and types, values formatted by type, pc <-> file:line,
 // the function at a pc, and backtraces through call frame information.
 //
-// It reads DWARF lazily. Load decompresses only .debug_info and .debug_abbrev
-// (plus the small string and address sections) and reads the header of every
-// compilation unit; a unit's top-level entries are indexed by name the first
-// time a query needs that unit (a Go package variable "pkg.name" needs only
-// the unit of pkg), line tables are read per unit on demand, and types are
-// converted when they are first asked for.
+// It reads DWARF lazily. Load maps the file's sections that are stored as
+// they are (and decompresses .debug_info and .debug_abbrev, plus the small
+// string and address sections, where they are compressed), and reads the
+// header of every compilation unit; a unit's top-level entries are indexed
+// by name the first time a query needs that unit (a Go package variable
+// "pkg.name" needs only the unit of pkg), any other name is searched for in
+// every unit without an index being built (search.go), line tables are read
+// per unit on demand, and types are converted when they are first asked
+// for.
 //
 // Memory and registers come in through the Memory and Frame interfaces; the
 // package does no ptrace of its own. An *Info may be used from several
