@@ -74,6 +74,8 @@ type Process struct {
 	// interrupts counts the SIGSTOPs we sent to interrupt the program
 	// that have not been seen yet.
 	interrupts int
+	// mem is its /proc/PID/mem, for writing breakpoint instructions.
+	memFile memFile
 }
 
 // Debugger is one debugging session of one process.
@@ -589,6 +591,7 @@ func (d *Debugger) detachAll() error {
 		}
 	}
 	d.arm.Close()
+	d.proc.memFile.close()
 	d.guard.Done()
 	return errors.Join(errs...)
 }
@@ -650,6 +653,7 @@ func (d *Debugger) Kill() error {
 			}
 		}
 		d.arm.Close()
+		d.proc.memFile.close()
 		d.guard.Done()
 	})
 	d.proc.exited = true
