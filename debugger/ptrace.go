@@ -80,10 +80,7 @@ func readMemory(pid int, addr uint64, buf []byte) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	local := []unix.Iovec{{Base: &buf[0]}}
-	local[0].SetLen(len(buf))
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
-	n, err := unix.ProcessVMReadv(pid, local, remote, 0)
+	n, err := unix.ProcessVMReadv(pid, localIovec(buf), remoteIovec(addr, buf), 0)
 	if err != nil {
 		return fmt.Errorf("cannot read %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
 	}
@@ -91,6 +88,18 @@ func readMemory(pid int, addr uint64, buf []byte) error {
 		return fmt.Errorf("cannot read %d bytes at %#x: only %d are mapped", len(buf), addr, n)
 	}
 	return nil
+}
+
+// localIovec and remoteIovec describe buf (not empty), here and at addr
+// of another process, for process_vm_readv and process_vm_writev.
+func localIovec(buf []byte) []unix.Iovec {
+	local := []unix.Iovec{{Base: &buf[0]}}
+	local[0].SetLen(len(buf))
+	return local
+}
+
+func remoteIovec(addr uint64, buf []byte) []unix.RemoteIovec {
+	return []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
 }
 
 // writeMemory writes buf at addr of process pid through /proc/PID/mem,
@@ -148,10 +157,7 @@ func writeData(pid int, addr uint64, buf []byte) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	local := []unix.Iovec{{Base: &buf[0]}}
-	local[0].SetLen(len(buf))
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
-	n, err := unix.ProcessVMWritev(pid, local, remote, 0)
+	n, err := unix.ProcessVMWritev(pid, localIovec(buf), remoteIovec(addr, buf), 0)
 	if err != nil {
 		return fmt.Errorf("cannot write %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
 	}

@@ -100,18 +100,19 @@ func (d *Debugger) emulate(th *Thread, pc uint64, regs arch.Regs) (arch.Regs, er
 	if err := readMemory(d.proc.Pid, pc, code); err != nil {
 		return nil, err // maybe the end of a mapping: the real step will do
 	}
-	return d.arch.Emulate(d.originalCode(pc, code), regs, stepMemory{d, th})
+	return d.arch.Emulate(d.originalCode(pc, code), regs, stepMemory{d, th, regs.SP()})
 }
 
 // stepMemory is th's process memory as an emulated step over a
-// breakpoint may use it.
+// breakpoint may use it; sp is th's stack pointer before the step.
 type stepMemory struct {
 	d  *Debugger
 	th *Thread
+	sp uint64
 }
 
 func (m stepMemory) Access(a arch.MemAccess, buf []byte) error {
-	if err := emulableAccess(a, m.th.written, len(m.d.proc.threads)); err != nil {
+	if err := emulableAccess(a, m.th.written, len(m.d.proc.threads), m.sp); err != nil {
 		return err
 	}
 	if a.Write {
@@ -121,6 +122,15 @@ func (m stepMemory) Access(a arch.MemAccess, buf []byte) error {
 }
 
 var pageSize = uint64(unix.Getpagesize())
+
+// The thread's stack, as an emulated access may use it: from the red zone
+// below the stack pointer (where a push writes, and leaf functions keep
+// locals; 128 bytes on amd64) to stackWindow above it, which holds the
+// frames of any sane function and its caller.
+const (
+	redZone     = 128
+	stackWindow = 1 << 20
+)
 
 // emulableAccess says why an emulated instruction may not make access a
 // (nil when it may), in a thread whose slots are armed as written, in a
@@ -135,11 +145,14 @@ var pageSize = uint64(unix.Getpagesize())
 //     byte, and a racing reader, which the CPU guarantees to see the old
 //     value or the new one, could see a mixture. So the emulation touches
 //     only memory no other thread uses in the meantime: the thread's
-//     stack and its thread-local storage (which others reach only through
-//     a pointer the program gave them), and static data when the process
-//     has no other thread. Memory reached through any other register
-//     (heap, shared mappings) is never emulated.
-func emulableAccess(a arch.MemAccess, written []arch.Slot, threads int) error {
+//     stack (addressed through the stack or frame pointer, and within
+//     redZone below and stackWindow above sp, the stack pointer: a frame
+//     pointer used as a general register may point anywhere) and its
+//     thread-local storage (which others reach only through a pointer the
+//     program gave them), and static data when the process has no other
+//     thread. Memory reached through any other register (heap, shared
+//     mappings) is never emulated.
+func emulableAccess(a arch.MemAccess, written []arch.Slot, threads int, sp uint64) error {
 	end := a.Addr + uint64(a.Len)
 	for _, s := range written {
 		if s.Enabled && s.Access&arch.ReadWrite != 0 && a.Addr < s.Addr+uint64(s.Len) && s.Addr < end {
@@ -150,7 +163,12 @@ func emulableAccess(a arch.MemAccess, written []arch.Slot, threads int) error {
 		return fmt.Errorf("its access of %d bytes at %#x crosses a page boundary", a.Len, a.Addr)
 	}
 	switch a.Via {
-	case arch.ViaStack, arch.ViaThread:
+	case arch.ViaStack:
+		if a.Addr >= sp-redZone && end <= sp+stackWindow && sp-redZone < sp {
+			return nil
+		}
+		return fmt.Errorf("its access at %#x through the stack or frame pointer is not in the stack at sp %#x", a.Addr, sp)
+	case arch.ViaThread:
 		return nil
 	case arch.ViaStatic:
 		if threads == 1 {

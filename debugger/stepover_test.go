@@ -26,6 +26,13 @@ func TestEmulableAccess(t *testing.T) {
 	}{
 		{"stack store", stack(sp-8, 8, true), nil, 4, ""},
 		{"stack load", stack(sp, 8, false), nil, 4, ""},
+		{"push's slot", stack(sp-8, 8, true), nil, 4, ""},
+		{"red zone's bottom", stack(sp-128, 8, true), nil, 4, ""},
+		{"below the red zone", stack(sp-136, 8, true), nil, 4, "not in the stack at sp 0x7ffc0000f000"},
+		{"a caller's frame", stack(sp+0x2000, 8, false), nil, 4, ""},
+		{"the stack window's top", stack(sp+1<<20-8, 8, false), nil, 4, ""},
+		{"above the stack window", stack(sp+1<<20, 8, false), nil, 4, "not in the stack"},
+		{"frame pointer elsewhere", stack(0x5000, 8, true), nil, 4, "not in the stack"},
 		{"thread-local load", arch.MemAccess{Addr: 0x7f0000000028, Len: 8, Via: arch.ViaThread}, nil, 4, ""},
 		{"static store, one thread", arch.MemAccess{Addr: 0x404028, Len: 4, Write: true, Via: arch.ViaStatic}, nil, 1, ""},
 		{"static store, threads", arch.MemAccess{Addr: 0x404028, Len: 4, Write: true, Via: arch.ViaStatic}, nil, 2, "static access at 0x404028 could be seen half done"},
@@ -56,7 +63,7 @@ func TestEmulableAccess(t *testing.T) {
 		{"wrapping", stack(^uint64(0)-3, 8, false), nil, 1, "crosses a page boundary"},
 		{"empty", stack(sp, 0, false), nil, 1, "crosses a page boundary"},
 	} {
-		err := emulableAccess(tc.a, tc.written, tc.threads)
+		err := emulableAccess(tc.a, tc.written, tc.threads, sp)
 		switch {
 		case tc.why == "" && err != nil:
 			t.Errorf("%s: refused: %v", tc.name, err)
