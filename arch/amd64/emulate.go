@@ -25,12 +25,18 @@ import (
 //   - push of a register or an immediate, pop of a register;
 //   - add, sub, and, or, xor of a register with a register, an
 //     immediate or memory; cmp and test, also of memory; inc and dec of a
-//     register; each with the flags the CPU sets.
+//     register; each with the flags the CPU sets;
+//   - jmp (relative, through a register or memory) and the conditional
+//     jumps.
 //
 // Anything else is refused, with the reason: 32-bit code, a thread that
 // single-steps itself (TF set), lock and rep prefixes, segment, control
-// and vector registers, and a memory destination that would be read and
-// written back (add [m], r: another thread could write between the two).
+// and vector registers, a memory destination that would be read and
+// written back (add [m], r: another thread could write between the two),
+// a branch with an operand-size prefix (Intel and AMD CPUs differ) or to
+// a non-canonical address (the CPU faults on the branch), and call and ret:
+// a CPU with control-flow enforcement keeps return addresses on a shadow
+// stack too, which the emulation could not.
 // An instruction makes at most one memory access, the last thing it does
 // that can fail: a refused access leaves memory as it was.
 func (b *Backend) Emulate(code []byte, regs arch.Regs, mem arch.Memory) (out arch.Regs, err error) {
@@ -127,6 +133,11 @@ func (e *emulator) run(code []byte) error {
 		err = e.alu()
 	case x86asm.INC, x86asm.DEC:
 		err = e.incDec()
+	case x86asm.JMP:
+		err = e.jump()
+	case x86asm.JO, x86asm.JNO, x86asm.JB, x86asm.JAE, x86asm.JE, x86asm.JNE, x86asm.JBE, x86asm.JA,
+		x86asm.JS, x86asm.JNS, x86asm.JP, x86asm.JNP, x86asm.JL, x86asm.JGE, x86asm.JLE, x86asm.JG:
+		err = e.jcc()
 	default:
 		return notEmulated("%s", e.text())
 	}
@@ -348,198 +359,4 @@ func (e *emulator) destSize(arg x86asm.Arg) int {
 		return e.inst.MemBytes
 	}
 	return 0
-}
-
-func (e *emulator) mov() error {
-	dst, src := e.inst.Args[0], e.inst.Args[1]
-	size := e.destSize(dst)
-	if size == 0 {
-		return notEmulated("%s", e.text())
-	}
-	if _, ok := src.(x86asm.Mem); ok {
-		if _, ok := dst.(x86asm.Reg); !ok {
-			return notEmulated("%s", e.text())
-		}
-	}
-	v, err := e.source(src, size)
-	if err != nil {
-		return err
-	}
-	if m, ok := dst.(x86asm.Mem); ok {
-		return e.store(m, v)
-	}
-	return e.setReg(dst.(x86asm.Reg), v)
-}
-
-// extend is movzx, movsx and movsxd: a register loaded from a smaller
-// register or memory, zero- or sign-extended.
-func (e *emulator) extend() error {
-	dst, ok := e.inst.Args[0].(x86asm.Reg)
-	size := regSize(dst)
-	if !ok || size == 0 {
-		return notEmulated("%s", e.text())
-	}
-	srcSize := e.destSize(e.inst.Args[1])
-	if srcSize == 0 || srcSize > size {
-		return notEmulated("%s", e.text())
-	}
-	v, err := e.source(e.inst.Args[1], srcSize)
-	if err != nil {
-		return err
-	}
-	if e.inst.Op != x86asm.MOVZX {
-		v = signExtend(v, srcSize)
-	}
-	return e.setReg(dst, v&mask(size))
-}
-
-func (e *emulator) lea() error {
-	dst, ok := e.inst.Args[0].(x86asm.Reg)
-	m, mok := e.inst.Args[1].(x86asm.Mem)
-	if !ok || !mok || regSize(dst) < 2 {
-		return notEmulated("%s", e.text())
-	}
-	a, _, err := e.addr(m, false)
-	if err != nil {
-		return err
-	}
-	return e.setReg(dst, a&mask(regSize(dst)))
-}
-
-// stackSize is the size of a push or pop of an immediate or a segment
-// register: 8 bytes, or 2 with an operand-size prefix.
-func (e *emulator) stackSize() int {
-	if e.inst.DataSize == 16 {
-		return 2
-	}
-	return 8
-}
-
-func (e *emulator) push() error {
-	var v uint64
-	var size int
-	switch a := e.inst.Args[0].(type) {
-	case x86asm.Reg:
-		size = regSize(a)
-		if size != 8 && size != 2 {
-			return notEmulated("%s", e.text())
-		}
-		v, _ = e.getReg(a)
-	case x86asm.Imm:
-		size = e.stackSize()
-		v = uint64(a) & mask(size)
-	default:
-		return notEmulated("%s", e.text()) // push m: two accesses
-	}
-	sp := e.r.Rsp - uint64(size)
-	if _, err := e.access(arch.MemAccess{Addr: sp, Len: size, Write: true, Via: arch.ViaStack}, v); err != nil {
-		return err
-	}
-	e.r.Rsp = sp
-	return nil
-}
-
-func (e *emulator) pop() error {
-	dst, ok := e.inst.Args[0].(x86asm.Reg)
-	size := regSize(dst)
-	if !ok || (size != 8 && size != 2) {
-		return notEmulated("%s", e.text())
-	}
-	v, err := e.access(arch.MemAccess{Addr: e.r.Rsp, Len: size, Via: arch.ViaStack}, 0)
-	if err != nil {
-		return err
-	}
-	// pop rsp loads rsp after the increment.
-	e.r.Rsp += uint64(size)
-	return e.setReg(dst, v)
-}
-
-// alu is add, sub, cmp, and, or, xor and test.
-func (e *emulator) alu() error {
-	op := e.inst.Op
-	dst, src := e.inst.Args[0], e.inst.Args[1]
-	size := e.destSize(dst)
-	_, memDst := dst.(x86asm.Mem)
-	readOnly := op == x86asm.CMP || op == x86asm.TEST
-	if size == 0 || (memDst && !readOnly) {
-		return notEmulated("%s", e.text())
-	}
-	a, err := e.source(dst, size)
-	if err != nil {
-		return err
-	}
-	b, err := e.source(src, size)
-	if err != nil {
-		return err
-	}
-	res, flags := arith(op, a, b, size)
-	e.r.Eflags = e.r.Eflags&^arithFlags | flags
-	if readOnly {
-		return nil
-	}
-	return e.setReg(dst.(x86asm.Reg), res)
-}
-
-// incDec is inc and dec of a register, which leave CF alone.
-func (e *emulator) incDec() error {
-	dst, ok := e.inst.Args[0].(x86asm.Reg)
-	size := regSize(dst)
-	if !ok || size == 0 {
-		return notEmulated("%s", e.text())
-	}
-	a, _ := e.getReg(dst)
-	op := x86asm.ADD
-	if e.inst.Op == x86asm.DEC {
-		op = x86asm.SUB
-	}
-	res, flags := arith(op, a, 1, size)
-	e.r.Eflags = e.r.Eflags&^(arithFlags&^flagCF) | flags&^flagCF
-	return e.setReg(dst, res)
-}
-
-// arith computes a op b on size-byte operands and the arithmetic flags
-// it sets. The logical operations clear CF and OF, and AF, which the
-// manuals leave undefined, as the CPUs do.
-func arith(op x86asm.Op, a, b uint64, size int) (res, flags uint64) {
-	m := mask(size)
-	a, b = a&m, b&m
-	top := uint(8*size - 1)
-	switch op {
-	case x86asm.ADD:
-		res = (a + b) & m
-		if res < a {
-			flags |= flagCF
-		}
-		flags |= ((a ^ res) & (b ^ res) >> top & 1) * flagOF
-		flags |= (a ^ b ^ res) & flagAF
-	case x86asm.SUB, x86asm.CMP:
-		res = (a - b) & m
-		if a < b {
-			flags |= flagCF
-		}
-		flags |= ((a ^ b) & (a ^ res) >> top & 1) * flagOF
-		flags |= (a ^ b ^ res) & flagAF
-	case x86asm.AND, x86asm.TEST:
-		res = a & b
-	case x86asm.OR:
-		res = a | b
-	case x86asm.XOR:
-		res = a ^ b
-	}
-	if res == 0 {
-		flags |= flagZF
-	}
-	flags |= (res >> top & 1) * flagSF
-	if parityEven(uint8(res)) {
-		flags |= flagPF
-	}
-	return res, flags
-}
-
-// parityEven is x86's PF: an even number of set bits in the low byte.
-func parityEven(b uint8) bool {
-	b ^= b >> 4
-	b ^= b >> 2
-	b ^= b >> 1
-	return b&1 == 0
 }

@@ -4,10 +4,12 @@ package amd64
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand"
 	"runtime"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -153,8 +155,15 @@ func startStates(base Regs, rng *rand.Rand) []Regs {
 // same random area, and reports differences. It returns false, having
 // run nothing on the CPU, when the emulator refused.
 func (c *cpu) compare(t *testing.T, code []byte, regs Regs, rng *rand.Rand) (bool, error) {
+	// Random bytes, half of the words an address in the area: the
+	// targets of returns and jumps through memory.
 	area := make([]byte, areaSize)
 	rng.Read(area)
+	for i := 0; i < areaSize; i += 8 {
+		if rng.Intn(2) == 0 {
+			binary.LittleEndian.PutUint64(area[i:], areaAddr+uint64(rng.Intn(areaSize)))
+		}
+	}
 	copy(area[codeAddr-areaAddr:], code)
 	m := &areaMem{buf: bytes.Clone(area)}
 	emu, err := New().Emulate(code, &regs, m)
@@ -234,15 +243,17 @@ func TestEmulateRandomAgainstCPU(t *testing.T) {
 		tries, want = 2000, 300
 	}
 	ran := 0
+	ops := map[string]int{}
 	for i := 0; i < tries && ran < want && !t.Failed(); i++ {
 		code := randomInsn(rng)
 		for _, regs := range startStates(c.base, rng) {
 			if ok, _ := c.compare(t, code, regs, rng); ok {
 				ran++
+				ops[strings.Fields(disasm(code))[0]]++
 			}
 		}
 	}
-	t.Logf("%d emulated instructions compared with the CPU", ran)
+	t.Logf("%d emulated instructions compared with the CPU: %v", ran, ops)
 	if ran < want/10 {
 		t.Errorf("only %d random instructions were emulated", ran)
 	}
@@ -250,7 +261,7 @@ func TestEmulateRandomAgainstCPU(t *testing.T) {
 
 // randomOpcodes are the opcodes of the emulated instructions and some
 // neighbours that must be refused (xchg, segment moves, string
-// operations, adc, shifts).
+// operations, adc, shifts, jrcxz).
 var randomOpcodes = [][]byte{
 	{0x00}, {0x01}, {0x02}, {0x03}, {0x04}, {0x05}, {0x08}, {0x09}, {0x0a}, {0x0b}, {0x0c}, {0x0d},
 	{0x10}, {0x11}, {0x20}, {0x21}, {0x22}, {0x23}, {0x24}, {0x25}, {0x28}, {0x29}, {0x2a}, {0x2b}, {0x2c}, {0x2d},
@@ -261,6 +272,8 @@ var randomOpcodes = [][]byte{
 	{0xa0}, {0xa1}, {0xa2}, {0xa3}, {0xa4}, {0xa8}, {0xa9}, {0xab},
 	{0xb0}, {0xb4}, {0xb7}, {0xb8}, {0xbc}, {0xbf}, {0xc1}, {0xc6}, {0xc7}, {0xd1}, {0xf6}, {0xf7}, {0xfe}, {0xff},
 	{0x0f, 0xb6}, {0x0f, 0xb7}, {0x0f, 0xbe}, {0x0f, 0xbf}, {0x0f, 0x1f}, {0x0f, 0x1e},
+	{0x70}, {0x72}, {0x74}, {0x76}, {0x78}, {0x7a}, {0x7c}, {0x7d}, {0x7e}, {0x7f},
+	{0x0f, 0x80}, {0x0f, 0x85}, {0x0f, 0x8c}, {0x0f, 0x8f}, {0xe8}, {0xe9}, {0xeb}, {0xc2}, {0xc3}, {0xe3},
 }
 
 // randomInsn is a random encoding: maybe a prefix, maybe a REX, an opcode

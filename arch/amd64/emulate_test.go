@@ -144,6 +144,29 @@ var emulatedTable = []struct{ code, text string }{
 	{"66 41 ff c0", "inc r8w"},
 	{"fe cb", "dec bl"},
 	{"fe c4", "inc ah"},
+	{"eb 1e", "jmp .+0x1e"},
+	{"e9 fb 0f 00 00", "jmp .+0xffb"},
+	{"e9 fb fe ff ff", "jmp .-0x105"},
+	{"74 0e", "jz .+0xe"},
+	{"0f 85 fa 03 00 00", "jnz .+0x3fa"},
+	{"7c de", "jl .-0x22"},
+	{"7f 06", "jnle .+0x6"},
+	{"72 06", "jb .+0x6"},
+	{"73 06", "jnb .+0x6"},
+	{"76 06", "jbe .+0x6"},
+	{"77 06", "jnbe .+0x6"},
+	{"78 06", "js .+0x6"},
+	{"79 06", "jns .+0x6"},
+	{"7a 06", "jp .+0x6"},
+	{"7b 06", "jnp .+0x6"},
+	{"70 06", "jo .+0x6"},
+	{"71 06", "jno .+0x6"},
+	{"7e 06", "jle .+0x6"},
+	{"7d f6", "jnl .-0xa"},
+	{"ff e0", "jmp rax"},
+	{"41 ff e3", "jmp r11"},
+	{"ff 64 24 08", "jmp qword ptr [rsp+0x8]"},
+	{"ff 25 00 01 00 00", "jmp qword ptr [rip+0x100]"},
 }
 
 // disasm is x86asm's Intel syntax for code, "endbr" for endbr64 and
@@ -190,59 +213,71 @@ func (m *flatMem) Access(a arch.MemAccess, buf []byte) error {
 
 func TestEmulateRefuses(t *testing.T) {
 	for _, tc := range []struct{ code, why string }{
-		{"f0 48 83 00 01", "prefix"},             // lock add qword ptr [rax], 1
-		{"48 83 45 f8 01", "add qword ptr"},      // read-modify-write of memory
-		{"48 01 03", "add qword ptr"},            // the same, from a register
-		{"ff 00", "inc dword ptr"},               // inc of memory
-		{"f3 aa", "prefix"},                      // rep stosb
-		{"f3 90", "prefix"},                      // pause
-		{"0f 05", "syscall"},                     //
-		{"e8 00 00 00 00", "call"},               //
-		{"c3", "ret"},                            //
-		{"eb fe", "jmp"},                         //
-		{"74 02", "jz"},                          //
-		{"ff 75 10", "push qword ptr"},           // push of memory: two accesses
-		{"8f 00", "pop qword ptr"},               //
-		{"8e d8", "mov ds"},                      // mov ds, eax
-		{"8c d8", "ds"},                          // mov eax, ds
-		{"0f 20 c0", "register CR0"},             // mov rax, cr0
-		{"0f 28 04 24", "movaps"},                //
-		{"48 87 d8", "xchg"},                     //
-		{"48 11 d8", "adc"},                      //
-		{"cc", "int3"},                           //
-		{"f4", "hlt"},                            //
-		{"0f a0", "push fs"},                     // push fs
-		{"67 8b 05 00 01 00 00", "register EIP"}, // eip-relative
-		{"c5 fd 6f 04 24", "prefix"},             // vmovdqa ymm0, [rsp]
-		{"48 c1 e0 04", "shl"},                   //
-		{"0f b1 0b", "cmpxchg"},                  //
-		{"", "% x"},                              // nothing to decode
-		{"48", "truncated"},                      // a lone REX
-		{"8b 84 24 00 01", "truncated"},          // cut in its displacement
-		{"48 8d c0", "% x"},                      // lea rax, rax does not exist
-		{"fe 38", "% x"},                         // fe /7 does not exist
-		{"66 0f b6 05 00 00 00 00 90", "movzx"},  // fine: a control, see below
-		{"0f 1e fa", "% x"},                      // x86asm knows no such nop
-		{"f2 0f 1e fa", "% x"},                   // not endbr64
-		{"f3 0f 1e fc", "% x"},                   // not endbr64
-		{"f3 48 0f 1e fa", "% x"},                // rdsspq? not endbr64
-		{"36 8f 04 24", "pop qword ptr"},         // pop of memory
-		{"65 48 8b 04 25 00 00 00 00", "gs-ok"},  // fine: gs-based load
-		{"9c", "pushfq"},                         //
-		{"0f 0b", "ud2"},                         //
-		{"48 63 c0", "movsxd"},                   // fine
-		{"c6 f8 00", "xabort"},                   // c6 f8 is xabort, not mov
-		{"48 c7 f8 00 00 00 00", "xbegin"},       // c7 f8 is xbegin
-		{"8d 04 25 00 00 00 00", "lea"},          // fine: lea eax, [0]
-		{"0f 1f 80 00 00 00 00", "nop"},          // fine
-		{"6a 01", "push"},                        // fine
-		{"66 6a 01", "push"},                     // fine: push of 2 bytes
+		{"f0 48 83 00 01", "prefix"},                 // lock add qword ptr [rax], 1
+		{"48 83 45 f8 01", "add qword ptr"},          // read-modify-write of memory
+		{"48 01 03", "add qword ptr"},                // the same, from a register
+		{"ff 00", "inc dword ptr"},                   // inc of memory
+		{"f3 aa", "prefix"},                          // rep stosb
+		{"f3 90", "prefix"},                          // pause
+		{"0f 05", "syscall"},                         //
+		{"e8 00 00 00 00", "call"},                   // a shadow stack would need the return address too
+		{"c3", "ret"},                                //
+		{"ff d0", "call"},                            // call rax
+		{"66 e9 00 00 00 00", "operand-size prefix"}, // jmp with a 16-bit operand
+		{"ff 14 24", "call qword ptr"},               // call [rsp]: two accesses
+		{"ff 15 00 01 00 00", "call qword ptr"},      // call [rip+0x100]
+		{"e3 fe", "jrcxz"},                           //
+		{"e2 fe", "loop"},                            //
+		{"ff 2c 24", "jmp far"},                      // far jump through memory
+		{"ff e4", "% x"},                             // jmp rsp: fine, a control
+		{"ff 75 10", "push qword ptr"},               // push of memory: two accesses
+		{"8f 00", "pop qword ptr"},                   //
+		{"8e d8", "mov ds"},                          // mov ds, eax
+		{"8c d8", "ds"},                              // mov eax, ds
+		{"0f 20 c0", "register CR0"},                 // mov rax, cr0
+		{"0f 28 04 24", "movaps"},                    //
+		{"48 87 d8", "xchg"},                         //
+		{"48 11 d8", "adc"},                          //
+		{"cc", "int3"},                               //
+		{"f4", "hlt"},                                //
+		{"0f a0", "push fs"},                         // push fs
+		{"67 8b 05 00 01 00 00", "register EIP"},     // eip-relative
+		{"c5 fd 6f 04 24", "prefix"},                 // vmovdqa ymm0, [rsp]
+		{"48 c1 e0 04", "shl"},                       //
+		{"0f b1 0b", "cmpxchg"},                      //
+		{"", "% x"},                                  // nothing to decode
+		{"48", "truncated"},                          // a lone REX
+		{"8b 84 24 00 01", "truncated"},              // cut in its displacement
+		{"48 8d c0", "% x"},                          // lea rax, rax does not exist
+		{"fe 38", "% x"},                             // fe /7 does not exist
+		{"66 0f b6 05 00 00 00 00 90", "movzx"},      // fine: a control, see below
+		{"0f 1e fa", "% x"},                          // x86asm knows no such nop
+		{"f2 0f 1e fa", "% x"},                       // not endbr64
+		{"f3 0f 1e fc", "% x"},                       // not endbr64
+		{"f3 48 0f 1e fa", "% x"},                    // rdsspq? not endbr64
+		{"36 8f 04 24", "pop qword ptr"},             // pop of memory
+		{"65 48 8b 04 25 00 00 00 00", "gs-ok"},      // fine: gs-based load
+		{"9c", "pushfq"},                             //
+		{"0f 0b", "ud2"},                             //
+		{"48 63 c0", "movsxd"},                       // fine
+		{"c6 f8 00", "xabort"},                       // c6 f8 is xabort, not mov
+		{"48 c7 f8 00 00 00 00", "xbegin"},           // c7 f8 is xbegin
+		{"8d 04 25 00 00 00 00", "lea"},              // fine: lea eax, [0]
+		{"0f 1f 80 00 00 00 00", "nop"},              // fine
+		{"6a 01", "push"},                            // fine
+		{"66 6a 01", "push"},                         // fine: push of 2 bytes
 	} {
 		code := hexBytes(t, tc.code)
 		r := testRegs()
 		r.Rip = 0x401000
 		out, err := New().Emulate(code, r, &flatMem{})
 		fine := tc.why == "nop" || tc.why == "movzx" || tc.why == "gs-ok" || tc.why == "movsxd" || tc.why == "lea" || tc.why == "push"
+		if tc.code == "ff e4" {
+			if out, err := New().Emulate(code, r, &flatMem{}); err != nil || out.PC() != r.Rsp {
+				t.Errorf("jmp rsp: %v, %v", out, err)
+			}
+			continue
+		}
 		if fine {
 			if err != nil {
 				t.Errorf("% x (%s): %v", code, disasm(code), err)
@@ -270,6 +305,12 @@ func TestEmulateRefuses(t *testing.T) {
 	r.Cs = UserCS32
 	if _, err := New().Emulate([]byte{0x90}, r, &flatMem{}); !errors.Is(err, ErrNotEmulated) {
 		t.Errorf("a thread in 32-bit code: %v", err)
+	}
+	// A branch to a non-canonical address faults on the CPU.
+	r = testRegs()
+	r.Rax = 0x0000800000000000
+	if _, err := New().Emulate([]byte{0xff, 0xe0}, r, &flatMem{}); !errors.Is(err, errFault) || !strings.Contains(err.Error(), "non-canonical") {
+		t.Errorf("jmp rax to %#x: %v", r.Rax, err)
 	}
 	r = testRegs()
 	r.Eflags |= flagTF
@@ -354,7 +395,10 @@ func FuzzEmulate(f *testing.F) {
 	known := map[x86asm.Op]bool{x86asm.NOP: true, x86asm.MOV: true, x86asm.MOVZX: true, x86asm.MOVSX: true,
 		x86asm.MOVSXD: true, x86asm.LEA: true, x86asm.PUSH: true, x86asm.POP: true, x86asm.ADD: true,
 		x86asm.SUB: true, x86asm.CMP: true, x86asm.AND: true, x86asm.OR: true, x86asm.XOR: true,
-		x86asm.TEST: true, x86asm.INC: true, x86asm.DEC: true}
+		x86asm.TEST: true, x86asm.INC: true, x86asm.DEC: true, x86asm.JMP: true,
+		x86asm.JO: true, x86asm.JNO: true, x86asm.JB: true, x86asm.JAE: true, x86asm.JE: true, x86asm.JNE: true,
+		x86asm.JBE: true, x86asm.JA: true, x86asm.JS: true, x86asm.JNS: true, x86asm.JP: true, x86asm.JNP: true,
+		x86asm.JL: true, x86asm.JGE: true, x86asm.JLE: true, x86asm.JG: true}
 	f.Fuzz(func(t *testing.T, code []byte, sp, flags uint64) {
 		r := testRegs()
 		r.Rsp, r.Eflags = sp, flags
@@ -371,15 +415,20 @@ func FuzzEmulate(f *testing.F) {
 			return
 		}
 		after := *out.(*Regs)
-		n := 4
+		n, branch := 4, false
 		if !endbr(code) {
 			inst, derr := x86asm.Decode(code, 64)
 			if derr != nil || !known[inst.Op] {
 				t.Fatalf("% x (%s): emulated an instruction it does not know (%v)", code, disasm(code), derr)
 			}
 			n = inst.Len
+			_, rel := inst.Args[0].(x86asm.Rel)
+			branch = rel || inst.Op == x86asm.JMP
 		}
-		if after.Rip != before.Rip+uint64(n) {
+		if after.Rip != uint64(int64(after.Rip<<16)>>16) {
+			t.Fatalf("% x (%s): non-canonical pc %#x", code, disasm(code), after.Rip)
+		}
+		if !branch && after.Rip != before.Rip+uint64(n) {
 			t.Fatalf("% x (%s): pc %#x, want %#x", code, disasm(code), after.Rip, before.Rip+uint64(n))
 		}
 		if after.Eflags&^arithFlags != before.Eflags&^arithFlags {
