@@ -13,6 +13,7 @@ package arch
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 )
 
@@ -170,9 +171,14 @@ type Backend interface {
 	// instruction it does not know, or an access mem refused); then
 	// nothing was written to memory. A debugger uses it to step a thread
 	// over a software breakpoint without the breakpoint instruction being
-	// taken out, so other threads need not stop.
+	// taken out, so other threads need not stop. A backend that
+	// emulates nothing returns ErrNoEmulation, whatever it is given.
 	Emulate(code []byte, regs Regs, mem Memory) (Regs, error)
 }
+
+// ErrNoEmulation is Emulate's answer on a machine, or in a mode, whose
+// instructions are never emulated.
+var ErrNoEmulation = errors.New("instructions are not emulated here")
 
 // MemAccess is the one data access of an emulated instruction.
 type MemAccess struct {

@@ -115,6 +115,9 @@ type Debugger struct {
 	lastInternal int
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
+	// noEmulation is the backend that answered arch.ErrNoEmulation: its
+	// steps over breakpoints are real ones, without asking again.
+	noEmulation arch.Backend
 
 	soft map[uint64]*softBreak // inserted software breakpoints by address
 	// children are forked children that stopped before their parent's

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -93,14 +94,21 @@ func (d *Debugger) stepPastBreak(th *Thread, regs arch.Regs, dirty bool) (evs []
 // regs, with its original bytes; it returns the registers after it or
 // why it was not emulated.
 func (d *Debugger) emulate(th *Thread, pc uint64, regs arch.Regs) (arch.Regs, error) {
-	if singleStepOnly {
+	switch {
+	case singleStepOnly:
 		return nil, fmt.Errorf("%s=single-step", StepOverEnv)
+	case d.noEmulation != nil && d.noEmulation == d.arch:
+		return nil, arch.ErrNoEmulation
 	}
 	code := make([]byte, d.arch.MaxInsnLen())
 	if err := readMemory(d.proc.Pid, pc, code); err != nil {
 		return nil, err // maybe the end of a mapping: the real step will do
 	}
-	return d.arch.Emulate(d.originalCode(pc, code), regs, stepMemory{d, th, regs.SP()})
+	next, err := d.arch.Emulate(d.originalCode(pc, code), regs, stepMemory{d, th, regs.SP()})
+	if errors.Is(err, arch.ErrNoEmulation) {
+		d.noEmulation = d.arch
+	}
+	return next, err
 }
 
 // stepMemory is th's process memory as an emulated step over a

@@ -50,7 +50,9 @@ func (b *Backend) Emulate(code []byte, regs arch.Regs, mem arch.Memory) (out arc
 	switch {
 	case !ok || r == nil:
 		return nil, fmt.Errorf("emulate: %T is not amd64 registers", regs)
-	case b.Bits() != 64 || r.Compat():
+	case b.Bits() != 64:
+		return nil, fmt.Errorf("32-bit programs: %w", arch.ErrNoEmulation)
+	case r.Compat():
 		return nil, notEmulated("32-bit code")
 	case r.Eflags&flagTF != 0:
 		return nil, notEmulated("the thread single-steps itself (TF is set)")

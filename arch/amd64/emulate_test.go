@@ -299,7 +299,7 @@ func TestEmulateRefuses(t *testing.T) {
 	}
 	// The mode and the thread: 32-bit code, a thread that steps itself.
 	r := testRegs()
-	if _, err := New32().Emulate([]byte{0x90}, r, &flatMem{}); !errors.Is(err, ErrNotEmulated) {
+	if _, err := New32().Emulate([]byte{0x90}, r, &flatMem{}); !errors.Is(err, arch.ErrNoEmulation) {
 		t.Errorf("32-bit backend: %v", err)
 	}
 	r.Cs = UserCS32

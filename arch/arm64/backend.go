@@ -12,7 +12,6 @@ package arm64
 
 import (
 	"debug/elf"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -147,5 +146,5 @@ func sendCount(cur, want *[MaxRegs]Reg, n int) int {
 // Emulate emulates no instruction on arm64: a step over a software
 // breakpoint is a real single step, with every other thread stopped.
 func (*Backend) Emulate(code []byte, regs arch.Regs, mem arch.Memory) (arch.Regs, error) {
-	return nil, errors.New("arm64: instructions are not emulated")
+	return nil, fmt.Errorf("arm64: %w", arch.ErrNoEmulation)
 }
