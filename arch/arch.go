@@ -13,6 +13,7 @@ package arch
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
 )
 
@@ -162,4 +163,70 @@ type Backend interface {
 	MaxInsnLen() int
 	// BreakInsn is the software breakpoint instruction.
 	BreakInsn() []byte
+
+	// Emulate executes the instruction at the start of code, which is at
+	// regs' pc, as the CPU would: on a copy of regs, with its memory
+	// access made through mem. It returns the registers after the
+	// instruction, or an error when it does not emulate it (an
+	// instruction it does not know, or an access mem refused); then
+	// nothing was written to memory. A debugger uses it to step a thread
+	// over a software breakpoint without the breakpoint instruction being
+	// taken out, so other threads need not stop. A backend that
+	// emulates nothing returns ErrNoEmulation, whatever it is given.
+	Emulate(code []byte, regs Regs, mem Memory) (Regs, error)
+}
+
+// ErrNoEmulation is Emulate's answer on a machine, or in a mode, whose
+// instructions are never emulated.
+var ErrNoEmulation = errors.New("instructions are not emulated here")
+
+// MemAccess is the one data access of an emulated instruction.
+type MemAccess struct {
+	Addr  uint64
+	Len   int
+	Write bool
+	Via   Via // how the instruction addresses it
+}
+
+// Via is how an instruction addresses memory. It tells the debugger who
+// else may use that memory at the same time: an emulated access is made
+// by the kernel's copy, not as one CPU access, so another thread could
+// see it half done.
+type Via uint8
+
+const (
+	// ViaStack: the thread's stack: push, pop, or through the stack
+	// or frame pointer.
+	ViaStack Via = iota + 1
+	// ViaThread: thread-local storage, through a thread's segment base
+	// (amd64's fs and gs).
+	ViaThread
+	// ViaStatic: the program's static data: an address relative to
+	// the pc, or a constant address.
+	ViaStatic
+	// ViaOther: through any other register (heap, shared memory, ...).
+	ViaOther
+)
+
+func (v Via) String() string {
+	switch v {
+	case ViaStack:
+		return "stack"
+	case ViaThread:
+		return "thread-local"
+	case ViaStatic:
+		return "static"
+	case ViaOther:
+		return "pointer"
+	}
+	return fmt.Sprintf("via(%d)", uint8(v))
+}
+
+// Memory is a stopped thread's process memory as an emulated instruction
+// sees it.
+type Memory interface {
+	// Access reads len(buf) bytes at a.Addr into buf, or writes buf
+	// there when a.Write. An error refuses the access, and with it the
+	// emulation.
+	Access(a MemAccess, buf []byte) error
 }

@@ -2,7 +2,8 @@ package debugger
 
 import (
 	"fmt"
-	"slices"
+
+	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
 )
@@ -44,7 +45,7 @@ func (d *Debugger) insertSoft(w *Watchpoint) error {
 	if err := readMemory(d.proc.Pid, w.Addr, orig); err != nil {
 		return fmt.Errorf("cannot set a breakpoint at %#x: %w", w.Addr, err)
 	}
-	if err := writeMemory(d.proc.Pid, w.Addr, insn); err != nil {
+	if err := d.writeText(d.proc.Pid, w.Addr, insn); err != nil {
 		return fmt.Errorf("cannot set a breakpoint at %#x: %w", w.Addr, err)
 	}
 	d.soft[w.Addr] = &softBreak{orig: orig, owners: []int{w.ID}}
@@ -71,7 +72,7 @@ func (d *Debugger) removeSoft(w *Watchpoint) error {
 	if d.proc.exited {
 		return nil
 	}
-	return writeMemory(d.proc.Pid, w.Addr, sb.orig)
+	return d.writeText(d.proc.Pid, w.Addr, sb.orig)
 }
 
 // removeSoftBreaks restores the original bytes of every software
@@ -79,7 +80,7 @@ func (d *Debugger) removeSoft(w *Watchpoint) error {
 // copy of our memory). Our own table is unchanged.
 func (d *Debugger) removeSoftBreaks(pid int) error {
 	for addr, sb := range d.soft {
-		if err := writeMemory(pid, addr, sb.orig); err != nil {
+		if err := d.writeText(pid, addr, sb.orig); err != nil {
 			return fmt.Errorf("remove breakpoint at %#x from process %d: %w", addr, pid, err)
 		}
 	}
@@ -91,11 +92,21 @@ func (d *Debugger) removeSoftBreaks(pid int) error {
 func (d *Debugger) reinsertSoftBreaks() error {
 	insn := d.arch.BreakInsn()
 	for addr := range d.soft {
-		if err := writeMemory(d.proc.Pid, addr, insn); err != nil {
+		if err := d.writeText(d.proc.Pid, addr, insn); err != nil {
 			return fmt.Errorf("reinsert breakpoint at %#x: %w", addr, err)
 		}
 	}
 	return nil
+}
+
+// writeText writes program text (a breakpoint instruction or the bytes
+// it replaced) into process pid: ours through its open /proc/PID/mem,
+// another (a forked child) through its own.
+func (d *Debugger) writeText(pid int, addr uint64, buf []byte) error {
+	if pid == d.proc.Pid {
+		return d.proc.memFile.write(pid, addr, buf)
+	}
+	return writeMemory(pid, addr, buf)
 }
 
 // originalCode undoes our breakpoint instructions in code read at addr.
@@ -129,6 +140,11 @@ func (d *Debugger) breakPC(pc uint64) uint64 {
 
 // onSoftBreak handles a breakpoint trap. ours is false for a breakpoint
 // instruction the program itself contains.
+//
+// A breakpoint that does not stop the program (commands silent+continue,
+// a condition that does not hold) costs a register read and a register
+// write: the pc goes back onto the breakpoint in our copy of the
+// registers only, and the step over it writes the registers once.
 func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 	regs, err := d.arch.GetRegs(th.Tid)
 	if err != nil {
@@ -139,9 +155,19 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 	if !ok {
 		return nil, false, false
 	}
-	if regs.PC() != addr {
-		regs.SetPC(addr)
-		if err := d.arch.SetRegs(th.Tid, regs); err != nil {
+	moved := regs.PC() != addr // the thread's pc is still after the breakpoint
+	regs.SetPC(addr)
+	setPC := func() error {
+		if !moved {
+			return nil
+		}
+		moved = false
+		return d.arch.SetRegs(th.Tid, regs)
+	}
+	if d.condAt(sb, th.Tid) {
+		// A condition reads the thread's registers: its pc must be the
+		// breakpoint's.
+		if err := setPC(); err != nil {
 			return []Event{Warning{Text: fmt.Sprintf("thread %d: %v", th.Tid, err)}}, true, true
 		}
 	}
@@ -167,20 +193,41 @@ func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
 		}
 	}
 	if len(evs) > 0 {
+		if err := setPC(); err != nil {
+			evs = append(evs, Warning{Text: fmt.Sprintf("thread %d: %v", th.Tid, err)})
+		}
 		return evs, true, true
 	}
 	// Not stopping here: step past it and run on.
-	more, err := d.stepPastBreak(th)
+	more, stopped, err := d.stepPastBreak(th, regs, moved)
 	if err != nil {
 		return []Event{Warning{Text: fmt.Sprintf("thread %d: %v", th.Tid, err)}}, true, true
 	}
 	if len(more) > 0 {
 		return more, true, true
 	}
+	if !stopped {
+		// No other thread was stopped for the step.
+		if err := d.resume(th); err != nil && err != unix.ESRCH {
+			return []Event{Warning{Text: fmt.Sprintf("resume thread %d: %v", th.Tid, err)}}, true, true
+		}
+		return nil, false, true
+	}
 	if err := d.resumeAll(); err != nil {
 		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
+}
+
+// condAt says whether a breakpoint at sb that applies to thread tid has
+// a condition.
+func (d *Debugger) condAt(sb *softBreak, tid int) bool {
+	for _, id := range sb.owners {
+		if w := d.byID(id); w != nil && w.Enabled && w.cond != nil && (w.Thread == 0 || w.Thread == tid) {
+			return true
+		}
+	}
+	return false
 }
 
 // afterStop runs when w stops the program: a temporary breakpoint goes.
@@ -195,99 +242,6 @@ func (d *Debugger) afterStop(w *Watchpoint) {
 		d.syncSlots()
 	}
 	d.removeWP(w)
-}
-
-// stepPastBreak executes the instruction under the software breakpoint th
-// is stopped on, with its original bytes, while no other thread runs (so
-// none can pass the address unseen), then puts the breakpoint back. Hits
-// of watchpoints during that instruction are returned.
-func (d *Debugger) stepPastBreak(th *Thread) ([]Event, error) {
-	if !th.atBreak {
-		return nil, nil
-	}
-	th.atBreak = false
-	regs, err := d.arch.GetRegs(th.Tid)
-	if err != nil {
-		return nil, err
-	}
-	pc := regs.PC()
-	sb, ok := d.soft[pc]
-	if !ok {
-		return nil, nil // deleted meanwhile
-	}
-	for _, other := range d.proc.threads {
-		if other != th && !other.stopped {
-			d.stopAll()
-			break
-		}
-	}
-	if err := writeMemory(d.proc.Pid, pc, sb.orig); err != nil {
-		return nil, err
-	}
-	decoded := d.watchedBy(th, pc, regs)
-	evs, err := d.stepPastWatched(th, pc, decoded)
-	if werr := writeMemory(d.proc.Pid, pc, d.arch.BreakInsn()); werr != nil && err == nil {
-		err = werr
-	}
-	return evs, err
-}
-
-// stepPastWatched steps th over the instruction at pc (its original
-// bytes in place) and reports the watchpoints that instruction hit: the
-// decoded slots (watchedBy), or those the trap names. On a machine that
-// traps before the access (arm64) the step stops at the watchpoint with
-// the instruction not yet executed; onHit then steps over it, which must
-// happen before the breakpoint instruction goes back at pc.
-func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Event, error) {
-	if err := d.stepWatched(th, decoded); err != nil {
-		return nil, err
-	}
-	trap := arch.Trap{Fired: decoded}
-	if len(decoded) == 0 {
-		si, _ := getSiginfo(th.Tid)
-		var err error
-		if trap, err = d.decodeTrap(th, si); err != nil || len(trap.Fired) == 0 {
-			return nil, err
-		}
-	}
-	evs, _ := d.onHit(th, trap, pc)
-	return evs, nil
-}
-
-// watchedBy lists the armed data slots of th that the instruction at pc
-// explicitly accesses, in a direction they trap on, on a machine whose
-// watchpoints trap after the access (amd64); nil elsewhere.
-func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) []int {
-	// Most breakpoint step-overs have no data slot armed: no decode, no
-	// memory read on that path.
-	armed := slices.ContainsFunc(th.written, func(s arch.Slot) bool { return s.Enabled && s.Access&arch.ReadWrite != 0 })
-	if !d.arch.TrapAfter() || !armed {
-		return nil
-	}
-	insn, err := d.decodeAt(pc, regs)
-	if err != nil {
-		return nil
-	}
-	return touchedBy(th, insn)
-}
-
-// stepWatched single-steps th. When the instruction hits watched slots
-// (watchedBy), the step runs with th's slots off and the caller reports
-// those slots: QEMU's TCG never completes a single step onto a watched
-// access (scripts/amd64-vm/README.md), and a real CPU names the same
-// slots. Otherwise the slots stay armed and the hardware says what fired.
-func (d *Debugger) stepWatched(th *Thread, fired []int) error {
-	if len(fired) == 0 {
-		return d.singleStep(th)
-	}
-	if err := d.arm.Disarm(th.Tid); err != nil {
-		return err
-	}
-	err := d.singleStep(th)
-	if werr := d.arm.Arm(th.Tid, th.written); err == nil {
-		err = werr
-	}
-	return err
 }
 
 // releaseChild lets the child of a fork or vfork by th run on untraced,

@@ -554,7 +554,7 @@ func (d *Debugger) step() ([]Event, error) {
 		return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
 	}
 	if th.atBreak {
-		evs, err := d.stepPastBreak(th)
+		evs, _, err := d.stepPastBreak(th, regs, false)
 		if err != nil || len(evs) > 0 {
 			return evs, err
 		}

@@ -74,6 +74,8 @@ type Process struct {
 	// interrupts counts the SIGSTOPs we sent to interrupt the program
 	// that have not been seen yet.
 	interrupts int
+	// mem is its /proc/PID/mem, for writing breakpoint instructions.
+	memFile memFile
 }
 
 // Debugger is one debugging session of one process.
@@ -114,6 +116,9 @@ type Debugger struct {
 	lastInternal int
 
 	prevInsn map[uint64]arch.Insn // cache: pc after an access -> the access
+	// noEmulation is the backend that answered arch.ErrNoEmulation: its
+	// steps over breakpoints are real ones, without asking again.
+	noEmulation arch.Backend
 
 	soft map[uint64]*softBreak // inserted software breakpoints by address
 	// children are forked children that stopped before their parent's
@@ -590,6 +595,7 @@ func (d *Debugger) detachAll() error {
 		}
 	}
 	d.arm.Close()
+	d.proc.memFile.close()
 	d.guard.Done()
 	return errors.Join(errs...)
 }
@@ -651,6 +657,7 @@ func (d *Debugger) Kill() error {
 			}
 		}
 		d.arm.Close()
+		d.proc.memFile.close()
 		d.guard.Done()
 	})
 	d.proc.exited = true

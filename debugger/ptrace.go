@@ -80,10 +80,7 @@ func readMemory(pid int, addr uint64, buf []byte) error {
 	if len(buf) == 0 {
 		return nil
 	}
-	local := []unix.Iovec{{Base: &buf[0]}}
-	local[0].SetLen(len(buf))
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
-	n, err := unix.ProcessVMReadv(pid, local, remote, 0)
+	n, err := unix.ProcessVMReadv(pid, localIovec(buf), remoteIovec(addr, buf), 0)
 	if err != nil {
 		return fmt.Errorf("cannot read %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
 	}
@@ -93,16 +90,79 @@ func readMemory(pid int, addr uint64, buf []byte) error {
 	return nil
 }
 
-// writeMemory writes buf at addr through /proc/PID/mem, which (unlike
-// process_vm_writev) also writes read-only pages such as program text.
+// localIovec and remoteIovec describe buf (not empty), here and at addr
+// of another process, for process_vm_readv and process_vm_writev.
+func localIovec(buf []byte) []unix.Iovec {
+	local := []unix.Iovec{{Base: &buf[0]}}
+	local[0].SetLen(len(buf))
+	return local
+}
+
+func remoteIovec(addr uint64, buf []byte) []unix.RemoteIovec {
+	return []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
+}
+
+// writeMemory writes buf at addr of process pid through /proc/PID/mem,
+// which (unlike process_vm_writev) also writes read-only pages such as
+// program text. It opens the file for this one write: the traced
+// process's own memory is written through its memFile.
 func writeMemory(pid int, addr uint64, buf []byte) error {
-	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", pid), os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("cannot write memory of %d: %w", pid, err)
+	var m memFile
+	defer m.close()
+	return m.write(pid, addr, buf)
+}
+
+// memFile is a process's /proc/PID/mem, opened at its first write and
+// kept: inserting and removing breakpoints costs one pwrite each. The
+// file is the memory of the program image it was opened in: close it when
+// the process execs (the next write opens the new image's), and when it
+// is gone.
+type memFile struct {
+	fd   int
+	pid  int
+	open bool
+}
+
+// write writes buf at addr of process pid.
+func (m *memFile) write(pid int, addr uint64, buf []byte) error {
+	if !m.open || m.pid != pid {
+		m.close()
+		fd, err := unix.Open(fmt.Sprintf("/proc/%d/mem", pid), unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("cannot write memory of %d: %w", pid, err)
+		}
+		m.fd, m.pid, m.open = fd, pid, true
 	}
-	defer f.Close()
-	if _, err := f.WriteAt(buf, int64(addr)); err != nil {
+	n, err := unix.Pwrite(m.fd, buf, int64(addr))
+	if err != nil {
 		return fmt.Errorf("cannot write %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
+	}
+	if n != len(buf) {
+		return fmt.Errorf("cannot write %d bytes at %#x: only %d are mapped", len(buf), addr, n)
+	}
+	return nil
+}
+
+func (m *memFile) close() {
+	if m.open {
+		unix.Close(m.fd)
+		m.open = false
+	}
+}
+
+// writeData writes buf at addr of process pid as the program itself
+// would: process_vm_writev, which (unlike /proc/PID/mem) respects the
+// pages' protection, so that a write the program could not make fails.
+func writeData(pid int, addr uint64, buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	n, err := unix.ProcessVMWritev(pid, localIovec(buf), remoteIovec(addr, buf), 0)
+	if err != nil {
+		return fmt.Errorf("cannot write %d bytes at %#x: %w", len(buf), addr, plainErrno(err))
+	}
+	if n != len(buf) {
+		return fmt.Errorf("cannot write %d bytes at %#x: only %d were written", len(buf), addr, n)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (d *Debugger) resumeAndWait() ([]Event, error) {
 		if th == nil || !th.stopped || th.pending != nil {
 			continue
 		}
-		evs, err := d.stepPastBreak(th)
+		evs, _, err := d.stepPastBreak(th, nil, false)
 		if err != nil {
 			return nil, err
 		}
@@ -136,6 +136,7 @@ func (d *Debugger) waitLoop() []Event {
 			if err != nil {
 				// ECHILD: nothing left to wait for.
 				d.proc.exited = true
+				d.proc.memFile.close()
 				return append(notices, Exit{Pid: d.proc.Pid})
 			}
 		}
@@ -385,6 +386,7 @@ func (d *Debugger) handleExit(tid int, ws unix.WaitStatus) ([]Event, bool) {
 	}
 	d.proc.exited = true
 	d.arm.Close()
+	d.proc.memFile.close()
 	d.guard.Done()
 	ex := Exit{Pid: tid}
 	if ws.Signaled() {
@@ -406,8 +408,10 @@ func signalName(s unix.Signal) string {
 // thread is gone. Reload symbols and re-resolve each watchpoint in the new
 // image, dropping those that do not resolve.
 func (d *Debugger) handleExec(th *Thread) []Event {
-	// The kernel removed our perf events with the old image.
+	// The kernel removed our perf events with the old image; our
+	// /proc/PID/mem is the old image's memory.
 	d.arm.Close()
+	d.proc.memFile.close()
 	for tid := range d.proc.threads {
 		if tid != th.Tid {
 			delete(d.proc.threads, tid)

@@ -328,7 +328,7 @@ func memAddr(inst *x86asm.Inst, acc memAccess, pc uint64, regs arch.Regs) uint64
 		}
 		a += v * uint64(m.Scale)
 	}
-	a += uint64(m.Disp)
+	a += displacement(inst, m)
 	switch inst.AddrSize {
 	case 32:
 		a &= 0xffffffff
@@ -354,6 +354,17 @@ func memAddr(inst *x86asm.Inst, acc memAccess, pc uint64, regs arch.Regs) uint64
 		a += b
 	}
 	return wrap(a)
+}
+
+// displacement is m's displacement as the CPU adds it. x86asm gives a
+// 32-bit displacement zero-extended; the CPU sign-extends it ([rip-0x100]
+// is below the instruction). An absolute address of mov's moffs forms
+// (a0-a3) is taken whole.
+func displacement(inst *x86asm.Inst, m x86asm.Mem) uint64 {
+	if op := inst.Opcode >> 24; op >= 0xa0 && op <= 0xa3 {
+		return uint64(m.Disp)
+	}
+	return uint64(int64(int32(m.Disp)))
 }
 
 // gpr64 names the 64-bit register behind each 64- and 32-bit x86asm

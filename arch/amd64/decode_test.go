@@ -58,6 +58,10 @@ func TestClassify(t *testing.T) {
 		{"48 8b 05 b3 2e 00 00", "mov rax, qword ptr [rip+0x2eb3]", rd, 8, pc + 7 + 0x2eb3},
 		{"48 83 05 b3 2e 00 00 01", "add qword ptr [rip+0x2eb3], 0x1", rdwr, 8, pc + 8 + 0x2eb3},
 		{"48 39 05 b3 2e 00 00", "cmp qword ptr [rip+0x2eb3], rax", rd, 8, pc + 7 + 0x2eb3},
+		// A negative 32-bit displacement is below the instruction.
+		{"8b 05 00 ff ff ff", "mov eax, dword ptr [rip+0xffffff00]", rd, 4, pc + 6 - 0x100},
+		{"48 8b 83 00 ff ff ff", "mov rax, qword ptr [rbx+0xffffff00]", rd, 8, 0x2000 - 0x100},
+		{"48 a1 10 20 00 40 00 00 00 80", "mov rax, qword ptr [0x8000000040002010]", rd, 8, 0x8000000040002010},
 		{"f0 48 0f c1 05 b3 2e 00 00", "xadd", rdwr, 8, pc + 9 + 0x2eb3},
 		{"48 8d 05 b3 2e 00 00", "lea rax", none, 0, 0},
 		{"48 01 03", "add qword ptr [rbx], rax", rdwr, 8, 0x2000},

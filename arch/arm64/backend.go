@@ -142,3 +142,9 @@ func sendCount(cur, want *[MaxRegs]Reg, n int) int {
 	}
 	return k
 }
+
+// Emulate emulates no instruction on arm64: a step over a software
+// breakpoint is a real single step, with every other thread stopped.
+func (*Backend) Emulate(code []byte, regs arch.Regs, mem arch.Memory) (arch.Regs, error) {
+	return nil, fmt.Errorf("arm64: %w", arch.ErrNoEmulation)
+}

@@ -2,10 +2,13 @@ package arm64
 
 import (
 	"encoding/binary"
+	"errors"
 	"strings"
 	"testing"
 
 	"golang.org/x/arch/arm64/arm64asm"
+
+	"hwdbg/arch"
 )
 
 func word(w uint32) []byte {
@@ -182,5 +185,15 @@ func TestRegs(t *testing.T) {
 	r.SetPC(0x10)
 	if r.PC() != 0x10 || r.SP() != 0x7f00 || r.FP() != 0x29 {
 		t.Error("PC/SP/FP")
+	}
+}
+
+// TestEmulatesNothing: a step over a breakpoint on arm64 is a real
+// single step; Emulate says so, whatever it is given.
+func TestEmulatesNothing(t *testing.T) {
+	for _, code := range [][]byte{nil, word(0xd503201f)} { // nop
+		if _, err := New().Emulate(code, testRegs(), nil); !errors.Is(err, arch.ErrNoEmulation) {
+			t.Errorf("Emulate(% x): %v, want arch.ErrNoEmulation", code, err)
+		}
 	}
 }

@@ -104,5 +104,9 @@ var inEmulator = os.Getenv("HWDBG_AMD64_VM") == "1"
 // 140-400 µs instead of ~12 µs.
 var hotWrites = map[bool]int{false: 100000, true: 10000}[inEmulator]
 
+// emulatesStepOver: the backend emulates the instructions found under a
+// breakpoint, so a step over one is no single step.
+const emulatesStepOver = true
+
 // syscallInsn is the system call instruction as hwdbg disassembles it.
 const syscallInsn = "syscall"

@@ -112,5 +112,8 @@ func armedSlots(t *testing.T, tid int) string {
 // hotWrites is how many writes the condition tests make (each hit is a trap and a step-over under TCG emulation, ~50x slower).
 const hotWrites = 10000
 
+// emulatesStepOver: every step over a breakpoint is a real single step.
+const emulatesStepOver = false
+
 // syscallInsn is the system call instruction as hwdbg disassembles it.
 const syscallInsn = "svc #0x0"

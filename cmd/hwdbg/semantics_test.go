@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"hwdbg/debugger"
 	"hwdbg/internal/fixture"
 )
 
@@ -357,6 +358,15 @@ func TestExecOfAnotherProgram(t *testing.T) {
 }
 
 func TestBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
+	for _, mode := range stepOverModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Setenv(debugger.StepOverEnv, mode.env)
+			testBreakpointSteppedOverWhileThreadsRun(t)
+		})
+	}
+}
+
+func testBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 	bin := fixture.C(t, "ticks", fixture.PIE)
 	// Every call stops at the breakpoint (counted, resumed at once): the
 	// stepping thread must not let another pass the address unseen while
@@ -383,6 +393,15 @@ func TestBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 // seen exactly once. Delivered with the step, the handler ran instead of
 // the instruction, which then trapped again (5023 hits for 2000 calls).
 func TestSignalStormDuringStepOvers(t *testing.T) {
+	for _, mode := range stepOverModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Setenv(debugger.StepOverEnv, mode.env)
+			testSignalStormDuringStepOvers(t)
+		})
+	}
+}
+
+func testSignalStormDuringStepOvers(t *testing.T) {
 	bin := fixture.C(t, "storm", fixture.PIE)
 	const n = 2000
 	script := "break tick\ncommands 1\nsilent\ncontinue\nend\nwatch -w &watched\ncommands 2\nsilent\ncontinue\nend\ncontinue\ninfo breakpoints\n"
