@@ -24,7 +24,6 @@ import (
 	"hwdbg/debuginfo"
 	"hwdbg/engine"
 	"hwdbg/guard"
-	"hwdbg/internal/procfs"
 	"hwdbg/slottable"
 	"hwdbg/symbols"
 )
@@ -82,16 +81,16 @@ type Process struct {
 type Debugger struct {
 	// arch is the backend for the program's machine and mode, chosen
 	// from its ELF header at each program image (selectArch).
-	arch     arch.Backend
-	ptrSize  int // the program's pointer size in bytes (4 in an i386 program)
-	tr       *tracer
-	proc     *Process
-	syms     *symbols.Table
-	symsFrom *symbolSource   // where syms is read from when first needed (symtab)
-	symsMu   sync.Mutex      // guards syms and symsFrom until syms is read
-	slots    slottable.Table // which slot holds what, for whom
-	arm      *engine.Threads // how slots reach the kernel (arming.go)
-	guard    *guard.Guard    // an attached program's guardian against our death
+	arch      arch.Backend
+	ptrSize   int // the program's pointer size in bytes (4 in an i386 program)
+	tr        *tracer
+	proc      *Process
+	syms      *symbols.Table
+	symsLater *symbolSource   // where syms is read from when first needed (symtab)
+	symsMu    sync.Mutex      // guards syms and symsLater until syms is read
+	slots     slottable.Table // which slot holds what, for whom
+	arm       *engine.Threads // how slots reach the kernel (arming.go)
+	guard     *guard.Guard    // an attached program's guardian against our death
 
 	dwarf    *debuginfo.Info // nil without debug information
 	dwarfErr error           // DWARF present but unreadable
@@ -323,195 +322,6 @@ func (d *Debugger) initSlots(tid int) error {
 	d.slots = slottable.New(infos)
 	d.arm = d.newArming(len(infos), d.proc.Launched)
 	return nil
-}
-
-// Attach seizes every thread of pid and stops them.
-func Attach(pid int) (*Debugger, error) {
-	if state := statState(pid); state == "Z" || state == "X" {
-		return nil, fmt.Errorf("cannot attach to %d: it has exited and waits for its parent to reap it (a zombie): there is nothing left to debug", pid)
-	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil {
-		switch {
-		case os.IsNotExist(err):
-			return nil, fmt.Errorf("cannot attach to %d: no such process", pid)
-		case os.IsPermission(err):
-			// The kernel's ptrace access check guards /proc/PID/exe too.
-			return nil, attachError(pid, unix.EPERM)
-		}
-		return nil, fmt.Errorf("cannot attach to %d: %w", pid, errors.Unwrap(err))
-	}
-	d := newDebugger()
-	var aerr error
-	d.tr.do(func() { aerr = d.attach(pid, exe) })
-	if aerr != nil {
-		d.tr.close()
-		return nil, aerr
-	}
-	if err := d.loadSymbols(); err != nil {
-		d.Detach()
-		return nil, err
-	}
-	if d.guard, err = guard.Start(pid); err != nil {
-		tracef("%v", err)
-	}
-	return d, nil
-}
-
-func (d *Debugger) attach(pid int, exe string) error {
-	d.proc = &Process{Pid: pid, Path: exe, threads: map[int]*Thread{}}
-	d.Current = pid
-	// Threads can appear while we attach: list /proc/PID/task until a
-	// pass finds no thread we have not seized. Threads created after a
-	// seize are traced automatically (PTRACE_O_TRACECLONE).
-	for pass := 0; ; pass++ {
-		tids, err := procfs.Tasks(pid)
-		if err != nil {
-			d.detachAll()
-			return fmt.Errorf("cannot attach to %d: %w", pid, err)
-		}
-		added := 0
-		for _, tid := range tids {
-			if _, ok := d.proc.threads[tid]; ok {
-				continue
-			}
-			if err := ptraceSeize(tid, traceOptions); err != nil {
-				if err == unix.ESRCH && pass > 0 {
-					continue // the thread exited meanwhile
-				}
-				d.detachAll()
-				return attachError(pid, err)
-			}
-			d.proc.threads[tid] = &Thread{Tid: tid}
-			added++
-		}
-		if added == 0 {
-			break
-		}
-	}
-	for tid := range d.proc.threads {
-		ptraceInterrupt(tid)
-	}
-	for tid, th := range d.proc.threads {
-		if err := d.waitInitialStop(tid); err != nil {
-			delete(d.proc.threads, tid)
-			continue
-		}
-		th.stopped = true
-	}
-	if len(d.proc.threads) == 0 {
-		return fmt.Errorf("cannot attach to %d: the process is gone", pid)
-	}
-	return d.initSlots(pid)
-}
-
-func attachError(pid int, err error) error {
-	switch err {
-	case unix.EPERM:
-		return fmt.Errorf("cannot attach to %d: %s", pid, attachRefusal(pid))
-	case unix.ESRCH:
-		return fmt.Errorf("cannot attach to %d: no such process", pid)
-	}
-	return fmt.Errorf("cannot attach to %d: %w", pid, err)
-}
-
-// capSysPtrace is CAP_SYS_PTRACE's bit (include/uapi/linux/capability.h).
-const capSysPtrace = 19
-
-// attachRefusal says why the kernel refused to let us trace pid, from
-// what /proc tells: another tracer, another user's process, a process
-// that is not dumpable or lives in a user namespace where we hold no
-// capability, Yama's ptrace_scope.
-func attachRefusal(pid int) string {
-	if tracer := tracerOf(pid); tracer != 0 {
-		reason := fmt.Sprintf("it is already traced by process %d", tracer)
-		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", tracer)); err == nil {
-			reason += fmt.Sprintf(" (%s); detach that debugger first", strings.TrimSpace(string(comm)))
-		}
-		return reason
-	}
-	eff, _ := strconv.ParseUint(statusValue("/proc/self/status", "CapEff:"), 16, 64)
-	capable := eff&(1<<capSysPtrace) != 0
-	uid, me := -1, os.Getuid()
-	if f := strings.Fields(statusValue(fmt.Sprintf("/proc/%d/status", pid), "Uid:")); len(f) > 0 {
-		uid, _ = strconv.Atoi(f[0])
-	}
-	name := ""
-	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil {
-		name = " (" + strings.TrimSpace(string(comm)) + ")"
-	}
-	scope := -1
-	if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
-		scope, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
-	switch {
-	case scope == 3:
-		return "kernel.yama.ptrace_scope is 3: this kernel lets no process attach to another (programs hwdbg starts still work)"
-	case !capable && uid >= 0 && uid != me:
-		return fmt.Sprintf("it runs as uid %d and hwdbg as uid %d without CAP_SYS_PTRACE: run hwdbg as that user, or as root", uid, me)
-	case !capable && scope == 2:
-		return "kernel.yama.ptrace_scope is 2: attaching needs CAP_SYS_PTRACE (run hwdbg as root)"
-	}
-	if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid)); err != nil {
-		// The kernel's access check fails even for reading it.
-		what := "it"
-		if pid == 1 {
-			what = "pid 1" + name + ", the first process of its PID namespace,"
-		}
-		return what + " is not dumpable (a setuid program, or one that called prctl(PR_SET_DUMPABLE, 0)) or belongs to a user namespace in which hwdbg holds no CAP_SYS_PTRACE: the kernel lets only such a tracer attach"
-	}
-	if !capable && scope == 1 {
-		return "kernel.yama.ptrace_scope is 1: only its ancestors may attach without CAP_SYS_PTRACE: run hwdbg as root, start the program under hwdbg, or set the sysctl to 0"
-	}
-	return "permission denied by the kernel (a security module?)"
-}
-
-// statState is the state letter of /proc/PID/stat ("R", "S", "Z", ...),
-// "" when there is no such process.
-func statState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if f := strings.Fields(string(b[i+1:])); i >= 0 && len(f) > 0 {
-		return f[0]
-	}
-	return ""
-}
-
-// tracerOf returns the process tracing pid, from /proc/PID/status. The
-// kernel names the tracing thread; its Tgid is the process.
-func tracerOf(pid int) int {
-	tid := statusField(pid, "TracerPid:")
-	if tid == 0 {
-		return 0
-	}
-	if tgid := statusField(tid, "Tgid:"); tgid != 0 {
-		return tgid
-	}
-	return tid
-}
-
-// statusField is a decimal field of /proc/PID/status, 0 if absent.
-func statusField(pid int, key string) int {
-	n, _ := strconv.Atoi(statusValue(fmt.Sprintf("/proc/%d/status", pid), key))
-	return n
-}
-
-// statusValue is the value of one "Key:\tvalue" line of a /proc status
-// file, "" if absent.
-func statusValue(path, key string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, key); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
 
 // Pid is the traced process's id.

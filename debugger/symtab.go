@@ -37,7 +37,7 @@ func (d *Debugger) loadSymbols() error {
 	// takes tens of milliseconds and megabytes, and a global found in the
 	// DWARF needs no symbol table at all.
 	d.symsMu.Lock()
-	d.syms, d.symsFrom = nil, &symbolSource{path, bias}
+	d.syms, d.symsLater = nil, &symbolSource{path, bias}
 	d.symsMu.Unlock()
 	start := time.Now()
 	d.loadDebugInfo(path, bias)
@@ -79,8 +79,8 @@ type symbolSource struct {
 func (d *Debugger) symtab() *symbols.Table {
 	d.symsMu.Lock()
 	defer d.symsMu.Unlock()
-	if src := d.symsFrom; src != nil {
-		d.symsFrom = nil
+	if src := d.symsLater; src != nil {
+		d.symsLater = nil
 		start := time.Now()
 		t, err := symbols.Load(src.path, src.bias)
 		if err != nil {
@@ -95,7 +95,7 @@ func (d *Debugger) symtab() *symbols.Table {
 
 func (d *Debugger) setSyms(t *symbols.Table) {
 	d.symsMu.Lock()
-	d.syms, d.symsFrom = t, nil
+	d.syms, d.symsLater = t, nil
 	d.symsMu.Unlock()
 }
 
