@@ -24,6 +24,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"hwdbg/arch"
@@ -149,9 +150,16 @@ func (in *Info) Language() (lang string) {
 	return ""
 }
 
+// lock takes the Info's lock for a method. Until it is released, a fault
+// reading a mapped section (its file cut short under us) is a panic, which
+// the method's catch turns into an error, instead of a crash.
 func (in *Info) lock() func() {
 	in.mu.Lock()
-	return in.mu.Unlock
+	old := debug.SetPanicOnFault(true)
+	return func() {
+		debug.SetPanicOnFault(old)
+		in.mu.Unlock()
+	}
 }
 
 // catch turns a panic from debug/dwarf on malformed input into *err.

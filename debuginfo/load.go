@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"hwdbg/arch"
@@ -38,6 +39,7 @@ type Options struct {
 // LoadWith is Load with options.
 func LoadWith(path string, bias uint64, o Options) (in *Info, err error) {
 	var f, df *elf.File
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see Info.lock
 	defer func() {
 		if r := recover(); r != nil {
 			in, err = nil, fmt.Errorf("debuginfo: read %s: malformed file (%v)", path, r)

@@ -5,6 +5,7 @@ import (
 	"debug/dwarf"
 	"encoding/binary"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 )
@@ -108,17 +109,24 @@ func (in *Info) indexUnits(us []*unit) {
 	}
 }
 
-// parallel runs f(0) ... f(n-1) on a few goroutines.
+// parallel runs f(0) ... f(n-1) on a few goroutines. A panic in f(i),
+// a fault reading a mapped section among them (see lock), ends f(i)
+// alone: f leaves its result unset.
 func parallel(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), 4, n)
 	var wg sync.WaitGroup
 	next := make(chan int)
+	run := func(i int) {
+		defer func() { recover() }()
+		f(i)
+	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			debug.SetPanicOnFault(true)
 			for i := range next {
-				f(i)
+				run(i)
 			}
 		}()
 	}

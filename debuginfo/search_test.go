@@ -4,6 +4,8 @@ import (
 	"debug/dwarf"
 	"encoding/binary"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -303,4 +305,33 @@ func FuzzDIEReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFileCutShort: the file of a mapped .debug_info cut short under us
+// (rebuilt in place, as cp does) makes queries fail or find nothing, and
+// never crashes hwdbg.
+func TestFileCutShort(t *testing.T) {
+	orig, err := os.ReadFile(build(t, "prog.c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "prog")
+	if err := os.WriteFile(path, orig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	in := mustLoad(t, path, 0)
+	defer in.Close()
+	if in.image == nil {
+		t.Skip("the file is not mapped here")
+	}
+	if err := os.Truncate(path, 4096); err != nil {
+		t.Fatal(err)
+	}
+	in.LookupGlobal("out")
+	in.LookupType("struct flags")
+	in.Language()
+	in.GlobalNames("")
+	in.FuncAt(0x1150)
+	in.LineFor(0x1150)
+	in.Locals(0x1150)
 }
