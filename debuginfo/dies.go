@@ -76,6 +76,12 @@ type abbrev struct {
 	tag      dwarf.Tag
 	children bool
 	attrs    []abbrevAttr
+	// steps read a DIE of this shape in a unit of the table's format
+	// (abbrevTable.plan): runs of attributes of a fixed size skipped at
+	// once, the others read one by one. indirect is set when a form is
+	// given in the DIE itself: its DIEs are read attribute by attribute.
+	steps    []step
+	indirect bool
 }
 
 type abbrevAttr struct {
@@ -83,8 +89,142 @@ type abbrevAttr struct {
 	form uint64
 }
 
+// step is: skip so many bytes, then read one attribute.
+type step struct {
+	skip int
+	what stepKind
+	form uint64
+}
+
+type stepKind uint8
+
+const (
+	stepNone    stepKind = iota // nothing after the skip
+	stepSkip                    // an attribute of a variable size
+	stepName                    // DW_AT_name
+	stepSibling                 // DW_AT_sibling
+	stepTarget                  // DW_AT_specification, DW_AT_abstract_origin
+	stepLink                    // a linkage name
+)
+
 // abbrevTable is the abbreviations of one unit, by code.
-type abbrevTable map[uint64]*abbrev
+type abbrevTable struct {
+	dense  []*abbrev          // by code, for codes below len(dense)
+	sparse map[uint64]*abbrev // the other codes
+	format unitFormat         // what the steps are planned for
+}
+
+// unitFormat is what the size of an attribute's form depends on.
+type unitFormat struct {
+	version, addrSize, offSize int
+}
+
+func formatOf(h unitHeader) unitFormat { return unitFormat{h.version, h.addrSize, h.offSize} }
+
+// maxDenseCode bounds the codes kept in a slice; producers number their
+// abbreviations from 1 up.
+const maxDenseCode = 1 << 16
+
+func (t *abbrevTable) get(code uint64) *abbrev {
+	if code < uint64(len(t.dense)) {
+		return t.dense[code]
+	}
+	return t.sparse[code]
+}
+
+func (t *abbrevTable) set(code uint64, a *abbrev) bool {
+	if t.get(code) != nil {
+		return false
+	}
+	if code < maxDenseCode {
+		for uint64(len(t.dense)) <= code {
+			t.dense = append(t.dense, nil)
+		}
+		t.dense[code] = a
+		return true
+	}
+	if t.sparse == nil {
+		t.sparse = map[uint64]*abbrev{}
+	}
+	t.sparse[code] = a
+	return true
+}
+
+// plan sets each abbreviation's steps for units of format f.
+func (t *abbrevTable) plan(f unitFormat) {
+	if t.format == f && f != (unitFormat{}) {
+		return
+	}
+	t.format = f
+	each := func(a *abbrev) {
+		a.steps, a.indirect = a.steps[:0], false
+		pending := 0
+		for _, at := range a.attrs {
+			what := stepSkip
+			switch at.attr {
+			case dwarf.AttrName:
+				what = stepName
+			case dwarf.AttrSibling:
+				what = stepSibling
+			case dwarf.AttrSpecification, dwarf.AttrAbstractOrigin:
+				what = stepTarget
+			case dwarf.AttrLinkageName, attrMIPSLinkageName:
+				what = stepLink
+			}
+			if at.form == formIndirect {
+				a.indirect = true
+			}
+			if n := formSize(at.form, f); what == stepSkip && n >= 0 {
+				pending += n
+				continue
+			}
+			a.steps = append(a.steps, step{skip: pending, what: what, form: at.form})
+			pending = 0
+		}
+		if pending > 0 {
+			a.steps = append(a.steps, step{skip: pending})
+		}
+	}
+	for _, a := range t.dense {
+		if a != nil {
+			each(a)
+		}
+	}
+	for _, a := range t.sparse {
+		each(a)
+	}
+}
+
+// formSize is the size of a value of form in a unit of format f, -1 when
+// it varies.
+func formSize(form uint64, f unitFormat) int {
+	switch form {
+	case formFlagPresent, formImplicitConst:
+		return 0
+	case formData1, formRef1, formFlag, formStrx1, formAddrx1:
+		return 1
+	case formData2, formRef2, formStrx2, formAddrx2:
+		return 2
+	case formStrx3, formAddrx3:
+		return 3
+	case formData4, formRef4, formStrx4, formAddrx4, formRefSup4:
+		return 4
+	case formData8, formRef8, formRefSig8, formRefSup8:
+		return 8
+	case formData16:
+		return 16
+	case formAddr:
+		return f.addrSize
+	case formStrp, formLineStrp, formSecOffset, formStrpSup, formGNURefAlt, formGNUStrpAlt:
+		return f.offSize
+	case formRefAddr:
+		if f.version <= 2 {
+			return f.addrSize
+		}
+		return f.offSize
+	}
+	return -1
+}
 
 // maxAbbrevAttrs bounds the attributes of one abbreviation (real ones
 // have a few dozen): a malformed table must not make us allocate without
@@ -92,12 +232,12 @@ type abbrevTable map[uint64]*abbrev
 const maxAbbrevAttrs = 256
 
 // parseAbbrevs reads the abbreviation table at off in .debug_abbrev.
-func parseAbbrevs(b []byte, off uint64, order binary.ByteOrder) (abbrevTable, error) {
+func parseAbbrevs(b []byte, off uint64, order binary.ByteOrder) (*abbrevTable, error) {
 	if off >= uint64(len(b)) {
 		return nil, &DecodeError{Section: ".debug_abbrev", Offset: off, Err: fmt.Errorf("table at %#x past the end of the section (%#x bytes)", off, len(b))}
 	}
 	r := dwread.New(b, int(off), order)
-	t := abbrevTable{}
+	t := &abbrevTable{}
 	for {
 		at := r.Pos()
 		code := r.Uleb()
@@ -118,10 +258,9 @@ func parseAbbrevs(b []byte, off uint64, order binary.ByteOrder) (abbrevTable, er
 			}
 			a.attrs = append(a.attrs, abbrevAttr{attr: dwarf.Attr(name), form: form})
 		}
-		if _, dup := t[code]; dup {
+		if !t.set(code, a) {
 			return nil, &DecodeError{Section: ".debug_abbrev", Offset: uint64(at), Err: fmt.Errorf("abbreviation code %d defined twice", code)}
 		}
-		t[code] = a
 	}
 	if err := r.Error(".debug_abbrev", 0, fmt.Sprintf("table at %#x", off)); err != nil {
 		return nil, err
@@ -132,9 +271,15 @@ func parseAbbrevs(b []byte, off uint64, order binary.ByteOrder) (abbrevTable, er
 // dieUnit is what reading the DIEs of one unit needs to know.
 type dieUnit struct {
 	hdr      unitHeader
-	abbrevs  abbrevTable
+	abbrevs  *abbrevTable // planned for the unit's format
 	strs     strSections
 	strxBase uint64 // DW_AT_str_offsets_base of the unit
+}
+
+// newDIEUnit is the unit of header h, whose abbreviations are t.
+func newDIEUnit(h unitHeader, t *abbrevTable, strs strSections, strxBase uint64) *dieUnit {
+	t.plan(formatOf(h))
+	return &dieUnit{hdr: h, abbrevs: t, strs: strs, strxBase: strxBase}
 }
 
 // strSections are the string sections names may be in.
@@ -189,11 +334,14 @@ func (dr *dieReader) next(d *die) (ok bool, err error) {
 	if code == 0 {
 		return false, r.Error(".debug_info", 0, fmt.Sprintf("unit at %#x: DIE", dr.u.hdr.off))
 	}
-	a := dr.u.abbrevs[code]
+	a := dr.u.abbrevs.get(code)
 	if a == nil {
 		return false, dr.bad(d.off, fmt.Errorf("DIE at %#x: no abbreviation %d", d.off, code))
 	}
 	d.tag, d.kids = a.tag, a.children
+	if !a.indirect {
+		return dr.steps(d, a)
+	}
 	for _, at := range a.attrs {
 		form := at.form
 		for form == formIndirect && r.More() {
@@ -213,6 +361,38 @@ func (dr *dieReader) next(d *die) (ok bool, err error) {
 			d.link = true
 		}
 		if err := dr.skip(form); err != nil {
+			return false, err
+		}
+	}
+	d.attrs = uint64(r.Pos())
+	if r.Err() != nil {
+		return false, r.Error(".debug_info", 0, fmt.Sprintf("unit at %#x: DIE at %#x", dr.u.hdr.off, d.off))
+	}
+	return true, nil
+}
+
+// steps reads the attributes of d, whose abbreviation is a, by its steps.
+func (dr *dieReader) steps(d *die, a *abbrev) (ok bool, err error) {
+	r := dr.r
+	for i := range a.steps {
+		st := &a.steps[i]
+		if st.skip > 0 {
+			r.Skip(st.skip)
+		}
+		switch st.what {
+		case stepName:
+			d.name = dr.str(st.form)
+		case stepSibling:
+			d.sib = dr.ref(st.form)
+		case stepTarget:
+			d.target = dr.ref(st.form)
+		case stepLink:
+			d.link = true
+			err = dr.skip(st.form)
+		case stepSkip:
+			err = dr.skip(st.form)
+		}
+		if err != nil {
 			return false, err
 		}
 	}
@@ -367,31 +547,12 @@ func cString(sec []byte, off uint64) []byte {
 
 // skip moves past an attribute's value of the given form.
 func (dr *dieReader) skip(form uint64) error {
-	r, h := dr.r, dr.u.hdr
+	r := dr.r
+	if n := formSize(form, formatOf(dr.u.hdr)); n >= 0 {
+		r.Skip(n)
+		return nil
+	}
 	switch form {
-	case formFlagPresent, formImplicitConst:
-	case formData1, formRef1, formFlag, formStrx1, formAddrx1:
-		r.Skip(1)
-	case formData2, formRef2, formStrx2, formAddrx2:
-		r.Skip(2)
-	case formStrx3, formAddrx3:
-		r.Skip(3)
-	case formData4, formRef4, formStrx4, formAddrx4, formRefSup4:
-		r.Skip(4)
-	case formData8, formRef8, formRefSig8, formRefSup8:
-		r.Skip(8)
-	case formData16:
-		r.Skip(16)
-	case formAddr:
-		r.Skip(h.addrSize)
-	case formStrp, formLineStrp, formSecOffset, formStrpSup, formGNURefAlt, formGNUStrpAlt:
-		r.Skip(h.offSize)
-	case formRefAddr:
-		if h.version <= 2 {
-			r.Skip(h.addrSize)
-		} else {
-			r.Skip(h.offSize)
-		}
 	case formSdata, formUdata, formRefUdata, formStrx, formAddrx, formLoclistx, formRnglistx,
 		formGNUAddrIndex, formGNUStrIndex:
 		r.Uleb()

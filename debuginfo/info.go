@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"hwdbg/arch"
@@ -70,13 +71,13 @@ type Info struct {
 	raw            map[string][]byte
 	small          map[string][]byte // sections given to d at Load
 	units          []*unit
-	names          map[string][]nameRef    // qualified name -> definitions, from indexed units
-	all            bool                    // every unit indexed
-	early          []bool                  // by unit: indexed before the first search (search.go)
-	lang           *string                 // Language, once known
-	searched       map[searchKey][]nameRef // names searched for before all were indexed (search.go)
-	abbrevs        map[uint64]abbrevTable  // by offset in .debug_abbrev, for the DIE reader
-	sorted         []string                // names, sorted, built by GlobalNames
+	names          map[string][]nameRef       // qualified name -> definitions, from indexed units
+	all            bool                       // every unit indexed
+	early          []bool                     // by unit: indexed before the first search (search.go)
+	lang           *string                    // Language, once known
+	searched       map[searchKey][]nameRef    // names searched for before all were indexed (search.go)
+	abbrevs        map[abbrevKey]*abbrevTable // for the DIE reader
+	sorted         []string                   // names, sorted, built by GlobalNames
 	types          map[dwarf.Offset]*Type
 	conv           map[dwarf.Type]*Type
 	fixups         []typedefFixup
@@ -141,8 +142,11 @@ func (in *Info) Language() (lang string) {
 			}
 		}
 	}
-	for _, r := range in.lookup("main", refFunc) {
-		return in.units[r.unit].lang
+	// The unit of main, when the units are not all of one language.
+	if mixed := slices.ContainsFunc(in.units, func(u *unit) bool { return u.lang != in.units[0].lang }); mixed {
+		for _, r := range in.lookup("main", refFunc) {
+			return in.units[r.unit].lang
+		}
 	}
 	if len(in.units) > 0 {
 		return in.units[0].lang

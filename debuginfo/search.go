@@ -213,34 +213,42 @@ func (in *Info) strSections() strSections {
 // dieUnit is what the DIE reader needs of u, nil when its abbreviations
 // cannot be read.
 func (in *Info) dieUnit(u *unit, strs strSections) *dieUnit {
-	t, err := in.abbrevTable(u.hdr.abbrev)
+	t, err := in.abbrevTable(u.hdr)
 	if err != nil {
 		return nil
 	}
-	du := &dieUnit{hdr: u.hdr, abbrevs: t, strs: strs}
+	strxBase := uint64(0)
 	if v, ok := u.entry.Val(dwarf.AttrStrOffsetsBase).(int64); ok && v >= 0 {
-		du.strxBase = uint64(v)
+		strxBase = uint64(v)
 	}
-	return du
+	return newDIEUnit(u.hdr, t, strs, strxBase)
 }
 
-// abbrevTable is the abbreviation table at off, read once.
-func (in *Info) abbrevTable(off uint64) (abbrevTable, error) {
-	if t, ok := in.abbrevs[off]; ok {
+// abbrevKey is an abbreviation table as read for units of one format.
+type abbrevKey struct {
+	off    uint64
+	format unitFormat
+}
+
+// abbrevTable is the abbreviation table of the unit of header h, read
+// once for each format of unit that uses it.
+func (in *Info) abbrevTable(h unitHeader) (*abbrevTable, error) {
+	key := abbrevKey{h.abbrev, formatOf(h)}
+	if t, ok := in.abbrevs[key]; ok {
 		return t, nil
 	}
 	b, err := in.section(".debug_abbrev")
 	if err != nil {
 		return nil, err
 	}
-	t, err := parseAbbrevs(b, off, in.order)
+	t, err := parseAbbrevs(b, h.abbrev, in.order)
 	if err != nil {
 		return nil, err
 	}
 	if in.abbrevs == nil {
-		in.abbrevs = map[uint64]abbrevTable{}
+		in.abbrevs = map[abbrevKey]*abbrevTable{}
 	}
-	in.abbrevs[off] = t
+	in.abbrevs[key] = t
 	return t, nil
 }
 

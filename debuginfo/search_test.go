@@ -206,7 +206,7 @@ func testDIEUnit(t testing.TB, info []byte) *dieUnit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dieUnit{hdr: h, abbrevs: ab}
+	return newDIEUnit(h, ab, strSections{}, 0)
 }
 
 func TestCandidates(t *testing.T) {
@@ -295,7 +295,7 @@ func FuzzDIEReader(f *testing.F) {
 		if err != nil {
 			return
 		}
-		u := &dieUnit{hdr: h, abbrevs: ab, strs: strSections{str: []byte("x\x00y\x00"), strOffsets: []byte{0, 0, 0, 0, 2, 0, 0, 0}}}
+		u := newDIEUnit(h, ab, strSections{str: []byte("x\x00y\x00"), strOffsets: []byte{0, 0, 0, 0, 2, 0, 0, 0}}, 0)
 		for _, k := range []refKind{refVar, refFunc, refType} {
 			offs, _ := candidates(info, u, le, []byte(name), k)
 			for _, o := range offs {
