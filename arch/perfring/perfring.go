@@ -32,8 +32,13 @@ import (
 	"hwdbg/arch"
 )
 
-// DefaultPages is the default size of a thread's ring, in pages of data.
-const DefaultPages = 256
+// DefaultPages is the default size of a thread's ring, in pages of data:
+// 4 MiB, some 45000 samples of a shallow stack, which is a third of a
+// second of accesses where a hit costs 7 µs, so that a reader kept off
+// the CPU that long by a busy machine loses nothing. Where the
+// locked-memory limit refuses that much, a default ring is halved until
+// it fits (Pages tells).
+const DefaultPages = 1024
 
 // DefaultTick is how often the rings are drained when no ring is full
 // enough to wake the reader.
@@ -42,8 +47,9 @@ const DefaultTick = 100 * time.Millisecond
 // Options tunes a Recorder.
 type Options struct {
 	// Pages is each thread's ring size in pages of data, a power of two
-	// (0: DefaultPages). The reader is woken when a quarter of it is
-	// written; samples that find it full are lost (and counted).
+	// (0: DefaultPages, or less where the locked-memory limit says so).
+	// The reader is woken when a quarter of it is written; samples that
+	// find it full are lost (and counted).
 	Pages int
 	// Tick is how often every ring is drained whatever it holds (0:
 	// DefaultTick).
@@ -69,6 +75,7 @@ type Recorder struct {
 	acc       arch.Access
 	h         Handler
 	pages     int
+	shrink    bool // the default size: halve it when it is refused
 	watermark uint32
 
 	mu       sync.Mutex
@@ -102,8 +109,8 @@ func Open(pieces []arch.Piece, acc arch.Access, h Handler, opt Options) (*Record
 	if _, err := bpType(acc); err != nil {
 		return nil, err
 	}
-	pages := opt.Pages
-	if pages == 0 {
+	pages, shrink := opt.Pages, opt.Pages == 0
+	if shrink {
 		pages = DefaultPages
 	}
 	if pages < 1 || pages&(pages-1) != 0 {
@@ -129,14 +136,14 @@ func Open(pieces []arch.Piece, acc arch.Access, h Handler, opt Options) (*Record
 		pieces:    append([]arch.Piece(nil), pieces...),
 		acc:       acc,
 		h:         h,
-		pages:     pages,
-		watermark: uint32(pages * os.Getpagesize() / 4),
+		shrink:    shrink,
 		threads:   map[int]*thread{},
 		byFd:      map[int32]*thread{},
 		epfd:      epfd,
 		wake:      wake,
 		done:      make(chan struct{}),
 	}
+	r.setPages(pages)
 	go r.poll(tick)
 	return r, nil
 }
@@ -154,9 +161,17 @@ func (r *Recorder) AddThread(tid int) error {
 		return nil
 	}
 	t := &thread{tid: tid}
-	if err := r.open(t); err != nil {
+	for {
+		err := r.open(t)
+		if err == nil {
+			break
+		}
 		t.close()
-		return err
+		var ml *memlockError
+		if !errors.As(err, &ml) || !r.shrink || r.pages == 1 {
+			return err
+		}
+		r.setPages(r.pages / 2)
 	}
 	if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, t.fds[0], &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(t.fds[0])}); err != nil {
 		t.close()
@@ -172,6 +187,21 @@ func (r *Recorder) AddThread(tid int) error {
 	r.threads[tid] = t
 	r.byFd[int32(t.fds[0])] = t
 	return nil
+}
+
+// setPages sets the size of the rings of the threads added from now on,
+// and the watermark that wakes their reader: a quarter of it.
+func (r *Recorder) setPages(pages int) {
+	r.pages = pages
+	r.watermark = uint32(pages * os.Getpagesize() / 4)
+}
+
+// Pages is the size of the rings of the threads added from now on, in
+// pages of data.
+func (r *Recorder) Pages() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.pages
 }
 
 // open opens t's events (disabled) and maps its ring.

@@ -102,11 +102,23 @@ func refusal(tid int, piece arch.Piece, acc arch.Access, err error) error {
 	return &OpenError{Tid: tid, Piece: piece, Access: acc, Errno: errno, Why: explain(errno, p)}
 }
 
+// memlockError is a ring the locked-memory limit refused.
+type memlockError struct {
+	kb  int
+	err error
+}
+
+func (e *memlockError) Error() string {
+	return fmt.Sprintf("cannot map a perf ring of %d KiB: over the locked-memory limit (kernel.perf_event_mlock_kb, then RLIMIT_MEMLOCK; every traced thread has a ring): choose fewer ring pages, raise `ulimit -l`, or run with CAP_IPC_LOCK (%v)", e.kb, e.err)
+}
+
+func (e *memlockError) Unwrap() error { return e.err }
+
 // mmapRefusal explains a failed mmap of a ring of pages data pages.
 func mmapRefusal(pages int, err error) error {
 	kb := (1 + pages) * os.Getpagesize() / 1024
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOMEM) {
-		return fmt.Errorf("cannot map a perf ring of %d KiB: over the locked-memory limit (kernel.perf_event_mlock_kb, then RLIMIT_MEMLOCK; every traced thread has a ring): choose fewer ring pages, raise `ulimit -l`, or run with CAP_IPC_LOCK (%w)", kb, err)
+		return &memlockError{kb, err}
 	}
 	return fmt.Errorf("cannot map a perf ring of %d KiB: %w", kb, err)
 }

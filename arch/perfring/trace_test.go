@@ -2,6 +2,7 @@ package perfring_test
 
 import (
 	"bufio"
+	"bytes"
 	"debug/elf"
 	"io"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 
 	"hwdbg/arch"
 	"hwdbg/arch/perfring"
@@ -186,6 +189,46 @@ func TestTwoWriters(t *testing.T) {
 		if len(s.PCs) < 2 || w.funcAt(s.PCs[0]) != x.fn || w.funcAt(s.Lookup(1)) != "main" || s.Hits != x.hits {
 			t.Errorf("stack %d: %x (%d hits); want %s called by main, %d hits", i, s.PCs, s.Hits, x.fn, x.hits)
 		}
+	}
+	checkWriters(t, w, r)
+}
+
+// checkWriters checks the folded stacks and the pprof profile of the two
+// writers' trace: they add up to the hits, with write_a and write_b
+// called by main.
+func checkWriters(t *testing.T, w *writers, r traceprof.Report) {
+	var folded bytes.Buffer
+	if err := r.WriteFolded(&folded, w.funcAt); err != nil {
+		t.Fatal(err)
+	}
+	byLeaf := map[string]uint64{}
+	for _, l := range strings.Split(strings.TrimSpace(folded.String()), "\n") {
+		stack, count, _ := strings.Cut(l, " ")
+		n, _ := strconv.ParseUint(count, 10, 64)
+		frames := strings.Split(stack, ";")
+		if len(frames) < 2 || frames[len(frames)-2] != "main" {
+			t.Errorf("folded line %q: not called by main", l)
+		}
+		byLeaf[frames[len(frames)-1]] += n
+	}
+	if byLeaf["write_a"] != 60000 || byLeaf["write_b"] != 40000 || len(byLeaf) != 2 {
+		t.Errorf("folded stacks by function %v:\n%s", byLeaf, folded.String())
+	}
+	var pb bytes.Buffer
+	sym := func(pc uint64) (string, string, int) { return w.funcAt(pc), "writers.c", 0 }
+	if err := r.WritePprof(&pb, sym); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := profile.Parse(&pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLeaf = map[string]uint64{}
+	for _, s := range prof.Sample {
+		byLeaf[s.Location[0].Line[0].Function.Name] += uint64(s.Value[0])
+	}
+	if byLeaf["write_a"] != 60000 || byLeaf["write_b"] != 40000 || len(byLeaf) != 2 {
+		t.Errorf("pprof samples by function %v", byLeaf)
 	}
 }
 
