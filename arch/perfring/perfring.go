@@ -133,15 +133,15 @@ func Open(pieces []arch.Piece, acc arch.Access, h Handler, opt Options) (*Record
 		return nil, fmt.Errorf("an eventfd to stop the perf ring reader: %w", err)
 	}
 	r := &Recorder{
-		pieces:    append([]arch.Piece(nil), pieces...),
-		acc:       acc,
-		h:         h,
-		shrink:    shrink,
-		threads:   map[int]*thread{},
-		byFd:      map[int32]*thread{},
-		epfd:      epfd,
-		wake:      wake,
-		done:      make(chan struct{}),
+		pieces:  append([]arch.Piece(nil), pieces...),
+		acc:     acc,
+		h:       h,
+		shrink:  shrink,
+		threads: map[int]*thread{},
+		byFd:    map[int32]*thread{},
+		epfd:    epfd,
+		wake:    wake,
+		done:    make(chan struct{}),
 	}
 	r.setPages(pages)
 	go r.poll(tick)
