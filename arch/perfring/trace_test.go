@@ -102,17 +102,53 @@ func (w *writers) next() {
 	}
 }
 
-// finish waits for "done", lets the program exit and checks that it
-// exited with status 0: a trace never stops it.
-func (w *writers) finish() {
+// done waits for the program's "done".
+func (w *writers) done() {
 	w.t.Helper()
 	if l := w.line(); l != "done" {
 		w.t.Fatalf("writers printed %q, not done", l)
 	}
+}
+
+// exit lets the program exit and checks that it exited with status 0: a
+// trace never stops it, and leaves it running when it ends.
+func (w *writers) exit() {
+	w.t.Helper()
 	w.next()
 	if err := w.cmd.Wait(); err != nil {
 		w.t.Fatalf("writers: %v", err)
 	}
+}
+
+// record runs writers MODE with its main thread traced for acc accesses
+// to its global into h, through its one phase; then it calls ended, if
+// not nil, closes the recorder and lets the program exit. split, if not
+// nil, splits the global into the pieces traced.
+func record(t *testing.T, mode string, split func(arch.Piece) []arch.Piece, acc arch.Access, h perfring.Handler, opt perfring.Options, ended func()) *writers {
+	t.Helper()
+	w, first := startWriters(t, mode)
+	pieces := []arch.Piece{w.target()}
+	if split != nil {
+		pieces = split(pieces[0])
+	}
+	rec, err := perfring.Open(pieces, acc, h, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	if err := rec.AddThread(first[0]); err != nil {
+		t.Fatal(err)
+	}
+	w.next()
+	w.done()
+	if ended != nil {
+		ended()
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.exit()
+	return w
 }
 
 // funcAt says which function of the program pc is in.
@@ -141,27 +177,9 @@ func mustHit(t *testing.T, r traceprof.Report) {
 // TestTwoWriters: write_a writes the global 60000 times, write_b 40000:
 // two instructions, two stacks (each under main), one thread.
 func TestTwoWriters(t *testing.T) {
-	w, first := startWriters(t, "two")
-	pid := first[0]
 	prof := traceprof.New(nil)
-	rec, err := perfring.Open([]arch.Piece{w.target()}, arch.Write, prof, perfring.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rec.AddThread(pid); err != nil {
-		t.Fatal(err)
-	}
-	w.next()
-	if l := w.line(); l != "done" {
-		t.Fatalf("writers printed %q", l)
-	}
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	w.next()
-	if err := w.cmd.Wait(); err != nil {
-		t.Fatalf("writers: %v", err)
-	}
+	w := record(t, "two", nil, arch.Write, prof, perfring.Options{}, nil)
+	pid := w.cmd.Process.Pid
 	r := prof.Report()
 	mustHit(t, r)
 	t.Logf("%d hits, %d lost", r.Hits, r.Lost)
@@ -257,9 +275,7 @@ func TestThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.next()
-	if l := w.line(); l != "done" {
-		t.Fatalf("writers printed %q", l)
-	}
+	w.done()
 	// t1, t2 and t3 have exited.
 	for _, tid := range []int{t1, t2, t3} {
 		rec.RemoveThread(tid)
@@ -270,10 +286,7 @@ func TestThreads(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	w.next()
-	if err := w.cmd.Wait(); err != nil {
-		t.Fatalf("writers: %v", err)
-	}
+	w.exit()
 	r := prof.Report()
 	mustHit(t, r)
 	want := map[int]uint64{pid: 5000, t1: 10000, t2: 20000, t3: 30000}
@@ -312,19 +325,8 @@ func TestReadWrite(t *testing.T) {
 		{arch.Read, reads, 30000, reads - 30000},
 	} {
 		t.Run(tc.acc.String(), func(t *testing.T) {
-			w, first := startWriters(t, "rw")
 			prof := traceprof.New(nil)
-			rec, err := perfring.Open([]arch.Piece{w.target()}, tc.acc, prof, perfring.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rec.Close()
-			if err := rec.AddThread(first[0]); err != nil {
-				t.Fatal(err)
-			}
-			w.next()
-			w.finish()
-			rec.Close()
+			w := record(t, "rw", nil, tc.acc, prof, perfring.Options{}, nil)
 			r := prof.Report()
 			mustHit(t, r)
 			if r.Hits+r.Lost != tc.hits || r.Lost != 0 {
@@ -344,20 +346,11 @@ func TestReadWrite(t *testing.T) {
 // TestPieces: a range of two pieces shares one ring per thread; an
 // 8-byte write to a range split in two 4-byte pieces hits both.
 func TestPieces(t *testing.T) {
-	w, first := startWriters(t, "two")
-	p := w.target()
 	prof := traceprof.New(nil)
-	rec, err := perfring.Open([]arch.Piece{{Addr: p.Addr, Len: 4}, {Addr: p.Addr + 4, Len: 4}}, arch.Write, prof, perfring.Options{})
-	if err != nil {
-		t.Fatal(err)
+	halves := func(p arch.Piece) []arch.Piece {
+		return []arch.Piece{{Addr: p.Addr, Len: 4}, {Addr: p.Addr + 4, Len: 4}}
 	}
-	defer rec.Close()
-	if err := rec.AddThread(first[0]); err != nil {
-		t.Fatal(err)
-	}
-	w.next()
-	w.finish()
-	rec.Close()
+	record(t, "two", halves, arch.Write, prof, perfring.Options{}, nil)
 	r := prof.Report()
 	mustHit(t, r)
 	if r.Hits+r.Lost != 200000 || len(r.Stacks) != 2 {
@@ -384,26 +377,8 @@ func (s *stall) Sample(x *perfring.Sample) {
 // TestLost: with a one-page ring whose reader is held, most samples are
 // lost; every access is still accounted for, recorded or lost.
 func TestLost(t *testing.T) {
-	w, first := startWriters(t, "two")
 	h := &stall{Profile: traceprof.New(nil), release: make(chan struct{})}
-	rec, err := perfring.Open([]arch.Piece{w.target()}, arch.Write, h, perfring.Options{Pages: 1, Tick: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	if err := rec.AddThread(first[0]); err != nil {
-		t.Fatal(err)
-	}
-	w.next()
-	if l := w.line(); l != "done" {
-		t.Fatalf("writers printed %q", l)
-	}
-	close(h.release)
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
-	w.next()
-	w.cmd.Wait()
+	record(t, "two", nil, arch.Write, h, perfring.Options{Pages: 1, Tick: time.Millisecond}, func() { close(h.release) })
 	r := h.Report()
 	mustHit(t, r)
 	t.Logf("%d hits, %d lost", r.Hits, r.Lost)
