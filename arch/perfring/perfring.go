@@ -106,6 +106,9 @@ func Open(pieces []arch.Piece, acc arch.Access, h Handler, opt Options) (*Record
 	if len(pieces) == 0 {
 		return nil, errors.New("a trace needs a range to watch")
 	}
+	if h == nil {
+		return nil, errors.New("a trace needs a handler for what it records")
+	}
 	if _, err := bpType(acc); err != nil {
 		return nil, err
 	}
@@ -355,7 +358,7 @@ func (r *Recorder) drain(t *thread) {
 func (r *Recorder) poll(tick time.Duration) {
 	defer close(r.done)
 	events := make([]unix.EpollEvent, 64)
-	ms := int(tick / time.Millisecond)
+	ms := max(int(tick/time.Millisecond), 1)
 	for {
 		n, err := unix.EpollWait(r.epfd, events, ms)
 		if err != nil && err != unix.EINTR {

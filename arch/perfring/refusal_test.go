@@ -57,11 +57,16 @@ func TestOpenRefused(t *testing.T) {
 		want   string
 	}{
 		{nil, arch.Write, Options{}, "needs a range"},
+		{p, arch.Write, Options{}, "needs a handler"},
 		{p, arch.Exec, Options{}, "not exec accesses"},
 		{p, arch.Write, Options{Pages: 3}, "power of two pages, not 3"},
 		{p, arch.Write, Options{Pages: -4}, "power of two pages, not -4"},
 	} {
-		if _, err := Open(tc.pieces, tc.acc, nil, tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
+		var h Handler = &counter{}
+		if tc.want == "needs a handler" {
+			h = nil
+		}
+		if _, err := Open(tc.pieces, tc.acc, h, tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Open(%v, %v, %+v) = %v, want %q", tc.pieces, tc.acc, tc.opt, err, tc.want)
 		}
 	}
@@ -92,7 +97,7 @@ func TestAddThreadRefused(t *testing.T) {
 		{[]arch.Piece{{Addr: base + 1, Len: 8}}, tid, unix.EINVAL, "aligned to its length"},
 		{[]arch.Piece{{Addr: base, Len: 8}}, 1 << 30, unix.ESRCH, "the thread is gone"},
 	} {
-		r, err := Open(tc.pieces, arch.Write, nil, Options{})
+		r, err := Open(tc.pieces, arch.Write, &counter{}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +112,7 @@ func TestAddThreadRefused(t *testing.T) {
 		r.Close()
 	}
 	// The refused thread's slots were all given back.
-	r, err := Open(all[:1], arch.Write, nil, Options{})
+	r, err := Open(all[:1], arch.Write, &counter{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
