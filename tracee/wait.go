@@ -97,7 +97,7 @@ func (p *Process) arrive(tid int, ws unix.WaitStatus) (Stop, bool) {
 	case CloneEvent:
 		st.Child = p.noteClone(tid)
 	case ExecEvent:
-		st.Former = p.exec(th)
+		st.Former, st.Tid = p.exec(th), p.Pid
 	case EventStop, GroupStop:
 		if th.new {
 			// A new thread, before its first instruction.
@@ -135,23 +135,29 @@ func (p *Process) noteClone(tid int) int {
 	return int(msg)
 }
 
-// exec: every other thread is gone, and th, the one that exec'd, has the
-// process's id; its /proc/PID/mem is the old image's. It returns th's
-// former id.
+// exec: every other thread is gone, and the one that exec'd (th's, or the
+// one the kernel names) has the process's id; /proc/PID/mem is the old
+// image's. It returns the thread's former id.
 func (p *Process) exec(th *Thread) int {
 	former := th.Tid
+	if msg, err := ptraceEventMsg(th.Tid); err == nil && msg != 0 {
+		// The kernel reports the exec under the process's id; the thread
+		// that made it had another when it was not the leader.
+		former = int(msg)
+	}
+	if t := p.threads[former]; t != nil && t != th {
+		t.stopped, t.groupStop = th.stopped, th.groupStop
+		th = t
+	}
 	p.mem.close()
-	for tid := range p.threads {
-		if tid != th.Tid {
+	for tid, t := range p.threads {
+		if t != th {
 			p.forget(tid)
 		}
 	}
-	if th.Tid != p.Pid {
-		// A non-leader thread exec'd: it now has the leader's id.
-		delete(p.threads, th.Tid)
-		th.Tid = p.Pid
-		p.threads[th.Tid] = th
-	}
+	delete(p.threads, th.Tid)
+	th.Tid, th.new = p.Pid, false
+	p.threads[th.Tid] = th
 	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.Pid)); err == nil {
 		p.Path = exe
 	}
