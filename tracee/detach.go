@@ -36,9 +36,10 @@ func (p *Process) Detach() error {
 }
 
 // drainTrap: a thread can have a SIGTRAP queued but not yet delivered (a
-// debug-register trap raised as we interrupted it). After a detach that
-// signal would kill the program, so let the thread take it now, under our
-// trace, and drop it. Its slots must be clear already.
+// trap raised as we interrupted it). After a detach that signal would
+// kill the program, so let the thread take it now, under our trace, and
+// drop it. Whatever raised it must be gone already (the caller clears
+// what it armed before detaching).
 func (p *Process) drainTrap(tid int) {
 	for i := 0; i < 4 && procfs.SigPending(p.Pid, tid, int(unix.SIGTRAP)); i++ {
 		if ptraceCont(tid, 0) != nil {

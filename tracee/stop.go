@@ -116,28 +116,27 @@ func Decode(tid int, ws unix.WaitStatus) Stop {
 		return st
 	}
 	st.Signal, st.Event = ws.StopSignal(), stopEvent(ws)
-	switch st.Event {
-	case 0:
+	switch {
+	case st.Event == 0:
 		st.Kind = SignalStop
-	case unix.PTRACE_EVENT_CLONE:
-		st.Kind = CloneEvent
-	case unix.PTRACE_EVENT_EXEC:
-		st.Kind = ExecEvent
-	case unix.PTRACE_EVENT_FORK:
-		st.Kind = ForkEvent
-	case unix.PTRACE_EVENT_VFORK:
-		st.Kind = VForkEvent
-	case unix.PTRACE_EVENT_VFORK_DONE:
-		st.Kind = VForkDoneEvent
-	case unix.PTRACE_EVENT_STOP:
-		st.Kind = EventStop
-		if isStopSignal(st.Signal) {
-			st.Kind = GroupStop
-		}
+	case st.Event == unix.PTRACE_EVENT_STOP && isStopSignal(st.Signal):
+		st.Kind = GroupStop
+	case st.Event < len(eventKinds) && eventKinds[st.Event] != NoStop:
+		st.Kind = eventKinds[st.Event]
 	default:
 		st.Kind = OtherEvent
 	}
 	return st
+}
+
+// eventKinds are the kinds of the ptrace events we ask for, by event.
+var eventKinds = [...]Kind{
+	unix.PTRACE_EVENT_CLONE:      CloneEvent,
+	unix.PTRACE_EVENT_EXEC:       ExecEvent,
+	unix.PTRACE_EVENT_FORK:       ForkEvent,
+	unix.PTRACE_EVENT_VFORK:      VForkEvent,
+	unix.PTRACE_EVENT_VFORK_DONE: VForkDoneEvent,
+	unix.PTRACE_EVENT_STOP:       EventStop,
 }
 
 // stopEvent is the PTRACE_EVENT_* of a ptrace stop (status>>16), 0 for a
