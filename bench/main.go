@@ -37,9 +37,10 @@
 // Per-hit cost is (time(N) - time(0)) / N, the best of R runs each, so
 // start-up is left out.
 //
-// Start-up: the time to a watchpoint set on a global of a big Go binary,
-// against gdb. Setting a watchpoint writes the debug registers but needs
-// no trap, so this runs everywhere.
+// Start-up: the time to a watchpoint set on a global of a big Go binary
+// and of a big C binary (generated, bigc.go), against gdb, and hwdbg's
+// peak memory as a ratio to the binary's size. Setting a watchpoint
+// writes the debug registers but needs no trap, so this runs everywhere.
 //
 // HWDBG_SIMULATE_NO_TRAPS=1 makes hwdbg's trap probe (and so `hwdbg
 // doctor`) see no trap on a machine whose traps work: it tests the "not
@@ -352,33 +353,57 @@ func (b *bins) breakAddr(bin, fn string) (uint64, error) {
 }
 
 // startup measures, on a big Go binary with DWARF (the Go compiler,
-// built here), the time from starting hwdbg on it to a watchpoint set on
-// a global, and hwdbg's peak memory, against gdb setting the same watch.
+// built here) and on a big C binary with DWARF (generated, bigc.go), the
+// time from starting hwdbg on it to a watchpoint set on a global, and
+// hwdbg's peak memory, against gdb setting the same watch.
 func (b *bins) startup(runs int) error {
-	st, err := os.Stat(b.big)
+	bigC, err := buildBigC(b.dir)
+	if err != nil {
+		return fmt.Errorf("build the C program: %w", err)
+	}
+	fmt.Printf("\nstartup: start the program, set a watchpoint on a global, leave; best of %d, peak memory as a ratio to the binary's size\n", runs)
+	rows := []struct {
+		what, bin, watch, gdbWatch string
+	}{
+		{"Go binary with DWARF (cmd/compile)", b.big, "&os.Args", "'os.Args'"},
+		{"C binary with DWARF (generated, gcc -g)", bigC, "&" + bigCWatched, bigCWatched},
+	}
+	for _, r := range rows {
+		if err := b.startupRow(runs, r.what, r.bin, r.watch, r.gdbWatch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startupRow is one binary's start-up: hwdbg, then gdb when installed.
+func (b *bins) startupRow(runs int, what, bin, watch, gdbWatch string) error {
+	st, err := os.Stat(bin)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nstartup on a %.1f MB Go binary with DWARF (cmd/compile): start, set a watchpoint on os.Args, leave; best of %d\n\n", float64(st.Size())/1e6, runs)
+	size := float64(st.Size())
+	fmt.Printf("\n  on a %.1f MB %s\n", size/1e6, what)
 	hw, rss, err := bestRun(runs, func() *exec.Cmd {
-		return exec.Command(b.hwdbg, "-q", "--batch", "-ex", "watch -w &os.Args", b.big)
-	}, "Watchpoint 1: -w &os.Args")
+		return exec.Command(b.hwdbg, "-q", "--batch", "-ex", "watch -w "+watch, bin)
+	}, "Watchpoint 1: -w "+watch)
 	if err != nil {
 		return fmt.Errorf("hwdbg: %w", err)
 	}
 	fmt.Printf("  %-44s %8.1f ms   (goal <= 100 ms); peak memory %.1f MB, %.2fx the binary's size (goal < 1)\n",
-		"hwdbg BIN; watch -w &os.Args", ms(hw), float64(rss)/1e6, float64(rss)/float64(st.Size()))
+		"hwdbg BIN; watch -w "+watch, ms(hw), float64(rss)/1e6, float64(rss)/size)
 	if !haveGdb() {
 		fmt.Printf("  gdb: not installed (or -gdb=false), no comparison\n")
 		return nil
 	}
 	g, grss, err := bestRun(runs, func() *exec.Cmd {
-		return exec.Command("gdb", "-batch", "-nx", "-ex", "watch 'os.Args'", b.big)
+		return exec.Command("gdb", "-batch", "-nx", "-ex", "watch "+gdbWatch, bin)
 	}, "atchpoint 1")
 	if err != nil {
 		return fmt.Errorf("gdb: %w", err)
 	}
-	fmt.Printf("  %-44s %8.1f ms   hwdbg takes %.2fx gdb's time; gdb's peak memory %.1f MB\n", "gdb -batch -ex 'watch os.Args' BIN", ms(g), ratio(hw, g), float64(grss)/1e6)
+	fmt.Printf("  %-44s %8.1f ms   hwdbg takes %.2fx gdb's time; gdb's peak memory %.1f MB, %.2fx the binary's size\n",
+		"gdb -batch -ex \"watch "+gdbWatch+"\" BIN", ms(g), ratio(hw, g), float64(grss)/1e6, float64(grss)/size)
 	return nil
 }
 

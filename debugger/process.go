@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -50,7 +51,8 @@ type Debugger struct {
 	proc      *tracee.Process // the program, under ptrace
 	threads   map[int]*thread // the debugger's side of each thread (thread)
 	syms      *symbols.Table
-	symsReady chan struct{}   // closed once syms is read (see symtab)
+	symsLater *symbolSource   // where syms is read from when first needed (symtab)
+	symsMu    sync.Mutex      // guards syms and symsLater until syms is read
 	slots     slottable.Table // which slot holds what, for whom
 	arm       *engine.Threads // how slots reach the kernel (arming.go)
 	guard     *guard.Guard    // an attached program's guardian against our death

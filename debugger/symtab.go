@@ -10,8 +10,8 @@ import (
 	"hwdbg/symbols"
 )
 
-// loadSymbols reads the program's DWARF index, and its ELF symbols in the
-// background (see symtab).
+// loadSymbols opens the program's DWARF; its ELF symbols are read when
+// first needed (see symtab).
 func (d *Debugger) loadSymbols() error {
 	path := d.proc.Path
 	bias := uint64(0)
@@ -32,22 +32,13 @@ func (d *Debugger) loadSymbols() error {
 			return fmt.Errorf("cannot find where %s is loaded: %w", path, err)
 		}
 	}
-	// The ELF symbol table is read in the background while the DWARF
-	// index is built: on a big binary each takes tens of milliseconds, and
-	// a global found in the DWARF needs no symbol table at all.
+	// The ELF symbol table is read when first needed: on a big binary it
+	// takes tens of milliseconds and megabytes, and a global found in the
+	// DWARF needs no symbol table at all.
+	d.symsMu.Lock()
+	d.syms, d.symsLater = nil, &symbolSource{path, bias}
+	d.symsMu.Unlock()
 	start := time.Now()
-	ready := make(chan struct{})
-	d.symsReady = ready
-	go func() {
-		t, err := symbols.Load(path, bias)
-		if err != nil {
-			tracef("symbols of %s: %v", path, err)
-			t = nil
-		}
-		d.syms = t
-		tracef("symbols of %s: %v", path, time.Since(start))
-		close(ready)
-	}()
 	d.loadDebugInfo(path, bias)
 	tracef("debug info of %s: %v", path, time.Since(start))
 	d.loaded = map[string]bool{path: true}
@@ -76,16 +67,35 @@ func (d *Debugger) selectArch(path string) error {
 	return nil
 }
 
-// symtab is the ELF symbol table, once it is read (nil if it cannot be).
+// symbolSource is the file whose symbols are read when first needed.
+type symbolSource struct {
+	path string
+	bias uint64
+}
+
+// symtab is the ELF symbol table, read the first time it is asked for
+// (nil if it cannot be).
 func (d *Debugger) symtab() *symbols.Table {
-	if d.symsReady != nil {
-		<-d.symsReady
+	d.symsMu.Lock()
+	defer d.symsMu.Unlock()
+	if src := d.symsLater; src != nil {
+		d.symsLater = nil
+		start := time.Now()
+		t, err := symbols.Load(src.path, src.bias)
+		if err != nil {
+			tracef("symbols of %s: %v", src.path, err)
+			t = nil
+		}
+		d.syms = t
+		tracef("symbols of %s: %v", src.path, time.Since(start))
 	}
 	return d.syms
 }
 
 func (d *Debugger) setSyms(t *symbols.Table) {
-	d.syms, d.symsReady = t, nil
+	d.symsMu.Lock()
+	d.syms, d.symsLater = t, nil
+	d.symsMu.Unlock()
 }
 
 // loadLibraries adds the symbols of every ELF object mapped in the process

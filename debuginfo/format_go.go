@@ -140,8 +140,7 @@ func (f *formatter) goInterface(t *Type, b []byte, depth int) {
 // goDynamicType finds the DWARF type whose runtime._type is at the
 // run-time address rtype.
 func (in *Info) goDynamicType(rtype uint64) *Type {
-	in.mu.Lock()
-	defer in.mu.Unlock()
+	defer in.lock()() // Format recovers a fault in a mapped section
 	if in.rtypes == nil {
 		in.rtypes = map[uint64]dwarf.Offset{}
 		r := in.d.Reader()

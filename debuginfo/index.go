@@ -4,7 +4,6 @@ import (
 	"debug/dwarf"
 	"sort"
 	"strings"
-	"sync"
 )
 
 type refKind uint8
@@ -30,7 +29,6 @@ func (in *Info) indexUnit(u *unit) {
 		return
 	}
 	u.indexed = true
-	in.loadRngLists()
 	ix := in.scanUnit(u)
 	in.merge(u, ix)
 }
@@ -49,40 +47,24 @@ func (in *Info) merge(u *unit, ix unitIndex) {
 	in.sorted = nil
 }
 
-// indexAll indexes every unit, two at a time in parallel.
+// indexAll indexes every unit, a few at a time in parallel.
 func (in *Info) indexAll() {
 	if in.all {
 		return
 	}
 	in.all = true
-	in.loadRngLists()
 	var todo []*unit
 	for _, u := range in.units {
 		if !u.indexed {
-			u.indexed = true
 			todo = append(todo, u)
 		}
 	}
-	results := make([]unitIndex, len(todo))
-	var wg sync.WaitGroup
-	workers := 4
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] = in.scanUnit(todo[i])
-			}
-		}()
-	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i, u := range todo {
-		in.merge(u, results[i])
+	in.indexUnits(todo)
+	if in.early != nil {
+		// Searches indexed some units out of order.
+		for n, refs := range in.names {
+			in.names[n] = in.inOrder(refs)
+		}
 	}
 }
 
@@ -113,17 +95,22 @@ type specRef struct {
 	spec dwarf.Offset // the declaration
 }
 
-// scanUnit indexes u. It is safe to run concurrently for different
-// units: it only reads.
-func (in *Info) scanUnit(u *unit) (ix unitIndex) {
+func (in *Info) newUnitScan(u *unit) *unitScan {
 	s := &unitScan{in: in, u: u, r: in.d.Reader(), sep: "::", ix: unitIndex{names: map[string][]nameRef{}}}
+	if u.lang == "go" {
+		s.sep = "."
+	}
+	return s
+}
+
+// scanUnit indexes u. It is safe to run concurrently for different units
+// once .debug_rnglists is loaded (indexAll): it only reads.
+func (in *Info) scanUnit(u *unit) (ix unitIndex) {
+	s := in.newUnitScan(u)
 	defer func() {
 		recover() // a malformed unit indexes what it could
 		ix = s.ix
 	}()
-	if u.lang == "go" {
-		s.sep = "."
-	}
 	s.r.Seek(u.off)
 	if e, err := s.r.Next(); err != nil || e == nil || !e.Children {
 		return
@@ -164,17 +151,25 @@ func (s *unitScan) walk(prefix string, depth int) {
 				s.walk(p, depth+1)
 			}
 			continue
-		case dwarf.TagVariable:
-			s.variable(e, qual)
-		case dwarf.TagSubprogram:
-			s.function(e, qual)
-		case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType, dwarf.TagEnumerationType,
-			dwarf.TagTypedef, dwarf.TagBaseType:
-			s.typ(e, qual)
 		}
+		s.entry(e, qual)
 		if e.Children {
 			s.r.SkipChildren()
 		}
+	}
+}
+
+// entry indexes one entry that may define a name: a variable, a function
+// or a type.
+func (s *unitScan) entry(e *dwarf.Entry, qual string) {
+	switch e.Tag {
+	case dwarf.TagVariable:
+		s.variable(e, qual)
+	case dwarf.TagSubprogram:
+		s.function(e, qual)
+	case dwarf.TagStructType, dwarf.TagClassType, dwarf.TagUnionType, dwarf.TagEnumerationType,
+		dwarf.TagTypedef, dwarf.TagBaseType:
+		s.typ(e, qual)
 	}
 }
 
@@ -194,6 +189,9 @@ func (s *unitScan) variable(e *dwarf.Entry, qual string) {
 // function indexes a function with code: its name and its pc ranges.
 func (s *unitScan) function(e *dwarf.Entry, qual string) {
 	ref := nameRef{off: e.Offset, unit: s.u.idx, kind: refFunc}
+	if e.Val(dwarf.AttrRanges) != nil {
+		s.in.loadRngLists() // done already when units are scanned in parallel
+	}
 	rs, err := s.in.d.Ranges(e)
 	if err != nil || len(rs) == 0 {
 		return
@@ -334,7 +332,7 @@ func (in *Info) lookup(name string, kind refKind) []nameRef {
 		if rs := pick(); len(rs) > 0 && kind == refType {
 			return rs
 		}
-		in.indexAll()
+		return in.search(name, kind, pick)
 	}
 	return pick()
 }

@@ -3,12 +3,15 @@
 // their addresses and types, values formatted by type, pc <-> file:line,
 // the function at a pc, and backtraces through call frame information.
 //
-// It reads DWARF lazily. Load decompresses only .debug_info and .debug_abbrev
-// (plus the small string and address sections) and reads the header of every
-// compilation unit; a unit's top-level entries are indexed by name the first
-// time a query needs that unit (a Go package variable "pkg.name" needs only
-// the unit of pkg), line tables are read per unit on demand, and types are
-// converted when they are first asked for.
+// It reads DWARF lazily. Load maps the file's sections that are stored as
+// they are (and decompresses .debug_info and .debug_abbrev, plus the small
+// string and address sections, where they are compressed), and reads the
+// header of every compilation unit; a unit's top-level entries are indexed
+// by name the first time a query needs that unit (a Go package variable
+// "pkg.name" needs only the unit of pkg), any other name is searched for in
+// every unit without an index being built (search.go), line tables are read
+// per unit on demand, and types are converted when they are first asked
+// for.
 //
 // Memory and registers come in through the Memory and Frame interfaces; the
 // package does no ptrace of its own. An *Info may be used from several
@@ -21,6 +24,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"slices"
 	"sync"
 
 	"hwdbg/arch"
@@ -59,14 +64,20 @@ type Info struct {
 	regs    *arch.DWARFRegs // the machine's DWARF register numbering; nil if unknown
 
 	mu             sync.Mutex
+	image          []byte            // the DWARF file, mapped (sections.go); nil if it is not
+	mapOffs        map[string]uint64 // file offsets of the sections read from image
 	d              *dwarf.Data
 	dl             *dwarf.Data // d plus .debug_line, built on first line query
 	raw            map[string][]byte
 	small          map[string][]byte // sections given to d at Load
 	units          []*unit
-	names          map[string][]nameRef // qualified name -> definitions, from indexed units
-	all            bool                 // every unit indexed
-	sorted         []string             // names, sorted, built by GlobalNames
+	names          map[string][]nameRef       // qualified name -> definitions, from indexed units
+	all            bool                       // every unit indexed
+	early          []bool                     // by unit: indexed before the first search (search.go)
+	lang           *string                    // Language, once known
+	searched       map[searchKey][]nameRef    // names searched for before all were indexed (search.go)
+	abbrevs        map[abbrevKey]*abbrevTable // for the DIE reader
+	sorted         []string                   // names, sorted, built by GlobalNames
 	types          map[dwarf.Offset]*Type
 	conv           map[dwarf.Type]*Type
 	fixups         []typedefFixup
@@ -79,8 +90,11 @@ type Info struct {
 	rngLoaded      bool // .debug_rnglists given to the readers
 }
 
-// Close releases the ELF files. The Info must not be used afterwards.
+// Close releases the ELF files and the mapping of the DWARF. The Info,
+// and the Variables it returned, must not be used afterwards.
 func (in *Info) Close() error {
+	defer in.lock()()
+	in.unmap()
 	err := in.f.Close()
 	if in.df != in.f {
 		if e := in.df.Close(); err == nil {
@@ -116,6 +130,10 @@ func (in *Info) Arch() string { return in.arch }
 // main ("c", "c++", ...), or "" when unknown.
 func (in *Info) Language() (lang string) {
 	defer in.lock()()
+	if in.lang != nil {
+		return *in.lang
+	}
+	defer func() { in.lang = &lang }()
 	defer catch(nil)
 	for _, want := range []string{"go", "rust"} {
 		for _, u := range in.units {
@@ -124,9 +142,9 @@ func (in *Info) Language() (lang string) {
 			}
 		}
 	}
-	in.indexAll()
-	for _, r := range in.names["main"] {
-		if r.kind == refFunc {
+	// The unit of main, when the units are not all of one language.
+	if mixed := slices.ContainsFunc(in.units, func(u *unit) bool { return u.lang != in.units[0].lang }); mixed {
+		for _, r := range in.lookup("main", refFunc) {
 			return in.units[r.unit].lang
 		}
 	}
@@ -136,9 +154,16 @@ func (in *Info) Language() (lang string) {
 	return ""
 }
 
+// lock takes the Info's lock for a method. Until it is released, a fault
+// reading a mapped section (its file cut short under us) is a panic, which
+// the method's catch turns into an error, instead of a crash.
 func (in *Info) lock() func() {
 	in.mu.Lock()
-	return in.mu.Unlock
+	old := debug.SetPanicOnFault(true)
+	return func() {
+		debug.SetPanicOnFault(old)
+		in.mu.Unlock()
+	}
 }
 
 // catch turns a panic from debug/dwarf on malformed input into *err.

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"hwdbg/arch"
@@ -38,6 +39,7 @@ type Options struct {
 // LoadWith is Load with options.
 func LoadWith(path string, bias uint64, o Options) (in *Info, err error) {
 	var f, df *elf.File
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see Info.lock
 	defer func() {
 		if r := recover(); r != nil {
 			in, err = nil, fmt.Errorf("debuginfo: read %s: malformed file (%v)", path, r)
@@ -76,9 +78,9 @@ func hasDWARF(f *elf.File) bool {
 
 // load reads the DWARF in df, the object f itself or its debug file at
 // dpath; with lines, .debug_line too.
-func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, error) {
+func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (_ *Info, err error) {
 	in := &Info{path: path, bias: bias, f: f, df: df, dpath: dpath, order: f.ByteOrder, raw: map[string][]byte{},
-		small: map[string][]byte{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
+		small: map[string][]byte{}, mapOffs: map[string]uint64{}, names: map[string][]nameRef{}, types: map[dwarf.Offset]*Type{}, conv: map[dwarf.Type]*Type{}}
 	in.regs = arch.DWARFRegsOf(f.Machine)
 	if in.regs != nil {
 		in.arch = in.regs.Machine
@@ -92,6 +94,16 @@ func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, 
 	if !hasDWARF(df) {
 		return nil, ErrNoDWARF
 	}
+	in.mapFile()
+	defer func() {
+		if r := recover(); r != nil {
+			in.unmap()
+			panic(r) // LoadWith reports it
+		}
+		if err != nil {
+			in.unmap()
+		}
+	}()
 	want := []string{".debug_info", ".debug_abbrev", ".debug_str", ".debug_ranges", ".debug_addr", ".debug_str_offsets", ".debug_line_str"}
 	if lines {
 		want = append(want, ".debug_line")
@@ -128,6 +140,10 @@ func load(f, df *elf.File, path, dpath string, bias uint64, lines bool) (*Info, 
 	if err := in.readUnits(info); err != nil {
 		return nil, fmt.Errorf("debuginfo: read %s: %w", path, err)
 	}
+	// Reading the unit headers brought in a page of every unit, and the
+	// kernel maps the pages around each (fault-around): most of a big
+	// .debug_info. None of it is needed until a name is looked up.
+	in.release(".debug_info", 0, uint64(len(info)))
 	return in, nil
 }
 

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 var errNoSection = errors.New("no such section")
@@ -25,7 +28,9 @@ func sectionOf(f *elf.File, name string) *elf.Section {
 	return nil
 }
 
-// section reads (and decompresses) one DWARF section once.
+// section reads (and decompresses) one DWARF section once. A section
+// stored as it is comes straight from the file's mapping (mapFile): its
+// pages are read, and count in hwdbg's memory, only when touched.
 func (in *Info) section(name string) ([]byte, error) {
 	if b, ok := in.raw[name]; ok {
 		return b, nil
@@ -34,6 +39,10 @@ func (in *Info) section(name string) ([]byte, error) {
 	s := sectionOf(in.df, name)
 	if s == nil || s.Type == elf.SHT_NOBITS {
 		return nil, fmt.Errorf("debuginfo: %s: %s: %w", file, name, errNoSection)
+	}
+	if b, ok := in.mapped(s); ok {
+		in.raw[name], in.mapOffs[name] = b, s.Offset
+		return b, nil
 	}
 	b, err := sectionData(s)
 	if err != nil {
@@ -62,6 +71,10 @@ func (in *Info) prefetch(names []string) {
 		if _, ok := in.raw[name]; ok || s == nil || s.Type == elf.SHT_NOBITS {
 			continue
 		}
+		if b, ok := in.mapped(s); ok {
+			in.raw[name], in.mapOffs[name] = b, s.Offset
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -85,6 +98,70 @@ func (in *Info) prefetch(names []string) {
 			in.raw[names[i]] = b
 		}
 	}
+}
+
+// mapFile maps the file the DWARF is read from, read-only, for the
+// sections stored uncompressed (mapped). Where it cannot be mapped,
+// sections are read into memory instead.
+func (in *Info) mapFile() {
+	f, err := os.Open(in.dwarfFile())
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() <= 0 || st.Size() != int64(int(st.Size())) {
+		return
+	}
+	b, err := unix.Mmap(int(f.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+	if err != nil {
+		return
+	}
+	// A page touched brings in that page, not the sixteen around it
+	// (the kernel's fault-around): reading the unit headers alone would
+	// otherwise hold most of a big .debug_info in memory.
+	unix.Madvise(b, unix.MADV_RANDOM)
+	in.image = b
+}
+
+// mapped is section s of the mapped file, when it is stored there as it
+// is read (not compressed) and lies inside the file.
+func (in *Info) mapped(s *elf.Section) ([]byte, bool) {
+	if in.image == nil || s.Flags&elf.SHF_COMPRESSED != 0 || strings.HasPrefix(s.Name, ".zdebug_") {
+		return nil, false
+	}
+	end := s.Offset + s.FileSize
+	if end < s.Offset || end > uint64(len(in.image)) || s.FileSize != s.Size {
+		return nil, false
+	}
+	return in.image[s.Offset:end:end], true
+}
+
+// release gives back the pages of [lo, hi) in section name, when it is
+// mapped: pages read once (a search reads every unit) need not stay in
+// hwdbg's memory. Touched again, they come back from the page cache.
+func (in *Info) release(name string, lo, hi uint64) {
+	base, ok := in.mapOffs[name]
+	if !ok || hi <= lo {
+		return
+	}
+	page := uint64(os.Getpagesize())
+	start := (base + lo + page - 1) &^ (page - 1)
+	end := (base + hi) &^ (page - 1)
+	if end <= start || end > uint64(len(in.image)) {
+		return
+	}
+	unix.Madvise(in.image[start:end], unix.MADV_DONTNEED)
+}
+
+// unmap releases the mapping. Nothing read from it may be used after.
+func (in *Info) unmap() error {
+	if in.image == nil {
+		return nil
+	}
+	err := unix.Munmap(in.image)
+	in.image = nil
+	return err
 }
 
 // sectionData reads a section, decompressing an SHF_COMPRESSED one

@@ -13,6 +13,7 @@ import (
 
 // unit is one compilation unit.
 type unit struct {
+	hdr      unitHeader
 	idx      int32
 	off      dwarf.Offset // offset of the unit's DIE
 	end      dwarf.Offset // end of the unit in .debug_info
@@ -32,11 +33,14 @@ type unit struct {
 
 // unitHeader is what the header of a unit in .debug_info says.
 type unitHeader struct {
-	off     uint64 // of the header
-	end     uint64 // of the unit
-	version int
-	kind    byte   // DW_UT_*
-	die     uint64 // offset of the unit's DIE
+	off      uint64 // of the header
+	end      uint64 // of the unit
+	version  int
+	kind     byte   // DW_UT_*
+	die      uint64 // offset of the unit's DIE
+	offSize  int    // of section offsets: 4 (32-bit DWARF) or 8
+	addrSize int
+	abbrev   uint64 // offset of its abbreviations in .debug_abbrev
 }
 
 // DW_UT_* unit kinds.
@@ -85,13 +89,17 @@ func unitHeaderAt(info []byte, start uint64, order binary.ByteOrder) (unitHeader
 	if end > uint64(len(info)) || end < body || body+2 > uint64(len(info)) {
 		return bad(start, "unit at %#x: length %#x past the end of the section", start, length)
 	}
-	h := unitHeader{off: start, end: end, version: int(r.U16()), kind: utCompile}
+	h := unitHeader{off: start, end: end, version: int(r.U16()), kind: utCompile, offSize: int(offSize)}
 	hdr := body + 2
 	if h.version >= 5 {
 		if hdr+2 > end {
 			return bad(hdr, "unit at %#x: truncated header", start)
 		}
 		h.kind = info[hdr]
+		h.addrSize = int(info[hdr+1])
+		if hdr+2+offSize <= end {
+			h.abbrev = offsetAt(info[hdr+2:], int(offSize), order)
+		}
 		hdr += 2 + offSize // unit_type, address_size, debug_abbrev_offset
 		switch h.kind {
 		case utType, utSplitType:
@@ -99,11 +107,23 @@ func unitHeaderAt(info []byte, start uint64, order binary.ByteOrder) (unitHeader
 		case utSkeleton, utSplitCompile:
 			hdr += 8 // dwo_id
 		}
+	} else if hdr+offSize+1 <= end {
+		h.abbrev = offsetAt(info[hdr:], int(offSize), order)
+		h.addrSize = int(info[hdr+offSize])
+		hdr += offSize + 1
 	} else {
 		hdr += offSize + 1 // debug_abbrev_offset, address_size
 	}
 	h.die = hdr
 	return h, nil
+}
+
+// offsetAt reads a section offset of size bytes (4 or 8) from b.
+func offsetAt(b []byte, size int, order binary.ByteOrder) uint64 {
+	if size == 8 {
+		return order.Uint64(b)
+	}
+	return uint64(order.Uint32(b))
 }
 
 // readUnits walks the unit headers of .debug_info and reads the DIE of
@@ -126,7 +146,7 @@ func (in *Info) readUnits(info []byte) error {
 		if e == nil || (e.Tag != dwarf.TagCompileUnit && e.Tag != dwarf.TagPartialUnit && e.Tag != dwarf.TagSkeletonUnit) {
 			continue
 		}
-		u := &unit{idx: int32(len(in.units)), off: e.Offset, end: dwarf.Offset(h.end), version: h.version, entry: e}
+		u := &unit{hdr: h, idx: int32(len(in.units)), off: e.Offset, end: dwarf.Offset(h.end), version: h.version, entry: e}
 		u.name, _ = e.Val(dwarf.AttrName).(string)
 		lang, _ := e.Val(dwarf.AttrLanguage).(int64)
 		u.lang = langName(lang)

@@ -28,11 +28,11 @@ func TestUnitHeaders(t *testing.T) {
 	o4 := o3 + uint64(len(v5type))
 	o5 := o4 + uint64(len(v5skel))
 	want := []unitHeader{
-		{off: 0, end: o2, version: 4, kind: utCompile, die: 11},
-		{off: o2, end: o3, version: 5, kind: utCompile, die: o2 + 12},
-		{off: o3, end: o4, version: 5, kind: utType, die: o3 + 24},
-		{off: o4, end: o5, version: 5, kind: utSkeleton, die: o4 + 20},
-		{off: o5, end: o5 + 25, version: 4, kind: utCompile, die: o5 + 23},
+		{off: 0, end: o2, version: 4, kind: utCompile, die: 11, offSize: 4, addrSize: 8},
+		{off: o2, end: o3, version: 5, kind: utCompile, die: o2 + 12, offSize: 4, addrSize: 8},
+		{off: o3, end: o4, version: 5, kind: utType, die: o3 + 24, offSize: 4, addrSize: 8},
+		{off: o4, end: o5, version: 5, kind: utSkeleton, die: o4 + 20, offSize: 4, addrSize: 8},
+		{off: o5, end: o5 + 25, version: 4, kind: utCompile, die: o5 + 23, offSize: 8, addrSize: 8},
 	}
 	if len(hs) != len(want) {
 		t.Fatalf("%d units: %+v", len(hs), hs)

@@ -1,6 +1,7 @@
 package debuginfo
 
 import (
+	"bytes"
 	"debug/dwarf"
 	"fmt"
 	"strings"
@@ -110,7 +111,7 @@ func (in *Info) variable(off dwarf.Offset, fbase *location, name string) (Variab
 	case f == nil:
 		v.loc.none = true
 	case f.Class == dwarf.ClassExprLoc || f.Class == dwarf.ClassBlock:
-		v.loc.expr, _ = f.Val.([]byte)
+		v.loc.expr = cloneBytes(f.Val) // the section is a mapping that Close ends
 		if a, ok := in.staticAddr(v.loc.expr, u); ok {
 			v.Addr = a + in.bias
 			v.loc.expr = nil
@@ -160,7 +161,7 @@ func (in *Info) frameBase(e *dwarf.Entry, off dwarf.Offset) *location {
 	l := &location{unit: u.idx}
 	switch f.Class {
 	case dwarf.ClassExprLoc, dwarf.ClassBlock:
-		l.expr, _ = f.Val.([]byte)
+		l.expr = cloneBytes(f.Val)
 	case dwarf.ClassLocListPtr, dwarf.ClassLocList:
 		l.list = true
 		l.lOff, _ = f.Val.(int64)
@@ -263,4 +264,11 @@ func (in *Info) VarAddress(v Variable, f Frame, mem Memory) (addr uint64, err er
 		return 0, fmt.Errorf("debuginfo: %s: %w", v.Name, err)
 	}
 	return a, nil
+}
+
+// cloneBytes copies an attribute's bytes out of the section they point
+// into: a value that outlives the Info must not point into its mapping.
+func cloneBytes(v any) []byte {
+	b, _ := v.([]byte)
+	return bytes.Clone(b)
 }

@@ -57,6 +57,9 @@ func (r *Reader) Seek(pos int) {
 }
 
 // Len is the size of the data.
+// Order is the byte order the reader decodes in.
+func (r *Reader) Order() binary.ByteOrder { return r.order }
+
 func (r *Reader) Len() int { return len(r.b) }
 
 // More tells whether bytes are left to read and no read has failed.
