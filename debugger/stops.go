@@ -60,7 +60,7 @@ func (d *Debugger) handleSignal(th *thread, st tracee.Stop) ([]Event, bool) {
 		return []Event{Stop{Tid: th.Tid, Reason: "interrupt", At: d.locationOf(th.Tid)}}, true
 	case isReportedSignal(sig):
 		th.SetSignal(int(sig))
-		ev := Stop{Tid: th.Tid, Reason: "signal", Signal: signalName(sig), At: d.locationOf(th.Tid)}
+		ev := Stop{Tid: th.Tid, Reason: "signal", Signal: tracee.SignalName(sig), At: d.locationOf(th.Tid)}
 		if st.InfoErr == nil && (sig == unix.SIGSEGV || sig == unix.SIGBUS) {
 			ev.Addr = st.Info.Addr
 		}
@@ -78,13 +78,6 @@ func isReportedSignal(s unix.Signal) bool {
 		return true
 	}
 	return false
-}
-
-func signalName(s unix.Signal) string {
-	if n := unix.SignalName(s); n != "" {
-		return n
-	}
-	return fmt.Sprintf("signal %d", int(s))
 }
 
 // handleExit: a thread ended, or the process with its last.
@@ -107,7 +100,7 @@ func (d *Debugger) handleExit(st tracee.Stop) ([]Event, bool) {
 	d.guard.Done()
 	ex := Exit{Pid: tid}
 	if st.Kind == tracee.Killed {
-		ex.Signal = signalName(st.Signal)
+		ex.Signal = tracee.SignalName(st.Signal)
 	} else {
 		ex.Status = st.Status
 	}

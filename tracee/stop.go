@@ -95,9 +95,18 @@ func (s Stop) String() string {
 	case Exited:
 		return fmt.Sprintf("thread %d exited %d", s.Tid, s.Status)
 	case Killed, SignalStop, GroupStop:
-		return fmt.Sprintf("thread %d %s %v", s.Tid, s.Kind, s.Signal)
+		return fmt.Sprintf("thread %d %s %s", s.Tid, s.Kind, SignalName(s.Signal))
 	}
 	return fmt.Sprintf("thread %d %s", s.Tid, s.Kind)
+}
+
+// SignalName is a signal's name, "SIGSEGV", or "signal N" for a number
+// without one.
+func SignalName(s unix.Signal) string {
+	if n := unix.SignalName(s); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(s))
 }
 
 // Decode says what wait status ws of thread tid reports. It knows no

@@ -59,8 +59,10 @@ func TestStopString(t *testing.T) {
 		want string
 	}{
 		{Stop{Tid: 5, Kind: Exited, Status: 3}, "thread 5 exited 3"},
-		{Stop{Tid: 5, Kind: Killed, Signal: unix.SIGKILL}, "thread 5 killed killed"},
-		{Stop{Tid: 5, Kind: SignalStop, Signal: unix.SIGSEGV}, "thread 5 signal segmentation fault"},
+		{Stop{Tid: 5, Kind: Killed, Signal: unix.SIGKILL}, "thread 5 killed SIGKILL"},
+		{Stop{Tid: 5, Kind: SignalStop, Signal: unix.SIGSEGV}, "thread 5 signal SIGSEGV"},
+		{Stop{Tid: 5, Kind: SignalStop, Signal: 99}, "thread 5 signal signal 99"},
+		{Stop{Tid: 5, Kind: GroupStop, Signal: unix.SIGTSTP}, "thread 5 group-stop SIGTSTP"},
 		{Stop{Tid: 5, Kind: VForkDoneEvent}, "thread 5 vfork done"},
 		{Stop{Tid: 5, Kind: Kind(99)}, "thread 5 kind 99"},
 	} {
