@@ -8,6 +8,7 @@ import (
 
 	"hwdbg/arch"
 	"hwdbg/engine"
+	"hwdbg/tracee"
 )
 
 // How slots reach the kernel: the engine each thread is armed through
@@ -48,7 +49,7 @@ func (d *Debugger) debugRegisters() engine.DebugRegisters { return d.arch }
 // perfUnfit says why thread tid cannot be armed with perf events ("" when
 // it can): it blocks SIGTRAP.
 func (d *Debugger) perfUnfit(tid int) string {
-	if sigBlocked(d.proc.Pid, tid, unix.SIGTRAP) {
+	if d.proc.SignalBlocked(tid, unix.SIGTRAP) {
 		return "the thread blocks SIGTRAP"
 	}
 	return ""
@@ -76,7 +77,7 @@ func (d *Debugger) ArmedBy(tid int) string { return d.arm.Describe(tid) }
 // change and at the prompt: the thread's signal mask may have changed
 // since. A thread changing way has its slots cleared the old way first,
 // and nothing recorded as written; it says whether the way changed.
-func (d *Debugger) chooseArming(th *Thread) bool {
+func (d *Debugger) chooseArming(th *thread) bool {
 	if !d.arm.Rechoose(th.Tid) {
 		return false
 	}
@@ -94,15 +95,15 @@ func (d *Debugger) threadGone(tid int) {
 
 // decodeTrap says what a SIGTRAP of thread th reports, through the
 // engine whose slot raised it, or the debug registers.
-func (d *Debugger) decodeTrap(th *Thread, si siginfo) (arch.Trap, error) {
-	return d.arm.Decode(th.Tid, si.signal())
+func (d *Debugger) decodeTrap(th *thread, si tracee.Siginfo) (arch.Trap, error) {
+	return d.arm.Decode(th.Tid, engineSignal(si))
 }
 
 // hardwareTrap says whether a SIGTRAP was raised by a hardware slot: a
 // debug-register trap, or one of an engine's own signals.
-func (d *Debugger) hardwareTrap(si siginfo) bool { return d.arm.Hardware(si.signal()) }
+func (d *Debugger) hardwareTrap(si tracee.Siginfo) bool { return d.arm.Hardware(engineSignal(si)) }
 
-// signal is what the engines decode of a siginfo.
-func (si siginfo) signal() engine.Signal {
+// engineSignal is what the engines decode of a siginfo.
+func engineSignal(si tracee.Siginfo) engine.Signal {
 	return engine.Signal{Code: si.Code, Addr: si.Addr, PerfData: si.PerfData}
 }

@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/tracee"
 )
 
 // softBreak is a breakpoint instruction we wrote over program text.
@@ -16,7 +17,7 @@ type softBreak struct {
 
 // Break sets a software breakpoint (temporary for tbreak) at a location.
 func (d *Debugger) Break(loc string, temp bool) (*Watchpoint, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	addr, err := d.ResolveLocation(loc)
@@ -24,7 +25,7 @@ func (d *Debugger) Break(loc string, temp bool) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{ID: d.nextID, Expr: loc, Access: arch.Exec, Addr: addr, Len: 1, Enabled: true, Soft: true, Temp: temp}
-	d.tr.do(func() { err = d.insertSoft(w) })
+	d.proc.Do(func() { err = d.insertSoft(w) })
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func (d *Debugger) insertSoft(w *Watchpoint) error {
 	}
 	insn := d.arch.BreakInsn()
 	orig := make([]byte, len(insn))
-	if err := readMemory(d.proc.Pid, w.Addr, orig); err != nil {
+	if err := d.proc.ReadMemory(w.Addr, orig); err != nil {
 		return fmt.Errorf("cannot set a breakpoint at %#x: %w", w.Addr, err)
 	}
 	if err := d.writeText(d.proc.Pid, w.Addr, insn); err != nil {
@@ -69,7 +70,7 @@ func (d *Debugger) removeSoft(w *Watchpoint) error {
 		return nil
 	}
 	delete(d.soft, w.Addr)
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil
 	}
 	return d.writeText(d.proc.Pid, w.Addr, sb.orig)
@@ -104,9 +105,9 @@ func (d *Debugger) reinsertSoftBreaks() error {
 // another (a forked child) through its own.
 func (d *Debugger) writeText(pid int, addr uint64, buf []byte) error {
 	if pid == d.proc.Pid {
-		return d.proc.memFile.write(pid, addr, buf)
+		return d.proc.WriteText(addr, buf)
 	}
-	return writeMemory(pid, addr, buf)
+	return tracee.WriteText(pid, addr, buf)
 }
 
 // originalCode undoes our breakpoint instructions in code read at addr.
@@ -145,7 +146,7 @@ func (d *Debugger) breakPC(pc uint64) uint64 {
 // a condition that does not hold) costs a register read and a register
 // write: the pc goes back onto the breakpoint in our copy of the
 // registers only, and the step over it writes the registers once.
-func (d *Debugger) onSoftBreak(th *Thread) (evs []Event, stop, ours bool) {
+func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 	regs, err := d.arch.GetRegs(th.Tid)
 	if err != nil {
 		return nil, false, false
@@ -243,37 +244,6 @@ func (d *Debugger) afterStop(w *Watchpoint) {
 	}
 	d.removeWP(w)
 }
-
-// releaseChild lets the child of a fork or vfork by th run on untraced,
-// without our breakpoint instructions (its memory is a copy of ours, or
-// for vfork our very memory until it execs or exits: then the
-// breakpoints go back at PTRACE_EVENT_VFORK_DONE). Debug registers are
-// not inherited by children.
-func (d *Debugger) releaseChild(th *Thread) []Event {
-	msg, err := ptraceEventMsg(th.Tid)
-	if err != nil {
-		return []Event{Warning{Text: fmt.Sprintf("fork by thread %d: %v", th.Tid, err)}}
-	}
-	child := int(msg)
-	if !d.children[child] {
-		// Its first stop is on the way.
-		if _, ws, err := wait4(child); err != nil || !ws.Stopped() {
-			return []Event{Warning{Text: fmt.Sprintf("forked child %d: %v", child, err)}}
-		}
-	}
-	delete(d.children, child)
-	var evs []Event
-	if err := d.removeSoftBreaks(child); err != nil {
-		evs = append(evs, Warning{Text: err.Error()})
-	}
-	if err := ptraceDetach(child, 0); err != nil {
-		evs = append(evs, Warning{Text: fmt.Sprintf("detach forked child %d: %v", child, err)})
-	}
-	return evs
-}
-
-// tgidOf is the process a thread belongs to.
-func tgidOf(tid int) int { return statusField(tid, "Tgid:") }
 
 // scopeCheck runs at the return address of a watched local's frame. When
 // the stack pointer is at or above that frame's CFA the frame has returned

@@ -28,7 +28,7 @@ func (d *Debugger) selected() *frameScope {
 }
 
 func (s *frameScope) ReadMemory(addr uint64, buf []byte) error {
-	return readMemory(s.d.proc.Pid, addr, buf)
+	return s.d.proc.ReadMemory(addr, buf)
 }
 
 func (s *frameScope) Register(name string) (uint64, bool, error) {
@@ -110,7 +110,7 @@ func (s *frameScope) Where() string {
 // Evaluate evaluates an expression for `print`: its value as text and
 // its type.
 func (d *Debugger) Evaluate(src string) (string, *Type, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return "", nil, ErrExited
 	}
 	e, err := expr.Parse(src)
@@ -119,7 +119,7 @@ func (d *Debugger) Evaluate(src string) (string, *Type, error) {
 	}
 	var out string
 	var typ *Type
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		s := d.selected()
 		var v expr.Value
 		v, err = expr.Eval(e, s)

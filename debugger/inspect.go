@@ -11,14 +11,14 @@ import (
 
 // ReadMemory reads n bytes at addr.
 func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	if n < 0 || n > 1<<20 {
 		return nil, fmt.Errorf("cannot read %d bytes at once (at most 1 MiB)", n)
 	}
 	b := make([]byte, n)
-	if err := readMemory(d.proc.Pid, addr, b); err != nil {
+	if err := d.proc.ReadMemory(addr, b); err != nil {
 		return nil, err
 	}
 	return d.originalCode(addr, b), nil // as the program wrote it, without our breakpoints
@@ -29,7 +29,7 @@ func (d *Debugger) ReadMemory(addr uint64, n int) ([]byte, error) {
 // to), except that an array, struct, union, memory of unknown type, or a
 // name of any other non-pointer type stands for its own address.
 func (d *Debugger) EvalAddress(src string) (uint64, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return 0, ErrExited
 	}
 	e, err := expr.Parse(src)
@@ -37,7 +37,7 @@ func (d *Debugger) EvalAddress(src string) (uint64, error) {
 		return 0, err
 	}
 	var addr uint64
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		s := d.selected()
 		var v expr.Value
 		if v, err = expr.Eval(e, s); err != nil {
@@ -66,7 +66,7 @@ func (d *Debugger) Locate(addr uint64) Location {
 // EvalInt evaluates an expression to an integer (for print/x and such):
 // integers, characters, enums, pointers, bitfields.
 func (d *Debugger) EvalInt(src string) (int64, *Type, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return 0, nil, ErrExited
 	}
 	e, err := expr.Parse(src)
@@ -75,7 +75,7 @@ func (d *Debugger) EvalInt(src string) (int64, *Type, error) {
 	}
 	var n int64
 	var typ *Type
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		s := d.selected()
 		var v expr.Value
 		if v, err = expr.Eval(e, s); err == nil {
@@ -89,7 +89,7 @@ func (d *Debugger) EvalInt(src string) (int64, *Type, error) {
 // ReadString reads a NUL-terminated string of at most max bytes at addr,
 // a page at a time.
 func (d *Debugger) ReadString(addr uint64, max int) (string, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return "", ErrExited
 	}
 	const page = 4096
@@ -98,7 +98,7 @@ func (d *Debugger) ReadString(addr uint64, max int) (string, error) {
 		a := addr + uint64(len(out))
 		n := min(int(page-a%page), max-len(out))
 		b := make([]byte, n)
-		if err := readMemory(d.proc.Pid, a, b); err != nil {
+		if err := d.proc.ReadMemory(a, b); err != nil {
 			if len(out) == 0 {
 				return "", err
 			}
@@ -114,12 +114,12 @@ func (d *Debugger) ReadString(addr uint64, max int) (string, error) {
 
 // Registers reads the selected thread's registers.
 func (d *Debugger) Registers() ([]arch.Reg, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	var regs arch.Regs
 	var err error
-	d.tr.do(func() { regs, err = d.arch.GetRegs(d.Current) })
+	d.proc.Do(func() { regs, err = d.arch.GetRegs(d.Current) })
 	if err != nil {
 		return nil, fmt.Errorf("read registers of thread %d: %w", d.Current, err)
 	}
@@ -129,7 +129,7 @@ func (d *Debugger) Registers() ([]arch.Reg, error) {
 // Where is where thread tid is stopped.
 func (d *Debugger) Where(tid int) Location {
 	var loc Location
-	d.tr.do(func() { loc = d.locationOf(tid) })
+	d.proc.Do(func() { loc = d.locationOf(tid) })
 	return loc
 }
 
@@ -152,7 +152,7 @@ type Instruction struct {
 // Disassemble decodes n instructions from addr, or the whole function
 // containing addr when n is 0.
 func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	end := uint64(0)
@@ -166,7 +166,7 @@ func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
 	}
 	var out []Instruction
 	var err error
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		pc := addr
 		for i := 0; i < n && (end == 0 || pc < end); i++ {
 			in, e := d.decodeAt(pc, nil)
@@ -177,7 +177,7 @@ func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
 				return
 			}
 			b := make([]byte, in.Len)
-			readMemory(d.proc.Pid, pc, b)
+			d.proc.ReadMemory(pc, b)
 			out = append(out, Instruction{At: d.location(pc), Bytes: b, Text: in.Text})
 			pc += uint64(in.Len)
 		}
@@ -189,7 +189,7 @@ func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
 func (d *Debugger) PC() (uint64, error) {
 	var pc uint64
 	var err error
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		var r arch.Regs
 		if r, err = d.arch.GetRegs(d.Current); err == nil {
 			pc = r.PC()

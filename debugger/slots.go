@@ -37,12 +37,12 @@ func (d *Debugger) holderEnabled(id int) bool {
 // syncSlots programs every stopped thread whose slots differ from what
 // they should be. It runs on the tracer thread.
 func (d *Debugger) syncSlots() error {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil
 	}
-	for _, tid := range d.Threads() {
-		th := d.proc.threads[tid]
-		if !th.stopped {
+	for _, tid := range d.proc.Threads() {
+		th := d.thread(tid)
+		if !th.Stopped() {
 			continue // armed when its first stop arrives
 		}
 		if err := d.syncThread(th); err != nil {
@@ -52,7 +52,7 @@ func (d *Debugger) syncSlots() error {
 	return nil
 }
 
-func (d *Debugger) syncThread(th *Thread) error {
+func (d *Debugger) syncThread(th *thread) error {
 	want := d.slots.Program(th.Tid, d.holderEnabled)
 	if slotsEqual(want, th.written) {
 		return nil
@@ -94,12 +94,12 @@ type SlotView struct {
 
 // Slots reads back every thread's slots from the kernel.
 func (d *Debugger) Slots() (map[int][]SlotView, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	out := map[int][]SlotView{}
 	var err error
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		for _, tid := range d.Threads() {
 			hw, e := d.arm.Armed(tid)
 			if e != nil {

@@ -14,12 +14,8 @@ import (
 	"hwdbg/symbols"
 )
 
-// procMem reads the traced process's memory for debuginfo.
-type procMem struct{ pid int }
-
-func (m procMem) ReadMemory(addr uint64, buf []byte) error { return readMemory(m.pid, addr, buf) }
-
-func (d *Debugger) mem() debuginfo.Memory { return procMem{d.proc.Pid} }
+// mem is the traced process's memory, for debuginfo.
+func (d *Debugger) mem() debuginfo.Memory { return d.proc }
 
 // loadDebugInfo opens the program's DWARF, if it has any. It is read
 // lazily: opening indexes names, types are parsed when first used.
@@ -182,7 +178,7 @@ func (d *Debugger) vdsoCFI(m symbols.Mapping) (*debuginfo.CFI, error) {
 		return nil, fmt.Errorf("vdso at %#x: %d bytes is not a vDSO image", m.Start, m.End-m.Start)
 	}
 	image := make([]byte, m.End-m.Start)
-	if err := readMemory(d.proc.Pid, m.Start, image); err != nil {
+	if err := d.proc.ReadMemory(m.Start, image); err != nil {
 		return nil, fmt.Errorf("read the vdso at %#x: %w", m.Start, err)
 	}
 	return debuginfo.LoadCFIImage("[vdso]", image, m.Start)
@@ -196,12 +192,12 @@ type Frame struct {
 
 // Backtrace unwinds the selected thread's stack.
 func (d *Debugger) Backtrace(max int) ([]Frame, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	var fs []debuginfo.UnwoundFrame
 	var err error
-	d.tr.do(func() { fs, err = d.frames(d.Current, max) })
+	d.proc.Do(func() { fs, err = d.frames(d.Current, max) })
 	if err != nil {
 		return nil, err
 	}

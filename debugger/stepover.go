@@ -42,7 +42,7 @@ var singleStepOnly = os.Getenv(StepOverEnv) == "single-step"
 // instruction. Hits of watchpoints during the instruction are returned;
 // stopped says whether other threads were stopped for the step (they are
 // still stopped: the caller resumes them).
-func (d *Debugger) stepPastBreak(th *Thread, regs arch.Regs, dirty bool) (evs []Event, stopped bool, err error) {
+func (d *Debugger) stepPastBreak(th *thread, regs arch.Regs, dirty bool) (evs []Event, stopped bool, err error) {
 	if !th.atBreak {
 		return nil, false, nil
 	}
@@ -72,12 +72,9 @@ func (d *Debugger) stepPastBreak(th *Thread, regs arch.Regs, dirty bool) (evs []
 			return nil, false, err
 		}
 	}
-	for _, other := range d.proc.threads {
-		if other != th && !other.stopped {
-			d.stopAll()
-			stopped = true
-			break
-		}
+	if d.proc.AnyRunning() {
+		d.stopAll()
+		stopped = true
 	}
 	if err := d.writeText(d.proc.Pid, pc, sb.orig); err != nil {
 		return nil, stopped, err
@@ -93,7 +90,7 @@ func (d *Debugger) stepPastBreak(th *Thread, regs arch.Regs, dirty bool) (evs []
 // emulate runs the instruction at pc, th's breakpoint's, on a copy of
 // regs, with its original bytes; it returns the registers after it or
 // why it was not emulated.
-func (d *Debugger) emulate(th *Thread, pc uint64, regs arch.Regs) (arch.Regs, error) {
+func (d *Debugger) emulate(th *thread, pc uint64, regs arch.Regs) (arch.Regs, error) {
 	switch {
 	case singleStepOnly:
 		return nil, fmt.Errorf("%s=single-step", StepOverEnv)
@@ -101,7 +98,7 @@ func (d *Debugger) emulate(th *Thread, pc uint64, regs arch.Regs) (arch.Regs, er
 		return nil, arch.ErrNoEmulation
 	}
 	code := make([]byte, d.arch.MaxInsnLen())
-	if err := readMemory(d.proc.Pid, pc, code); err != nil {
+	if err := d.proc.ReadMemory(pc, code); err != nil {
 		return nil, err // maybe the end of a mapping: the real step will do
 	}
 	next, err := d.arch.Emulate(d.originalCode(pc, code), regs, stepMemory{d, th, regs.SP()})
@@ -115,18 +112,18 @@ func (d *Debugger) emulate(th *Thread, pc uint64, regs arch.Regs) (arch.Regs, er
 // breakpoint may use it; sp is th's stack pointer before the step.
 type stepMemory struct {
 	d  *Debugger
-	th *Thread
+	th *thread
 	sp uint64
 }
 
 func (m stepMemory) Access(a arch.MemAccess, buf []byte) error {
-	if err := emulableAccess(a, m.th.written, len(m.d.proc.threads), m.sp); err != nil {
+	if err := emulableAccess(a, m.th.written, m.d.proc.NumThreads(), m.sp); err != nil {
 		return err
 	}
 	if a.Write {
-		return writeData(m.d.proc.Pid, a.Addr, buf)
+		return m.d.proc.WriteData(a.Addr, buf)
 	}
-	return readMemory(m.d.proc.Pid, a.Addr, buf)
+	return m.d.proc.ReadMemory(a.Addr, buf)
 }
 
 var pageSize = uint64(unix.Getpagesize())
@@ -192,7 +189,7 @@ func emulableAccess(a arch.MemAccess, written []arch.Slot, threads int, sp uint6
 // traps before the access (arm64) the step stops at the watchpoint with
 // the instruction not yet executed; onHit then steps over it, which must
 // happen before the breakpoint instruction goes back at pc.
-func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Event, error) {
+func (d *Debugger) stepPastWatched(th *thread, pc uint64, decoded []int) ([]Event, error) {
 	if err := d.stepWatched(th, decoded); err != nil {
 		return nil, err
 	}
@@ -203,7 +200,7 @@ func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Even
 			// status would say only that the step completed.
 			return nil, nil
 		}
-		si, _ := getSiginfo(th.Tid)
+		si, _ := d.proc.Siginfo(th.Tid)
 		var err error
 		if trap, err = d.decodeTrap(th, si); err != nil || len(trap.Fired) == 0 {
 			return nil, err
@@ -216,7 +213,7 @@ func (d *Debugger) stepPastWatched(th *Thread, pc uint64, decoded []int) ([]Even
 // watchedBy lists the armed data slots of th that the instruction at pc
 // explicitly accesses, in a direction they trap on, on a machine whose
 // watchpoints trap after the access (amd64); nil elsewhere.
-func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) []int {
+func (d *Debugger) watchedBy(th *thread, pc uint64, regs arch.Regs) []int {
 	// Most breakpoint step-overs have no data slot armed: no decode, no
 	// memory read on that path.
 	armed := slices.ContainsFunc(th.written, func(s arch.Slot) bool { return s.Enabled && s.Access&arch.ReadWrite != 0 })
@@ -235,14 +232,14 @@ func (d *Debugger) watchedBy(th *Thread, pc uint64, regs arch.Regs) []int {
 // those slots: QEMU's TCG never completes a single step onto a watched
 // access (scripts/amd64-vm/README.md), and a real CPU names the same
 // slots. Otherwise the slots stay armed and the hardware says what fired.
-func (d *Debugger) stepWatched(th *Thread, fired []int) error {
+func (d *Debugger) stepWatched(th *thread, fired []int) error {
 	if len(fired) == 0 {
-		return d.singleStep(th)
+		return d.proc.SingleStep(th.Thread)
 	}
 	if err := d.arm.Disarm(th.Tid); err != nil {
 		return err
 	}
-	err := d.singleStep(th)
+	err := d.proc.SingleStep(th.Thread)
 	if werr := d.arm.Arm(th.Tid, th.written); err == nil {
 		err = werr
 	}

@@ -3,7 +3,6 @@ package debugger
 import (
 	"debug/elf"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -103,7 +102,7 @@ func (d *Debugger) setSyms(t *symbols.Table) {
 // that is not loaded yet (shared libraries, the dynamic loader). It reads
 // /proc/PID/maps at most once per stop.
 func (d *Debugger) loadLibraries() {
-	if d.libsChecked || d.symtab() == nil || d.proc.exited {
+	if d.libsChecked || d.symtab() == nil || d.proc.Exited() {
 		return
 	}
 	d.libsChecked = true
@@ -147,10 +146,6 @@ func (d *Debugger) symbolAt(addr uint64) (symbols.Symbol, bool) {
 	return d.syms.At(addr)
 }
 
-func readExe(pid int) (string, error) {
-	return os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-}
-
 // Symbols is the program's symbol table (nil when it has none).
 func (d *Debugger) Symbols() *symbols.Table { return d.symtab() }
 
@@ -192,7 +187,7 @@ func (l Location) Describe() string {
 
 // maps is /proc/PID/maps, read once per stop.
 func (d *Debugger) maps() []symbols.Mapping {
-	if d.mapsCached == nil && !d.proc.exited {
+	if d.mapsCached == nil && !d.proc.Exited() {
 		d.mapsCached, _ = symbols.ReadMaps(d.proc.Pid)
 	}
 	return d.mapsCached

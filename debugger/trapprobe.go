@@ -27,7 +27,7 @@ type trapProbe struct {
 func (d *Debugger) TrapsDelivered() (delivered bool, seen string, err error) {
 	if d.probed == nil {
 		var p trapProbe
-		d.tr.do(func() { p.res, p.err = probe.Traps(d.arch, trapProbeWrites) })
+		d.proc.Do(func() { p.res, p.err = probe.Traps(d.arch, trapProbeWrites) })
 		tracef("trap probe: %s, took %v, err %v", p.res, p.res.Took, p.err)
 		d.probed = &p
 	}

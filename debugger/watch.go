@@ -101,7 +101,7 @@ func (d *Debugger) Watchpoints() []*Watchpoint { return d.bps }
 // Watch sets a data watchpoint. It is refused here, not at continue, when
 // the hardware cannot do it.
 func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	if spec.Thread != 0 && !d.HasThread(spec.Thread) {
@@ -112,7 +112,7 @@ func (d *Debugger) Watch(spec WatchSpec) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{Expr: spec.Expr, Access: spec.Access, Thread: spec.Thread, Size: spec.Size, Enabled: true, Modify: spec.Modify}
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		if spec.Cond != "" {
 			// Bound in the selected frame (cond.go).
 			if w.cond, err = d.bindCond(spec.Cond, "the watch was set"); err != nil {
@@ -214,7 +214,7 @@ func (d *Debugger) install(w *Watchpoint) error {
 	}
 	if !w.IsBreak() {
 		old := make([]byte, w.Len)
-		if err := readMemory(d.proc.Pid, w.Addr, old); err != nil {
+		if err := d.proc.ReadMemory(w.Addr, old); err != nil {
 			return fmt.Errorf("cannot watch %#x: %d bytes there are not mapped in the program", w.Addr, w.Len)
 		}
 		w.old = old
@@ -266,7 +266,7 @@ func (d *Debugger) removeWP(w *Watchpoint) {
 // HBreak sets a hardware execution breakpoint at a location: a symbol or
 // *ADDR.
 func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		return nil, ErrExited
 	}
 	addr, err := d.ResolveLocation(loc)
@@ -274,10 +274,10 @@ func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
 		return nil, err
 	}
 	w := &Watchpoint{Expr: loc, Access: arch.Exec, Addr: addr, Len: 1, Enabled: true}
-	d.tr.do(func() {
+	d.proc.Do(func() {
 		// The CPU takes any address; a breakpoint where nothing is mapped
 		// can never be reached (as break refuses it).
-		if err = readMemory(d.proc.Pid, addr, make([]byte, 1)); err != nil {
+		if err = d.proc.ReadMemory(addr, make([]byte, 1)); err != nil {
 			err = fmt.Errorf("cannot set a hardware breakpoint at %#x: %w", addr, err)
 			return
 		}
@@ -295,7 +295,7 @@ func (d *Debugger) HBreak(loc string) (*Watchpoint, error) {
 func (d *Debugger) ResolveLocation(loc string) (uint64, error) {
 	var addr uint64
 	var err error
-	d.tr.do(func() { addr, err = d.resolveLocation(loc) })
+	d.proc.Do(func() { addr, err = d.resolveLocation(loc) })
 	return addr, err
 }
 
@@ -430,9 +430,9 @@ func (d *Debugger) SetEnabled(id int, on bool) error {
 				return
 			}
 			w.Enabled = true
-			if !w.IsBreak() && !d.proc.exited {
+			if !w.IsBreak() && !d.proc.Exited() {
 				b := make([]byte, w.Len)
-				if readMemory(d.proc.Pid, w.Addr, b) == nil {
+				if d.proc.ReadMemory(w.Addr, b) == nil {
 					w.old = b
 				}
 			}
@@ -457,11 +457,11 @@ func (d *Debugger) reallocate(w *Watchpoint) ([]int, error) {
 // run runs f on the tracer thread while a process exists, directly
 // otherwise (bookkeeping after exit needs no ptrace).
 func (d *Debugger) run(f func()) {
-	if d.proc.exited {
+	if d.proc.Exited() {
 		f()
 		return
 	}
-	d.tr.do(f)
+	d.proc.Do(f)
 }
 
 // SortedWatchpoints returns the user's watch/breakpoints in id order.
@@ -501,12 +501,12 @@ func (d *Debugger) SetCondition(id int, cond string) error {
 	if w == nil {
 		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
 	}
-	if cond == "" || w.IsBreak() || d.proc.exited {
+	if cond == "" || w.IsBreak() || d.proc.Exited() {
 		return w.setCond(cond)
 	}
 	var c *condition
 	var err error
-	d.tr.do(func() { c, err = d.bindCond(cond, "the condition was set") })
+	d.proc.Do(func() { c, err = d.bindCond(cond, "the condition was set") })
 	if err != nil {
 		return err
 	}

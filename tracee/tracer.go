@@ -1,4 +1,4 @@
-package debugger
+package tracee
 
 import (
 	"fmt"
@@ -20,7 +20,9 @@ func newTracer() *tracer {
 	go func() {
 		runtime.LockOSThread()
 		// The thread stays locked for its life: it is never handed back to
-		// the Go scheduler, so no other goroutine runs on it.
+		// the Go scheduler, so no other goroutine runs on it. When it ends
+		// (close), the kernel lets go of its tracees, and kills those
+		// traced with PTRACE_O_EXITKILL.
 		for f := range t.reqs {
 			f()
 		}
@@ -28,25 +30,25 @@ func newTracer() *tracer {
 	return t
 }
 
-// tracerPanic carries a panic from the tracer thread to the caller, so
-// that the tracer survives to detach from (or kill) the program.
-type tracerPanic struct {
-	val   any
-	stack []byte
+// TracerPanic carries a panic from the tracer thread to the caller of Do,
+// so that the tracer survives to detach from (or kill) the program.
+type TracerPanic struct {
+	Value any
+	Stack []byte
 }
 
-func (p tracerPanic) Error() string { return fmt.Sprintf("%v\n%s", p.val, p.stack) }
+func (p TracerPanic) Error() string { return fmt.Sprintf("%v\n%s", p.Value, p.Stack) }
 
 // do runs f on the tracer thread and waits for it. A panic in f is raised
-// again in the caller.
+// again in the caller, as a TracerPanic.
 func (t *tracer) do(f func()) {
 	done := make(chan struct{})
-	var p *tracerPanic
+	var p *TracerPanic
 	t.reqs <- func() {
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
-				p = &tracerPanic{val: r, stack: debug.Stack()}
+				p = &TracerPanic{Value: r, Stack: debug.Stack()}
 			}
 		}()
 		f()

@@ -1,4 +1,4 @@
-package debugger
+package tracee
 
 import (
 	"errors"
@@ -9,13 +9,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"hwdbg/guard"
 	"hwdbg/internal/procfs"
 )
 
-// Attach seizes every thread of pid and stops them.
-func Attach(pid int) (*Debugger, error) {
-	if state := statState(pid); state == "Z" || state == "X" {
+// Attach seizes every thread of process pid and stops them, on a tracer
+// thread of its own. A refusal says why, in a plain sentence.
+func Attach(pid int) (*Process, error) {
+	if state := procfs.State(pid); state == "Z" || state == "X" {
 		return nil, fmt.Errorf("cannot attach to %d: it has exited and waits for its parent to reap it (a zombie): there is nothing left to debug", pid)
 	}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
@@ -29,68 +29,59 @@ func Attach(pid int) (*Debugger, error) {
 		}
 		return nil, fmt.Errorf("cannot attach to %d: %w", pid, errors.Unwrap(err))
 	}
-	d := newDebugger()
-	var aerr error
-	d.tr.do(func() { aerr = d.attach(pid, exe) })
-	if aerr != nil {
-		d.tr.close()
-		return nil, aerr
-	}
-	if err := d.loadSymbols(); err != nil {
-		d.Detach()
+	tr := newTracer()
+	p := newProcess(tr, pid, exe, false)
+	tr.do(func() { err = p.attach() })
+	if err != nil {
+		tr.close()
 		return nil, err
 	}
-	if d.guard, err = guard.Start(pid); err != nil {
-		tracef("%v", err)
-	}
-	return d, nil
+	return p, nil
 }
 
-func (d *Debugger) attach(pid int, exe string) error {
-	d.proc = &Process{Pid: pid, Path: exe, threads: map[int]*Thread{}}
-	d.Current = pid
+func (p *Process) attach() error {
 	// Threads can appear while we attach: list /proc/PID/task until a
 	// pass finds no thread we have not seized. Threads created after a
 	// seize are traced automatically (PTRACE_O_TRACECLONE).
 	for pass := 0; ; pass++ {
-		tids, err := procfs.Tasks(pid)
+		tids, err := procfs.Tasks(p.Pid)
 		if err != nil {
-			d.detachAll()
-			return fmt.Errorf("cannot attach to %d: %w", pid, err)
+			p.Detach()
+			return fmt.Errorf("cannot attach to %d: %w", p.Pid, err)
 		}
 		added := 0
 		for _, tid := range tids {
-			if _, ok := d.proc.threads[tid]; ok {
+			if _, ok := p.threads[tid]; ok {
 				continue
 			}
 			if err := ptraceSeize(tid, traceOptions); err != nil {
 				if err == unix.ESRCH && pass > 0 {
 					continue // the thread exited meanwhile
 				}
-				d.detachAll()
-				return attachError(pid, err)
+				p.Detach()
+				return attachError(p.Pid, err)
 			}
-			d.proc.threads[tid] = &Thread{Tid: tid}
+			p.threads[tid] = &Thread{Tid: tid}
 			added++
 		}
 		if added == 0 {
 			break
 		}
 	}
-	for tid := range d.proc.threads {
+	for tid := range p.threads {
 		ptraceInterrupt(tid)
 	}
-	for tid, th := range d.proc.threads {
-		if err := d.waitInitialStop(tid); err != nil {
-			delete(d.proc.threads, tid)
+	for tid, th := range p.threads {
+		if err := waitInitialStop(tid, th); err != nil {
+			delete(p.threads, tid)
 			continue
 		}
 		th.stopped = true
 	}
-	if len(d.proc.threads) == 0 {
-		return fmt.Errorf("cannot attach to %d: the process is gone", pid)
+	if len(p.threads) == 0 {
+		return fmt.Errorf("cannot attach to %d: the process is gone", p.Pid)
 	}
-	return d.initSlots(pid)
+	return nil
 }
 
 func attachError(pid int, err error) error {
@@ -111,17 +102,17 @@ const capSysPtrace = 19
 // that is not dumpable or lives in a user namespace where we hold no
 // capability, Yama's ptrace_scope.
 func attachRefusal(pid int) string {
-	if tracer := tracerOf(pid); tracer != 0 {
+	if tracer := procfs.TracerOf(pid); tracer != 0 {
 		reason := fmt.Sprintf("it is already traced by process %d", tracer)
 		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", tracer)); err == nil {
 			reason += fmt.Sprintf(" (%s); detach that debugger first", strings.TrimSpace(string(comm)))
 		}
 		return reason
 	}
-	eff, _ := strconv.ParseUint(statusValue("/proc/self/status", "CapEff:"), 16, 64)
+	eff, _ := strconv.ParseUint(procfs.StatusValue("/proc/self/status", "CapEff:"), 16, 64)
 	capable := eff&(1<<capSysPtrace) != 0
 	uid, me := -1, os.Getuid()
-	if f := strings.Fields(statusValue(fmt.Sprintf("/proc/%d/status", pid), "Uid:")); len(f) > 0 {
+	if f := strings.Fields(procfs.StatusValue(fmt.Sprintf("/proc/%d/status", pid), "Uid:")); len(f) > 0 {
 		uid, _ = strconv.Atoi(f[0])
 	}
 	name := ""
@@ -152,52 +143,4 @@ func attachRefusal(pid int) string {
 		return "kernel.yama.ptrace_scope is 1: only its ancestors may attach without CAP_SYS_PTRACE: run hwdbg as root, start the program under hwdbg, or set the sysctl to 0"
 	}
 	return "permission denied by the kernel (a security module?)"
-}
-
-// statState is the state letter of /proc/PID/stat ("R", "S", "Z", ...),
-// "" when there is no such process.
-func statState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if f := strings.Fields(string(b[i+1:])); i >= 0 && len(f) > 0 {
-		return f[0]
-	}
-	return ""
-}
-
-// tracerOf returns the process tracing pid, from /proc/PID/status. The
-// kernel names the tracing thread; its Tgid is the process.
-func tracerOf(pid int) int {
-	tid := statusField(pid, "TracerPid:")
-	if tid == 0 {
-		return 0
-	}
-	if tgid := statusField(tid, "Tgid:"); tgid != 0 {
-		return tgid
-	}
-	return tid
-}
-
-// statusField is a decimal field of /proc/PID/status, 0 if absent.
-func statusField(pid int, key string) int {
-	n, _ := strconv.Atoi(statusValue(fmt.Sprintf("/proc/%d/status", pid), key))
-	return n
-}
-
-// statusValue is the value of one "Key:\tvalue" line of a /proc status
-// file, "" if absent.
-func statusValue(path, key string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, key); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
