@@ -156,5 +156,12 @@ func (d *Debugger) stepOver(th *thread) error {
 	if err := d.proc.SingleStep(th.Thread); err != nil {
 		return err
 	}
+	if !d.proc.Launched {
+		// Out of single-step mode before anything else: were hwdbg killed
+		// while th waits in its step's stop, the kernel would let th go
+		// with the mode on and the program would die of SIGTRAP. A program
+		// hwdbg started dies with it anyway.
+		d.proc.LeaveStep(th.Thread)
+	}
 	return d.arm.Arm(th.Tid, th.written)
 }

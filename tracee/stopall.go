@@ -110,6 +110,21 @@ func (p *Process) Park() []Stop {
 	return out
 }
 
+// LeaveStep parks th (see Park), which an internal step left in its
+// step's stop, at once rather than at the prompt: the single-step mode it
+// is in would kill the program if the tracer died before resuming it. The
+// step's own stop is gone afterwards, so the caller must have read all it
+// needs of it (the siginfo, the debug status). If th ends or stops for
+// something else first, that stop is held for Wait.
+func (p *Process) LeaveStep(th *Thread) {
+	if ptraceInterrupt(th.Tid) != nil || ptraceCont(th.Tid, 0) != nil {
+		return
+	}
+	if _, ws, err := wait4(th.Tid); err == nil && stopEvent(ws) != unix.PTRACE_EVENT_STOP {
+		p.hold(th, ws)
+	}
+}
+
 // DrainInterrupts: an interrupt (SIGSTOP) sent just as the program
 // stopped for another reason is still queued; were it left, it would stop
 // the next resume at once. Take it now, under trace, from every stopped
