@@ -112,8 +112,14 @@ func (d *Debugger) writeText(pid int, addr uint64, buf []byte) error {
 
 // originalCode undoes our breakpoint instructions in code read at addr.
 func (d *Debugger) originalCode(addr uint64, code []byte) []byte {
+	return originalIn(d.soft, addr, code)
+}
+
+// originalIn undoes the breakpoint instructions of soft in code read at
+// addr.
+func originalIn(soft map[uint64]*softBreak, addr uint64, code []byte) []byte {
 	var out []byte
-	for bp, sb := range d.soft {
+	for bp, sb := range soft {
 		for i, b := range sb.orig {
 			a := bp + uint64(i)
 			if a >= addr && a < addr+uint64(len(code)) {

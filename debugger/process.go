@@ -91,6 +91,9 @@ type Debugger struct {
 	loaded      map[string]bool // ELF files whose symbols are in syms
 	libsChecked bool            // maps read for libraries since the last resume
 
+	// trace is the trace the program runs under, nil when none (trace.go).
+	trace *activeTrace
+
 	// probed is the session's trap probe, run at the first watchpoint or
 	// hardware breakpoint (TrapsDelivered).
 	probed *trapProbe

@@ -155,6 +155,9 @@ func (d *Debugger) stopAll() []Event {
 			evs = append(evs, e...)
 		case st.NewThread:
 			d.syncThread(d.thread(st.Tid))
+			if err := d.traceThread(st.Tid); err != nil {
+				evs = append(evs, Warning{Text: fmt.Sprintf("cannot trace new thread %d: %v", st.Tid, err)})
+			}
 		}
 	}
 	return evs

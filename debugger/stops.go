@@ -34,17 +34,26 @@ func (d *Debugger) handle(st tracee.Stop) ([]Event, bool) {
 	case tracee.EventStop:
 		if st.NewThread {
 			// A new thread, before its first instruction: give it the
-			// process-wide slots.
-			var evs []Event
-			if err := d.syncThread(th); err != nil {
-				evs = append(evs, Warning{Text: fmt.Sprintf("cannot arm new thread %d: %v", th.Tid, err)})
-			}
-			return evs, d.resumeOrStop(th)
+			// process-wide slots, and the running trace's events.
+			return d.armNewThread(th), d.resumeOrStop(th)
 		}
 	}
 	// A clone (its thread is armed at its first stop), a group-stop (the
 	// thread goes back into it), an interrupt no one waits for.
 	return nil, d.resumeOrStop(th)
+}
+
+// armNewThread arms a new thread stopped before its first instruction:
+// its slots, and the running trace's events.
+func (d *Debugger) armNewThread(th *thread) []Event {
+	var evs []Event
+	if err := d.syncThread(th); err != nil {
+		evs = append(evs, Warning{Text: fmt.Sprintf("cannot arm new thread %d: %v", th.Tid, err)})
+	}
+	if err := d.traceThread(th.Tid); err != nil {
+		evs = append(evs, Warning{Text: fmt.Sprintf("cannot trace new thread %d: %v", th.Tid, err)})
+	}
+	return evs
 }
 
 // handleSignal acts on a signal-delivery stop.
@@ -85,6 +94,7 @@ func (d *Debugger) handleExit(st tracee.Stop) ([]Event, bool) {
 	tid := st.Tid
 	delete(d.threads, tid)
 	d.threadGone(tid)
+	d.traceGone(tid)
 	if tid != d.proc.Pid {
 		// Its own watch/breakpoints die with it.
 		var evs []Event
@@ -124,6 +134,7 @@ func (d *Debugger) execThread(st tracee.Stop) *thread {
 func (d *Debugger) handleExec(th *thread) []Event {
 	// The kernel removed our perf events with the old image.
 	d.arm.Close()
+	d.traceGone(0)
 	th.written = nil
 	d.prevInsn = map[uint64]arch.Insn{}
 	d.Current = th.Tid

@@ -62,6 +62,8 @@ func init() {
 			args: parseIDs, run: (*Session).enable},
 		{name: "enable", usage: "enable N...", help: "enable watch/breakpoints again",
 			args: parseIDs, run: (*Session).enable},
+		{name: "trace", usage: traceUsage, help: "count every access to EXPR's memory (-w writes, default; -r reads; -rw both) while the program runs, without stopping it, until DURATION, COUNT hits, Ctrl-C or a stop; report hits per thread, instruction and stack; -o FILE.pb.gz writes a pprof profile, any other name folded stacks",
+			args: parseTrace, live: true, run: (*Session).trace},
 		{name: "continue", usage: "continue", help: "resume every thread until a hit, a signal or the end (alias c)",
 			args: noArgs, live: true, run: (*Session).cont},
 		{name: "stepi", usage: "stepi", help: "execute one instruction of the selected thread (alias si)",

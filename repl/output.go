@@ -98,6 +98,8 @@ func (p *printer) event(ev debugger.Event) {
 		p.stop(e)
 	case debugger.Exit:
 		p.exit(e)
+	case debugger.TraceReport:
+		p.traceEvent(e)
 	case debugger.Warning:
 		p.warning(e.Text)
 	case debugger.Notice:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"hwdbg/arch"
 	"hwdbg/internal/textdist"
@@ -29,6 +30,12 @@ type Command struct {
 	Cond     string
 	Modify   bool
 	Location bool // watch -l: the address, kept after a local's frame returns
+
+	// trace
+	For    time.Duration // for DURATION
+	Hits   uint64        // for COUNT
+	Output string        // -o FILE
+	Pages  int           // -pages N
 
 	// x/NFU and print/F
 	Count  int

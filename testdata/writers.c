@@ -12,7 +12,9 @@
  *                    main starts T3 and prints "T3"; on the next line
  *                    T3 writes 30000 times
  *
- * Then it prints "done", and exits with status 0 at a last line.
+ * Then it prints "done", and exits with status 0 at a last line. With a
+ * second argument "nowait" it waits for no line (a debugger that started
+ * it holds its stdin).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -40,8 +42,12 @@ void read_target(long n) {
 		sink += target;
 }
 
+static int nowait;
+
 static void wait_line(void) {
 	char line[64];
+	if (nowait)
+		return;
 	if (!fgets(line, sizeof line, stdin)) {
 		fprintf(stderr, "writers: stdin closed\n");
 		exit(2);
@@ -93,6 +99,7 @@ static void threads(void) {
 
 int main(int argc, char **argv) {
 	const char *mode = argc > 1 ? argv[1] : "two";
+	nowait = argc > 2 && strcmp(argv[2], "nowait") == 0;
 	if (strcmp(mode, "threads") == 0) {
 		threads();
 	} else {

@@ -1,0 +1,172 @@
+package repl
+
+import (
+	"fmt"
+	"time"
+
+	"hwdbg/arch"
+	"hwdbg/debugger"
+	"hwdbg/traceprof"
+)
+
+// The trace report (a `trace` event) and the line that says where its
+// profile went, text and JSON side by side.
+
+// maxTraceStacks bounds the stacks the text report lists (JSON has them
+// all).
+const maxTraceStacks = 10
+
+// traceEvent renders the report of a trace.
+func (p *printer) traceEvent(e debugger.TraceReport) {
+	if p.json {
+		p.emit(traceData(e))
+		return
+	}
+	for _, l := range traceText(e) {
+		fmt.Fprintln(p.w, l)
+	}
+}
+
+func traceText(e debugger.TraceReport) []string {
+	r := e.Report
+	lines := []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s: %d hits, %d lost in %v (%s); ended: %s",
+		e.ID, accessFlag(e.Access.String()), e.Expr, e.Len, e.Addr, plural(len(e.Slots), "slot", "slots"), slotNames(e.Slots),
+		r.Hits, r.Lost, e.Took.Round(time.Millisecond), rate(r.Hits, e.Took), e.Ended)}
+	if r.Dropped > 0 {
+		lines = append(lines, fmt.Sprintf("  %d writes left out: their instructions do not read", r.Dropped))
+	}
+	if r.Lost > 0 {
+		lines = append(lines, fmt.Sprintf("  %d accesses were lost: the ring was full (a larger ring: -pages N)", r.Lost))
+	}
+	if len(r.Threads) > 0 {
+		lines = append(lines, "  by thread:")
+		for _, t := range r.Threads {
+			l := fmt.Sprintf("    %-8d %d", t.Tid, t.Hits)
+			if t.Lost > 0 {
+				l += fmt.Sprintf(" (%d lost)", t.Lost)
+			}
+			lines = append(lines, l)
+		}
+	}
+	if len(r.PCs) > 0 {
+		lines = append(lines, "  by instruction:")
+		for _, pc := range r.PCs {
+			lines = append(lines, fmt.Sprintf("    %-8d %s", pc.Hits, where(e.Places[pc.PC])))
+		}
+	}
+	if len(r.Stacks) > 0 {
+		lines = append(lines, "  by stack:")
+	}
+	for i, s := range r.Stacks {
+		if i == maxTraceStacks {
+			lines = append(lines, fmt.Sprintf("    ... %d more stacks (--json or -o FILE has them all)", len(r.Stacks)-i))
+			break
+		}
+		for k := range s.PCs {
+			head := "         "
+			if k == 0 {
+				head = fmt.Sprintf("    %-8d", s.Hits)
+			}
+			lines = append(lines, fmt.Sprintf("%s #%d %s", head, k, where(placeOf(e, s, k))))
+		}
+	}
+	return lines
+}
+
+// placeOf is where frame k of s is: a caller's is the call, not its
+// return address.
+func placeOf(e debugger.TraceReport, s traceprof.Stack, k int) debugger.Location {
+	l := e.Places[s.Lookup(k)]
+	l.PC = s.PCs[k]
+	if k > 0 {
+		l.Offset++ // the return address's own offset
+	}
+	return l
+}
+
+func rate(hits uint64, took time.Duration) string {
+	if took <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f hits/s", float64(hits)/took.Seconds())
+}
+
+func traceData(e debugger.TraceReport) map[string]any {
+	r := e.Report
+	threads := []any{}
+	for _, t := range r.Threads {
+		threads = append(threads, map[string]any{"tid": t.Tid, "hits": t.Hits, "lost": t.Lost})
+	}
+	pcs := []any{}
+	for _, pc := range r.PCs {
+		l := e.Places[pc.PC]
+		pcs = append(pcs, map[string]any{"pc": hex(pc.PC), "func": l.Func, "offset": l.Offset, "file": l.File, "line": l.Line, "hits": pc.Hits})
+	}
+	stacks := []any{}
+	for _, s := range r.Stacks {
+		frames := []any{}
+		for k := range s.PCs {
+			l := placeOf(e, s, k)
+			frames = append(frames, map[string]any{"func": l.Func, "file": l.File, "line": l.Line, "pc": hex(l.PC)})
+		}
+		stacks = append(stacks, map[string]any{"count": s.Hits, "frames": frames})
+	}
+	return map[string]any{
+		"event": "trace", "id": e.ID, "expr": e.Expr, "access": e.Access.String(), "addr": hex(e.Addr), "len": e.Len,
+		"slots": e.Slots, "hits": r.Hits, "lost": r.Lost, "dropped": r.Dropped, "ended": e.Ended,
+		"seconds": e.Took.Seconds(), "threads": threads, "pcs": pcs, "stacks": stacks,
+	}
+}
+
+// traceWritten is where -o wrote a trace's profile.
+type traceWritten struct {
+	ID     int
+	File   string
+	Format string // "pprof" or "folded"
+	Hits   uint64
+	Stacks int
+}
+
+func (r traceWritten) text() []string {
+	return []string{fmt.Sprintf("Trace %d: %d hits in %d %s written to %s (%s)", r.ID, r.Hits, r.Stacks, plural(r.Stacks, "stack", "stacks"), r.File, r.Format)}
+}
+
+func (r traceWritten) data() map[string]any {
+	return map[string]any{"id": r.ID, "file": r.File, "format": r.Format, "hits": r.Hits, "stacks": r.Stacks}
+}
+
+// traceStarted says that a trace runs, and how it ends.
+type traceStarted struct {
+	debugger.TraceStart
+	Expr   string
+	Access arch.Access
+	For    time.Duration
+	Hits   uint64
+}
+
+func (r traceStarted) text() []string {
+	until := "the program stops or ends"
+	switch {
+	case r.For > 0 && r.Hits > 0:
+		until = fmt.Sprintf("%v or %d hits", r.For, r.Hits)
+	case r.For > 0:
+		until = r.For.String()
+	case r.Hits > 0:
+		until = fmt.Sprintf("%d hits", r.Hits)
+	}
+	return []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s, %d %s: running until %s (Ctrl-C ends it)",
+		r.ID, accessFlag(r.Access.String()), r.Expr, r.Len, r.Addr, plural(len(r.Slots), "slot", "slots"), slotNames(r.Slots),
+		r.Threads, plural(r.Threads, "thread", "threads"), until)}
+}
+
+func (r traceStarted) data() map[string]any {
+	d := map[string]any{"id": r.ID, "expr": r.Expr, "access": r.Access.String(), "addr": hex(r.Addr), "len": r.Len,
+		"slots": r.Slots, "threads": r.Threads, "pages": r.Pages, "running": true}
+	if r.For > 0 {
+		d["seconds"] = r.For.Seconds()
+	}
+	if r.Hits > 0 {
+		d["count"] = r.Hits
+	}
+	return d
+}
