@@ -2,6 +2,7 @@ package repl
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"hwdbg/arch"
@@ -63,7 +64,7 @@ func traceText(e debugger.TraceReport) []string {
 			break
 		}
 		for k := range s.PCs {
-			head := "         "
+			head := strings.Repeat(" ", 12)
 			if k == 0 {
 				head = fmt.Sprintf("    %-8d", s.Hits)
 			}
