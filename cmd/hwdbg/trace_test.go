@@ -227,3 +227,52 @@ func TestTraceAttached(t *testing.T) {
 		t.Fatalf("writers after hwdbg left: %v", err)
 	}
 }
+
+// TestTraceReads: -r counts the instructions that read, although on
+// amd64 the slot also fires on writes: read_target reads the global
+// 30000 times, write_a writes it 20000 times.
+func TestTraceReads(t *testing.T) {
+	bin := fixture.C(t, "writers", fixture.PIE)
+	r := hwdbg(t, "trace -r target\n", bin, "rw", "nowait")
+	ev := traceEvent(t, r)
+	hits, lost := ev["hits"].(float64), ev["lost"].(float64)
+	if hits == 0 || hits+lost != 30000 {
+		t.Fatalf("%v hits + %v lost, want the 30000 reads:\n%s", hits, lost, r)
+	}
+	for _, s := range ev["stacks"].([]any) {
+		top := s.(map[string]any)["frames"].([]any)[0].(map[string]any)
+		if top["func"] != "read_target" {
+			t.Errorf("a read counted in %v", top)
+		}
+	}
+}
+
+// TestTraceThreads: writers threads has T1 write 10000 times, T2 20000
+// and main 5000, then starts T3 (during the trace), which writes 30000
+// times: per-thread counts, the late thread's included.
+func TestTraceThreads(t *testing.T) {
+	bin := fixture.C(t, "writers", fixture.PIE)
+	r := hwdbg(t, "trace target\n", bin, "threads", "nowait")
+	ev := traceEvent(t, r)
+	if hits, lost := ev["hits"].(float64), ev["lost"].(float64); hits == 0 || hits+lost != 65000 {
+		t.Fatalf("%v hits + %v lost, want 65000:\n%s", hits, lost, r)
+	}
+	var counts []int
+	for _, th := range ev["threads"].([]any) {
+		counts = append(counts, int(th.(map[string]any)["hits"].(float64)))
+	}
+	if ev["lost"].(float64) == 0 && fmtInts(counts) != "30000 20000 10000 5000" {
+		t.Fatalf("per-thread hits %v, want 30000 (the thread started during the trace), 20000, 10000, 5000:\n%s", counts, r)
+	}
+	if len(counts) != 4 {
+		t.Fatalf("%d threads counted, want 4 (the one started during the trace included):\n%s", len(counts), r)
+	}
+}
+
+func fmtInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, " ")
+}
