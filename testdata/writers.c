@@ -7,6 +7,8 @@
  *                    write_b 40000 times
  *   writers rw       "PID"; then read_target reads it 30000 times and
  *                    write_a writes it 20000 times
+ *   writers halves   "PID"; then write_lo writes target's low 4 bytes
+ *                    60000 times and write_hi its high 4 bytes 40000 times
  *   writers threads  "PID T1 T2"; then T1 writes 10000 times and T2
  *                    20000 times at once, and main 5000 times; then
  *                    main starts T3 and prints "T3"; on the next line
@@ -35,6 +37,16 @@ void write_a(long n) {
 void write_b(long n) {
 	for (long i = 0; i < n; i++)
 		target = i;
+}
+
+void write_lo(long n) {
+	for (long i = 0; i < n; i++)
+		((volatile int *)&target)[0] = (int)i;
+}
+
+void write_hi(long n) {
+	for (long i = 0; i < n; i++)
+		((volatile int *)&target)[1] = (int)i;
 }
 
 void read_target(long n) {
@@ -109,6 +121,9 @@ int main(int argc, char **argv) {
 		if (strcmp(mode, "rw") == 0) {
 			read_target(30000);
 			write_a(20000);
+		} else if (strcmp(mode, "halves") == 0) {
+			write_lo(60000);
+			write_hi(40000);
 		} else {
 			write_a(60000);
 			write_b(40000);
