@@ -51,12 +51,12 @@ func TestLockedMemory(t *testing.T) {
 	cmd.Env = append(os.Environ(), memlockChildEnv+"=1")
 	cmd.Dir = dir
 	if os.Getuid() == 0 {
-		// Nobody, with CAP_PERFMON alone: perf_event_paranoid (3 in some
-		// distributions' kernels) does not refuse it, and without
-		// CAP_IPC_LOCK the locked-memory limit applies.
+		// Nobody, with CAP_PERFMON and CAP_SYS_ADMIN: perf_event_paranoid
+		// does not refuse it (Debian's level 3 asks for CAP_SYS_ADMIN),
+		// and without CAP_IPC_LOCK the locked-memory limit applies.
 		cmd.SysProcAttr = &syscall.SysProcAttr{
 			Credential:  &syscall.Credential{Uid: 65534, Gid: 65534},
-			AmbientCaps: []uintptr{unix.CAP_PERFMON},
+			AmbientCaps: []uintptr{unix.CAP_PERFMON, unix.CAP_SYS_ADMIN},
 		}
 	}
 	out, err := cmd.CombinedOutput()
