@@ -8,28 +8,18 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
+	"hwdbg/arch/perfbp"
 )
-
-// hw_breakpoint types (include/uapi/linux/hw_breakpoint.h).
-const (
-	bpR = 1
-	bpW = 2
-)
-
-// bitRemoveOnExec is perf_event_attr's remove_on_exec flag (bit 36, Linux
-// 5.13), which x/sys/unix does not name: an exec removes the event, since
-// the address means nothing in the new program.
-const bitRemoveOnExec = 1 << 36
 
 // bpType is the hw_breakpoint type that records acc.
 func bpType(acc arch.Access) (uint32, error) {
 	switch acc {
 	case arch.Write:
-		return bpW, nil
+		return perfbp.W, nil
 	case arch.Read:
-		return readType, nil
+		return perfbp.Read, nil
 	case arch.ReadWrite:
-		return bpR | bpW, nil
+		return perfbp.R | perfbp.W, nil
 	}
 	return 0, fmt.Errorf("a trace records reads, writes or both, not %v accesses", acc)
 }
@@ -49,7 +39,7 @@ func attr(piece arch.Piece, acc arch.Access, watermark uint32) (unix.PerfEventAt
 		Sample_type: sampleType,
 		Bits: unix.PerfBitDisabled | unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv |
 			unix.PerfBitExcludeCallchainKernel | unix.PerfBitWatermark | unix.PerfBitUseClockID |
-			bitRemoveOnExec,
+			perfbp.BitRemoveOnExec,
 		Wakeup:  watermark,
 		Clockid: unix.CLOCK_MONOTONIC,
 		Bp_type: typ,
@@ -68,7 +58,7 @@ func openEvent(tid int, piece arch.Piece, acc arch.Access, watermark uint32) (in
 	if errors.Is(err, unix.EINVAL) {
 		// A kernel before 5.13 has no remove_on_exec; the caller ends
 		// the trace at an exec.
-		at.Bits &^= bitRemoveOnExec
+		at.Bits &^= perfbp.BitRemoveOnExec
 		fd, err = unix.PerfEventOpen(&at, tid, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	}
 	if err != nil {

@@ -1,8 +1,4 @@
 package perfslots
 
-// arm64: an instruction breakpoint covers one instruction; watchpoints
-// can trap on loads alone.
-const (
-	execLen  = 4
-	readType = bpR
-)
+// arm64: an instruction breakpoint covers one instruction.
+const execLen = 4

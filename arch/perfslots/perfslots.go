@@ -26,20 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
-)
-
-// Bits of perf_event_attr's flag word that x/sys/unix does not name
-// (include/uapi/linux/perf_event.h: remove_on_exec is bit 36, sigtrap 37).
-const (
-	bitRemoveOnExec = 1 << 36
-	bitSigtrap      = 1 << 37
-)
-
-// hw_breakpoint types (include/uapi/linux/hw_breakpoint.h).
-const (
-	bpR = 1
-	bpW = 2
-	bpX = 4
+	"hwdbg/arch/perfbp"
 )
 
 // tag marks si_perf_data as ours: "hwdb" in the high 32 bits, the slot
@@ -179,23 +166,23 @@ func attr(i int, s arch.Slot) (unix.PerfEventAttr, error) {
 		Type:     unix.PERF_TYPE_BREAKPOINT,
 		Size:     uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
 		Sample:   1, // every access overflows, so every access signals
-		Bits:     unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv | bitRemoveOnExec | bitSigtrap,
+		Bits:     unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv | perfbp.BitRemoveOnExec | perfbp.BitSigtrap,
 		Ext1:     s.Addr,
 		Ext2:     uint64(s.Len),
 		Sig_data: tag | uint64(i),
 	}
 	switch s.Access {
 	case arch.Exec:
-		at.Bp_type = bpX
+		at.Bp_type = perfbp.X
 		// The kernel takes an instruction breakpoint's length as the
 		// size of a long (amd64) or of an instruction (arm64).
 		at.Ext2 = execLen
 	case arch.Write:
-		at.Bp_type = bpW
+		at.Bp_type = perfbp.W
 	case arch.Read:
-		at.Bp_type = readType
+		at.Bp_type = perfbp.Read
 	case arch.ReadWrite:
-		at.Bp_type = bpR | bpW
+		at.Bp_type = perfbp.R | perfbp.W
 	default:
 		return at, fmt.Errorf("no perf breakpoint type for access %v", s.Access)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"hwdbg/arch"
+	"hwdbg/arch/perfbp"
 )
 
 func TestSlotOf(t *testing.T) {
@@ -34,10 +35,10 @@ func TestAttr(t *testing.T) {
 		bpLen   uint64
 		refused bool
 	}{
-		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 8, Access: arch.Write}, bpW, 8, false},
-		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 4, Access: arch.ReadWrite}, bpR | bpW, 4, false},
-		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 2, Access: arch.Read}, readType, 2, false},
-		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: arch.Exec}, bpX, execLen, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 8, Access: arch.Write}, perfbp.W, 8, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 4, Access: arch.ReadWrite}, perfbp.R | perfbp.W, 4, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 2, Access: arch.Read}, perfbp.Read, 2, false},
+		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: arch.Exec}, perfbp.X, execLen, false},
 		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: 0}, 0, 0, true},
 	} {
 		at, err := attr(2, tc.slot)
@@ -51,7 +52,7 @@ func TestAttr(t *testing.T) {
 		if at.Bp_type != tc.bpType || at.Ext2 != tc.bpLen || at.Ext1 != tc.slot.Addr {
 			t.Errorf("%+v: type %d len %d addr %#x", tc.slot, at.Bp_type, at.Ext2, at.Ext1)
 		}
-		if at.Sample != 1 || at.Bits&bitSigtrap == 0 || at.Bits&bitRemoveOnExec == 0 {
+		if at.Sample != 1 || at.Bits&perfbp.BitSigtrap == 0 || at.Bits&perfbp.BitRemoveOnExec == 0 {
 			t.Errorf("%+v: every access must signal, and the event go at exec: sample %d bits %#x", tc.slot, at.Sample, at.Bits)
 		}
 		if slot, ok := SlotOf(at.Sig_data); !ok || slot != 2 {
