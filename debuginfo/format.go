@@ -40,6 +40,19 @@ func (in *Info) Format(t *Type, b []byte, mem Memory) (s string) {
 	return f.String()
 }
 
+// FormatNested is Format as a value inside another shows: a pointer
+// without its type in front, as gdb prints a frame's arguments.
+func (in *Info) FormatNested(t *Type, b []byte, mem Memory) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("<error: %v>", r)
+		}
+	}()
+	f := &formatter{mem: mem, in: in}
+	f.value(t, b, 0, false)
+	return f.String()
+}
+
 // ExtractBits reads bitSize bits (at most 64) starting bitOffset bits
 // from the least significant bit of b[0], b in little-endian order.
 // Bits past the end of b read as zero.

@@ -78,6 +78,18 @@ type Type struct {
 	Enumerators map[int64]string
 	Signed      bool // Enum: underlying type is signed
 	Go          bool // from a Go unit: format like Delve
+
+	// Under is, for a typedef, the name of the type it names with every
+	// typedef resolved ("struct account" for account_t); "" otherwise.
+	Under string
+	// Qual is the qualifiers of a qualified type ("const", "volatile",
+	// "const volatile"); "" for none. Its Name is the unqualified one.
+	Qual string
+	// Params and Result are a Func's parameter types and its result type
+	// (nil: void); Variadic marks a trailing "...".
+	Params   []*Type
+	Result   *Type
+	Variadic bool
 }
 
 func (t *Type) String() string {
@@ -111,6 +123,14 @@ func (t *Type) Field(name string) (Field, bool) {
 
 type typedefFixup struct {
 	t, target *Type
+}
+
+// apply copies the target into the typedef or qualified type, which keeps
+// its own name, underlying name and qualifiers.
+func (f typedefFixup) apply() {
+	name, under, qual := f.t.Name, f.t.Under, f.t.Qual
+	*f.t = *f.target
+	f.t.Name, f.t.Under, f.t.Qual = name, under, qual
 }
 
 // LookupType finds a type by name: "int", "unsigned long", "struct node",
@@ -205,9 +225,7 @@ func (in *Info) typeAt(off dwarf.Offset) (*Type, error) {
 	}
 	t := in.convert(dt, in.conv, goUnit)
 	for _, f := range in.fixups {
-		name := f.t.Name
-		*f.t = *f.target
-		f.t.Name = name
+		f.apply()
 	}
 	in.fixups = nil
 	in.types[off] = t
@@ -247,6 +265,16 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 		if t.Name == "" {
 			t.Name = x.String()
 		}
+		if _, void := x.ReturnType.(*dwarf.VoidType); x.ReturnType != nil && !void {
+			t.Result = in.convert(x.ReturnType, seen, goUnit)
+		}
+		for _, p := range x.ParamType {
+			if _, dots := p.(*dwarf.DotDotDotType); dots {
+				t.Variadic = true
+				continue
+			}
+			t.Params = append(t.Params, in.convert(p, seen, goUnit))
+		}
 	case *dwarf.ArrayType:
 		t.Kind = Array
 		t.Elem = in.convert(x.Type, seen, goUnit)
@@ -272,6 +300,11 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 		target := in.convert(x.Type, seen, goUnit)
 		*t = *target
 		t.Name = x.Name
+		t.Under = target.Name
+		if target.Under != "" {
+			t.Under = target.Under
+		}
+		t.Qual = ""
 		in.fixups = append(in.fixups, typedefFixup{t: t, target: target})
 		if goUnit && (target.Kind == GoInterface || target.Kind == Struct && isIfaceFields(target)) {
 			t.Kind = GoInterface
@@ -279,6 +312,7 @@ func (in *Info) convert(dt dwarf.Type, seen map[dwarf.Type]*Type, goUnit bool) *
 	case *dwarf.QualType:
 		target := in.convert(x.Type, seen, goUnit)
 		*t = *target
+		t.Qual = strings.TrimSpace(x.Qual + " " + target.Qual)
 		in.fixups = append(in.fixups, typedefFixup{t: t, target: target})
 	default:
 		t.Kind = Unknown

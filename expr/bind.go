@@ -136,7 +136,9 @@ func (ev *evaluator) boundName(name string) (Value, error) {
 		if !ok {
 			return Value{}, fmt.Errorf("%s is not in scope in its frame now", name)
 		}
-		return Value{Type: l.Type, Lvalue: true, Addr: l.Addr}, err
+		v := l.value()
+		v.Frame = nil
+		return v, err
 	}
 	if found, ok := b.globals[name]; ok {
 		name = found

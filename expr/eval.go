@@ -34,6 +34,10 @@ func (ev *evaluator) eval(e Expr) (Value, error) {
 	switch e := e.(type) {
 	case numExpr:
 		return intVal(int64(e.v)), nil
+	case floatExpr:
+		return floatVal(e.v), nil
+	case charExpr:
+		return charVal(e.c), nil
 	case nameExpr:
 		return ev.name(e.name)
 	case regExpr:

@@ -14,7 +14,7 @@ func (ev *evaluator) name(name string) (Value, error) {
 	}
 	l, ok, err := ev.s.Local(name)
 	if ok {
-		return Value{Type: l.Type, Lvalue: true, Addr: l.Addr, Frame: l.Frame}, err
+		return l.value(), err
 	}
 	return ev.global(name)
 }

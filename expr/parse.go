@@ -16,7 +16,7 @@ import (
 //	add     = unary { ("+"|"-") unary }
 //	unary   = ("&"|"*"|"-"|"!") unary | "(" TYPE ")" unary | postfix
 //	postfix = primary { "[" expr "]" | "." name | "->" name }
-//	primary = number | name | "$" register | "(" expr ")"
+//	primary = number | float | 'c' | name | "$" register | "(" expr ")"
 
 // Parse parses s. It never panics; errors say where the problem is.
 func Parse(s string) (Expr, error) {
@@ -30,13 +30,16 @@ func Parse(s string) (Expr, error) {
 		return nil, err
 	}
 	if p.pos < len(p.toks) {
+		if p.isOp("=") {
+			return nil, fmt.Errorf("'=' assigns, which only set var and print do; compare with '==': %q", s)
+		}
 		return nil, fmt.Errorf("unexpected %q in expression %q", p.toks[p.pos].text, s)
 	}
 	return e, nil
 }
 
 type token struct {
-	kind byte // 'n' number, 'i' name, '$' register, 'o' operator
+	kind byte // 'n' number, 'f' floating-point number, 'c' character, 'i' name, '$' register, 'o' operator
 	text string
 }
 
@@ -52,11 +55,23 @@ func lexExpr(s string) ([]token, error) {
 		case unicode.IsSpace(r):
 			i++
 		case unicode.IsDigit(r):
+			if j, ok := floatEnd(rs, i); ok {
+				toks = append(toks, token{'f', string(rs[i:j])})
+				i = j
+				continue
+			}
 			j := i
 			for j < len(rs) && (isNameChar(rs[j])) {
 				j++
 			}
 			toks = append(toks, token{'n', string(rs[i:j])})
+			i = j
+		case r == '\'':
+			c, j, err := lexChar(rs, i)
+			if err != nil {
+				return nil, err
+			}
+			toks = append(toks, token{'c', string(rune(c))})
 			i = j
 		case isNameStart(r):
 			// Names may carry C++ scopes (a::b) and Go package paths
@@ -97,7 +112,7 @@ func lexExpr(s string) ([]token, error) {
 				i += 2
 				continue
 			}
-			if strings.ContainsRune("&*+-!()[].<>", r) {
+			if strings.ContainsRune("&*+-!()[].<>=", r) {
 				toks = append(toks, token{'o', string(r)})
 				i++
 				continue
@@ -284,6 +299,12 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 	case 'i':
 		p.pos++
 		return nameExpr{t.text}, nil
+	case 'f':
+		p.pos++
+		return parseFloat(t.text)
+	case 'c':
+		p.pos++
+		return charExpr{byte([]rune(t.text)[0])}, nil
 	case '$':
 		p.pos++
 		return regExpr{strings.ToLower(t.text)}, nil

@@ -54,6 +54,19 @@ type Local struct {
 	Type  *Type
 	Addr  uint64
 	Frame *Frame
+	// Reg names the register a local lives in, instead of memory at Addr;
+	// Bytes is then its value in the frame (Type.Size bytes).
+	Reg   string
+	Bytes []byte
+}
+
+// value is the local as a value: memory at Addr, or the value of its
+// register.
+func (l Local) value() Value {
+	if l.Reg != "" {
+		return Value{Type: l.Type, Bytes: l.Bytes, Reg: l.Reg, Frame: l.Frame}
+	}
+	return Value{Type: l.Type, Lvalue: true, Addr: l.Addr, Frame: l.Frame}
 }
 
 // Frame is the stack frame a local variable lives in. A watch on the

@@ -27,6 +27,9 @@ type Value struct {
 	// to reach the value: if one changes, the same expression designates
 	// other memory.
 	Ptrs []string
+	// Reg names the register an rvalue was read from: the value of a
+	// variable that lives in a register (see Local.Reg).
+	Reg string
 	// loaded is the expression in memory an rvalue was read from (a cast
 	// of a pointer variable, pointer arithmetic on it).
 	loaded string
@@ -152,6 +155,9 @@ func RegionOf(e Expr, size int, s Scope) (Region, error) {
 	v, err := ev.eval(e)
 	if err != nil {
 		return Region{}, err
+	}
+	if v.Reg != "" {
+		return Region{}, fmt.Errorf("%s lives in register %s, not in memory: a register cannot be watched", e, v.Reg)
 	}
 	if v.Lvalue {
 		return sized(regionOfValue(v), size), nil
