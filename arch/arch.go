@@ -99,6 +99,9 @@ type Insn struct {
 	MemWrites bool
 	MemAddr   uint64
 	MemLen    int
+	// Target is where a direct call or branch goes (its operand is an
+	// address relative to the pc); 0 for any other instruction.
+	Target uint64
 }
 
 // Reg is one named register value, for `info registers`.

@@ -155,15 +155,21 @@ func (d *Debugger) formatValue(t *Type, b []byte) string {
 	} else {
 		s = expr.FormatValue(t, b, d.mem())
 	}
+	return s + d.pointsInto(t, b)
+}
+
+// pointsInto is " <sym+off>" for a C pointer into a function or a symbol
+// of the program, "" otherwise.
+func (d *Debugger) pointsInto(t *Type, b []byte) string {
 	if t != nil && t.Kind == expr.KindPointer && !t.Go && (len(b) == 8 || len(b) == 4) {
 		_, addr := expr.IntValue(b)
 		if name, entry, ok := d.funcAt(addr); ok && addr != 0 {
-			s += " <" + describe(name, addr-entry) + ">"
+			return " <" + describe(name, addr-entry) + ">"
 		} else if sym, ok := d.symbolAt(addr); ok && addr != 0 {
-			s += " <" + describe(sym.BaseName(), addr-sym.Addr) + ">"
+			return " <" + describe(sym.BaseName(), addr-sym.Addr) + ">"
 		}
 	}
-	return s
+	return ""
 }
 
 func describe(name string, off uint64) string {

@@ -147,6 +147,10 @@ type Instruction struct {
 	At    Location
 	Bytes []byte
 	Text  string
+	// Target is where a direct call or branch goes, TargetName what is
+	// there ("strcpy@plt", "main+20"; "" when unknown).
+	Target     uint64
+	TargetName string
 }
 
 // Disassemble decodes n instructions from addr, or the whole function
@@ -178,7 +182,7 @@ func (d *Debugger) Disassemble(addr uint64, n int) ([]Instruction, error) {
 			}
 			b := make([]byte, in.Len)
 			d.proc.ReadMemory(pc, b)
-			out = append(out, Instruction{At: d.location(pc), Bytes: b, Text: in.Text})
+			out = append(out, d.instruction(in, b))
 			pc += uint64(in.Len)
 		}
 	})

@@ -94,6 +94,9 @@ type Debugger struct {
 	// trace is the trace the program runs under, nil when none (trace.go).
 	trace *activeTrace
 
+	// sources are the lines of the source files list read, by path.
+	sources map[string][]string
+
 	// probed is the session's trap probe, run at the first watchpoint or
 	// hardware breakpoint (TrapsDelivered).
 	probed *trapProbe

@@ -188,6 +188,9 @@ func (d *Debugger) vdsoCFI(m symbols.Mapping) (*debuginfo.CFI, error) {
 type Frame struct {
 	Location
 	CFA uint64
+	// Args are the frame's parameters and their values, as a backtrace
+	// shows them; nil without debug information there.
+	Args []Arg
 }
 
 // Backtrace unwinds the selected thread's stack.
@@ -196,19 +199,26 @@ func (d *Debugger) Backtrace(max int) ([]Frame, error) {
 		return nil, ErrExited
 	}
 	var fs []debuginfo.UnwoundFrame
+	var args [][]Arg
 	var err error
-	d.proc.Do(func() { fs, err = d.frames(d.Current, max) })
+	d.proc.Do(func() {
+		if fs, err = d.frames(d.Current, max); err == nil {
+			for _, f := range fs {
+				args = append(args, d.frameArgs(f))
+			}
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Frame, 0, len(fs))
-	for _, f := range fs {
+	for i, f := range fs {
 		loc := d.location(f.LookupPC())
 		loc.PC = f.PC
 		if f.Caller {
 			loc.Offset++ // described at the call, shown at the return address
 		}
-		out = append(out, Frame{Location: loc, CFA: f.CFA})
+		out = append(out, Frame{Location: loc, CFA: f.CFA, Args: args[i]})
 	}
 	return out, nil
 }
@@ -290,11 +300,11 @@ func (d *Debugger) frameVar(f debuginfo.UnwoundFrame, name string) (l expr.Local
 		if lv.Const {
 			return expr.Local{}, lv, true, fmt.Errorf("%s is a constant with no storage: nothing to watch or read", name)
 		}
-		addr, err := d.dwarf.VarAddress(lv, f.Frame(), d.mem())
+		l, err := d.varStorage(f, lv)
 		if err != nil {
 			return expr.Local{}, lv, true, fmt.Errorf("%s: %w", name, err)
 		}
-		return expr.Local{Type: lv.Type, Addr: addr}, lv, true, nil
+		return l, lv, true, nil
 	}
 	return expr.Local{}, debuginfo.Variable{}, false, nil
 }

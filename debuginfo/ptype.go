@@ -166,6 +166,9 @@ func enumBody(t *Type) string {
 // goPType renders a Go type: a struct as Go declares it, anything else by
 // its name.
 func goPType(t *Type) string {
+	if t.Kind == Pointer && t.Elem != nil && t.Elem.Kind == Struct && len(t.Elem.Fields) > 0 {
+		return "*" + goPType(t.Elem)
+	}
 	if t.Kind != Struct || len(t.Fields) == 0 {
 		return t.Name
 	}

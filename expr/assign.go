@@ -71,6 +71,21 @@ func ParseAssignment(s string) (Assignment, error) {
 	return Assignment{LHS: lhs, RHS: rhs}, nil
 }
 
+// IsAssignment tells whether s has an assignment's '=' (not '==', '<='
+// or the like): print x = 3 assigns.
+func IsAssignment(s string) bool {
+	toks, err := lexExpr(s)
+	if err != nil {
+		return false
+	}
+	for _, t := range toks {
+		if t.kind == 'o' && t.text == "=" {
+			return true
+		}
+	}
+	return false
+}
+
 func isCompound(op string) bool {
 	switch op {
 	case "+", "-", "*", "&", "<", ">", "!":

@@ -4,11 +4,15 @@ import (
 	"fmt"
 
 	"hwdbg/debugger"
+	"hwdbg/expr"
 )
 
 // The commands that read the program: print, x, disassemble.
 
 func (s *Session) print(cmd Command) (Result, error) {
+	if expr.IsAssignment(cmd.Rest) {
+		return s.printAssign(cmd)
+	}
 	var val string
 	var typ *debugger.Type
 	var err error

@@ -35,6 +35,7 @@ func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 				run = append(run, cmds)
 			}
 		}
+		s.showDisplays(evs)
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ func (s *Session) help(cmd Command) (Result, error) {
 		}
 		c, ok := lookupCommand(name)
 		if !ok {
+			if group := helpGroup(name); len(group.Entries) > 0 {
+				return group, nil // help info: every info subcommand
+			}
 			return nil, unknownCommand(name)
 		}
 		return helpEntry{Usage: c.usage, Help: c.help}, nil
@@ -43,4 +46,17 @@ func (s *Session) help(cmd Command) (Result, error) {
 		res.Entries = append(res.Entries, helpEntry{Usage: c.usage, Help: c.help})
 	}
 	return res, nil
+}
+
+// helpGroup is the commands that start with the word prefix (info, set),
+// each with its help.
+func helpGroup(prefix string) helpList {
+	res := helpList{Group: true}
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, prefix+" ") {
+			res.Entries = append(res.Entries, helpEntry{Usage: c.usage, Help: c.help})
+			res.Names = append(res.Names, c.name)
+		}
+	}
+	return res
 }

@@ -85,15 +85,20 @@ func ParseCommand(line string) (Command, error) {
 	cmd := Command{Name: word, Rest: rest, Args: strings.Fields(rest)}
 	if word == "info" {
 		if len(cmd.Args) == 0 {
-			return cmd, fmt.Errorf("info what? try: info watchpoints, info slots, info registers, info threads")
+			return cmd, fmt.Errorf("info what? try: %s", infoList())
 		}
 		sub, ok := infoSubs[cmd.Args[0]]
 		if !ok {
-			return cmd, fmt.Errorf("unknown info subcommand %q: try info watchpoints, info slots, info registers, info threads", cmd.Args[0])
+			return cmd, fmt.Errorf("unknown info subcommand %q: try %s", truncate(cmd.Args[0], 40), infoList())
 		}
 		cmd.Name = sub
 		cmd.Args = cmd.Args[1:]
 		cmd.Rest = strings.TrimSpace(strings.TrimPrefix(rest, strings.Fields(rest)[0]))
+	}
+	if word == "set" {
+		if err := parseSetWord(&cmd, rest); err != nil {
+			return cmd, err
+		}
 	}
 	c, ok := lookupCommand(cmd.Name)
 	if !ok {

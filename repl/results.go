@@ -31,6 +31,10 @@ func (p *printer) show(command string, r Result) {
 		}
 		return
 	}
+	if rr, ok := r.(rawResult); ok {
+		fmt.Fprint(p.w, rr.raw())
+		return
+	}
 	for _, l := range r.text() {
 		fmt.Fprintln(p.w, l)
 	}
@@ -216,12 +220,18 @@ func (r helpEntry) data() map[string]any { return map[string]any{"usage": r.Usag
 type helpList struct {
 	Entries []helpEntry
 	Names   []string
+	// Group: the commands of one prefix (help info), without the notes
+	// on expressions.
+	Group bool
 }
 
 func (r helpList) text() []string {
 	var lines []string
 	for _, e := range r.Entries {
 		lines = append(lines, fmt.Sprintf("  %-32s %s", e.Usage, e.Help))
+	}
+	if r.Group {
+		return lines
 	}
 	return append(lines, "EXPR: &sym, sym, 0xADDR with -s N, *(TYPE*)0xADDR, $reg; LOCATION: func or *ADDR.")
 }
@@ -509,11 +519,7 @@ type backtrace struct {
 func (r backtrace) text() []string {
 	var lines []string
 	for i, f := range r.Frames {
-		mark := " "
-		if i == r.Selected {
-			mark = "*"
-		}
-		lines = append(lines, fmt.Sprintf("%s#%-2d %s", mark, i, where(f.Location)))
+		lines = append(lines, frameLine(i, f))
 	}
 	return lines
 }
@@ -521,7 +527,8 @@ func (r backtrace) text() []string {
 func (r backtrace) data() map[string]any {
 	var rows []any
 	for _, f := range r.Frames {
-		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line, "object": f.Object})
+		rows = append(rows, map[string]any{"pc": hex(f.PC), "func": f.Func, "offset": f.Offset, "file": f.File, "line": f.Line, "object": f.Object,
+			"args": argsData(f.Args)})
 	}
 	return map[string]any{"tid": r.Tid, "frames": rows}
 }

@@ -24,7 +24,11 @@ func (r instructions) text() []string {
 		if in.At.PC == r.PC {
 			mark = "=>"
 		}
-		lines = append(lines, fmt.Sprintf("%s %#x <%s>:\t%s", mark, in.At.PC, in.At.Describe(), in.Text))
+		text := in.Text
+		if in.TargetName != "" {
+			text += " <" + in.TargetName + ">"
+		}
+		lines = append(lines, fmt.Sprintf("%s %#x <%s>:\t%s", mark, in.At.PC, in.At.Describe(), text))
 	}
 	return lines
 }
@@ -32,7 +36,12 @@ func (r instructions) text() []string {
 func (r instructions) data() map[string]any {
 	var rows []any
 	for _, in := range r.Insns {
-		rows = append(rows, map[string]any{"pc": hex(in.At.PC), "func": in.At.Func, "offset": in.At.Offset, "insn": in.Text})
+		row := map[string]any{"pc": hex(in.At.PC), "func": in.At.Func, "offset": in.At.Offset, "insn": in.Text}
+		if in.Target != 0 {
+			row["target"] = hex(in.Target)
+			row["target_name"] = in.TargetName
+		}
+		rows = append(rows, row)
 	}
 	return map[string]any{"instructions": rows}
 }

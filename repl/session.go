@@ -30,6 +30,10 @@ type Session struct {
 	lastID int
 	// trapsChecked is set once the trap probe ran (checkTraps).
 	trapsChecked bool
+	// views are the display expressions shown at every stop (display.go).
+	views displays
+	// listing is where list is (cmd_source.go).
+	listing listState
 }
 
 type cmdBlock struct {

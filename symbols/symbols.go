@@ -100,6 +100,8 @@ type Table struct {
 	names  []string           // distinct base names, sorted
 
 	sectFiles map[string]bool // files whose sections are in sects
+
+	plt []Symbol // the PLT stubs, named NAME@plt, by address (plt.go)
 }
 
 // Len is the number of symbols in t.
@@ -210,6 +212,7 @@ func fromELF(f, df *elf.File, path string, bias uint64) (*Table, error) {
 	}
 	add(symtab, remap)
 	add(dynsym, nil)
+	t.plt = pltSymbols(f, path, bias)
 	t.rebuild()
 	return t, nil
 }
@@ -295,6 +298,7 @@ func (t *Table) Merge(other *Table) {
 			t.sects = append(t.sects, s)
 		}
 	}
+	t.mergePLT(other.plt)
 	t.rebuild()
 }
 

@@ -56,7 +56,7 @@ func (b *Backend) Decode(code []byte, pc uint64, regs arch.Regs) (insn arch.Insn
 	if inst.Mode == 0 {
 		inst.Mode = mode // x86asm leaves it unset for VEX and EVEX instructions
 	}
-	insn = arch.Insn{PC: pc, Len: inst.Len, Text: x86asm.IntelSyntax(inst, pc, nil)}
+	insn = arch.Insn{PC: pc, Len: inst.Len, Text: x86asm.IntelSyntax(inst, pc, nil), Target: branchTarget(&inst, pc)}
 	acc := classify(&inst)
 	if !acc.mem {
 		return insn, nil
@@ -391,4 +391,18 @@ func regValue(r x86asm.Reg, inst *x86asm.Inst, pc uint64, regs arch.Regs) (uint6
 		return v & 0xffff, ok
 	}
 	return 0, false // vector index (VSIB) or something unexpected
+}
+
+// branchTarget is where a call, jump or loop with a pc-relative operand
+// goes, 0 for other instructions. 32-bit code wraps at 4 GiB.
+func branchTarget(inst *x86asm.Inst, pc uint64) uint64 {
+	rel, ok := inst.Args[0].(x86asm.Rel)
+	if !ok {
+		return 0
+	}
+	t := pc + uint64(inst.Len) + uint64(int64(rel))
+	if inst.Mode == 32 {
+		t &= 0xffffffff
+	}
+	return t
 }

@@ -40,6 +40,10 @@ func (*Backend) Decode(code []byte, pc uint64, regs arch.Regs) (insn arch.Insn, 
 	w := binary.LittleEndian.Uint32(code)
 	m := Classify(w)
 	insn = arch.Insn{PC: pc, Len: 4, Text: disasm(w, m)}
+	if t, ok := BranchTarget(w, pc); ok {
+		insn.Target = t
+		insn.Text = pcRelText.ReplaceAllString(insn.Text, fmt.Sprintf("%#x", t))
+	}
 	if m.Kind == NoMem {
 		return insn, nil
 	}

@@ -1,0 +1,3 @@
+module gotypes
+
+go 1.21
