@@ -138,4 +138,3 @@ func stopped(evs []debugger.Event) bool {
 	}
 	return false
 }
-
