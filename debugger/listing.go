@@ -67,6 +67,9 @@ func (d *Debugger) FuncSource(name string) (SourcePos, error) {
 	if !ok {
 		return SourcePos{}, fmt.Errorf("%s has no source lines (no line information at %#x)", name, entry)
 	}
+	if decl, ok := d.dwarf.FuncDeclLine(entry); ok && decl <= line {
+		line = decl // the declaration's line, where gdb centers list FUNC
+	}
 	return SourcePos{Path: path, Line: line}, nil
 }
 

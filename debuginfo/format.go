@@ -234,6 +234,15 @@ func (f *formatter) pointer(t *Type, b []byte, top bool) {
 		}
 		return
 	}
+	if !top && t.Elem != nil && t.Elem.Kind == Func && f.in != nil && p != 0 {
+		// A function pointer inside a value names its function, as gdb
+		// does.
+		fmt.Fprintf(f, "%#x", p)
+		if name, entry, ok := f.in.FuncAt(p); ok && entry == p {
+			f.WriteString(" <" + name + ">")
+		}
+		return
+	}
 	isStr := t.Elem != nil && t.Elem.Kind == Char
 	if top && !isStr {
 		fmt.Fprintf(f, "(%s) ", t.Name)

@@ -49,3 +49,34 @@ func (in *Info) FuncType(entry uint64) (t *Type, ok bool) {
 	t.Name = Declaration(&Type{Kind: Func, Params: t.Params, Result: t.Result, Variadic: t.Variadic}, "")
 	return t, true
 }
+
+// FuncDeclLine is the line the function whose entry is the run-time pc is
+// declared on (DW_AT_decl_line), where list FUNC centers.
+func (in *Info) FuncDeclLine(entry uint64) (line int, ok bool) {
+	defer in.lock()()
+	defer catch(nil)
+	fn, _, found := in.funcAt(entry - in.bias)
+	if !found {
+		return 0, false
+	}
+	e, err := in.entryAt(fn.off)
+	if err != nil {
+		return 0, false
+	}
+	for i := 0; i < 4 && e != nil; i++ {
+		if n, ok := e.Val(dwarf.AttrDeclLine).(int64); ok && n > 0 {
+			return int(n), true
+		}
+		o, ok := e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
+		if !ok {
+			o, ok = e.Val(dwarf.AttrSpecification).(dwarf.Offset)
+		}
+		if !ok {
+			break
+		}
+		if e, err = in.entryAt(o); err != nil {
+			return 0, false
+		}
+	}
+	return 0, false
+}

@@ -64,6 +64,7 @@ int main(void)
 	point_t origin = {1, 2};
 	struct shape sq = {{4, 5}, GREEN, {.i = 7}, 5, &accounts[1], shape_area, {9}};
 	struct account *cur = &accounts[2];
+	long *bal = &accounts[2].balance;
 	enum color hue = BLUE;
 
 	for (int i = 0; i < 3; i++)
@@ -71,7 +72,7 @@ int main(void)
 	rename_account(&accounts[1], "customer-with-long-name"); /* call line */
 	printf("count %d ratio %g scale %g grade %c port %u origin %d,%d area %d hue %d limit %ld\n", /* report line */
 	       count, ratio, scale, grade, port, origin.x, origin.y, sq.area(&sq), hue, limit);
-	printf("cur %s balance %ld\n", cur->name, accounts[1].balance);
+	printf("cur %s balance %ld\n", cur->name, *bal);
 	work(count);
 	return 0;
 }
