@@ -167,6 +167,9 @@ func (ev *evaluator) converted(a Assignment, x Value) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if y.Type.Kind == KindPointer {
+			return nil, fmt.Errorf("cannot assign %s to %s (%s): a pointer is not a number", a.RHS, a.LHS, t.Name)
+		}
 		f, err := y.Float(ev.s)
 		if err != nil {
 			return nil, fmt.Errorf("cannot assign %s to %s (%s): %w", a.RHS, a.LHS, t.Name, err)

@@ -117,7 +117,7 @@ func parseListArg(s string) (listArg, error) {
 		from, err1 := strconv.Atoi(strings.TrimSpace(a))
 		to, err2 := strconv.Atoi(strings.TrimSpace(b))
 		if err1 != nil || err2 != nil || from <= 0 || to < from {
-			return listArg{}, fmt.Errorf("list %s: a range is FIRST,LAST, two line numbers in order: %s", truncate(s, 30), usage)
+			return listArg{}, fmt.Errorf("list %q: a range is FIRST,LAST, two line numbers in order: %s", truncate(s, 30), usage)
 		}
 		return listArg{kind: 'r', from: from, to: to}, nil
 	case strings.ContainsAny(s, " \t"):
@@ -132,7 +132,7 @@ func parseListArg(s string) (listArg, error) {
 	if i := strings.LastIndexByte(s, ':'); i > 0 && s[i-1] != ':' {
 		n, err := strconv.Atoi(s[i+1:])
 		if err != nil || n <= 0 {
-			return listArg{}, fmt.Errorf("list %s: the line after ':' must be a number from 1: %s", truncate(s, 30), usage)
+			return listArg{}, fmt.Errorf("list %q: the line after ':' must be a number from 1: %s", truncate(s, 30), usage)
 		}
 		return listArg{kind: 'l', name: s[:i], from: n}, nil
 	}

@@ -168,7 +168,7 @@ func TestRenderThreadResults(t *testing.T) {
 		return debugger.SlotView{Name: name, Slot: arch.Slot{Enabled: enabled, Addr: addr, Len: n, Access: acc}, Owners: owners}
 	}
 	frames := []debugger.Frame{
-		{Location: atMain, CFA: 0x7fffffffe6d0},
+		{Location: atMain, CFA: 0x7fffffffe6d0, Args: []debugger.Arg{{Name: "argc", Value: "1"}, {Name: "argv", Value: "0x7fffffffe7d8"}}},
 		{Location: debugger.Location{PC: 0x7ffff7dfb24a, Func: "__libc_start_call_main", Offset: 122, File: "libc_start_call_main.h", Line: 58}},
 		{Location: debugger.Location{PC: 0x7ffff7dfc000, Object: "libc.so.6"}},
 	}
@@ -215,13 +215,13 @@ func TestRenderThreadResults(t *testing.T) {
 			[]string{"#1  0x7ffff7dfb24a __libc_start_call_main+122 (libc_start_call_main.h:58)"},
 			`{"command":"frame","event":"result","file":"libc_start_call_main.h","frame":1,"func":"__libc_start_call_main","line":58,"pc":"0x7ffff7dfb24a"}`},
 		{"backtrace", "backtrace", backtrace{Tid: 4312, Selected: 1, Frames: frames},
-			[]string{" #0  0x5555555551eb main+8 (bank.c:29)",
-				"*#1  0x7ffff7dfb24a __libc_start_call_main+122 (libc_start_call_main.h:58)",
-				" #2  0x7ffff7dfc000 in libc.so.6"},
+			[]string{"#0  main (argc=1, argv=0x7fffffffe7d8) at bank.c:29",
+				"#1  0x7ffff7dfb24a in __libc_start_call_main () at libc_start_call_main.h:58",
+				"#2  0x7ffff7dfc000 in ?? () from libc.so.6"},
 			`{"command":"backtrace","event":"result","frames":[` +
-				`{"file":"bank.c","func":"main","line":29,"object":"","offset":8,"pc":"0x5555555551eb"},` +
-				`{"file":"libc_start_call_main.h","func":"__libc_start_call_main","line":58,"object":"","offset":122,"pc":"0x7ffff7dfb24a"},` +
-				`{"file":"","func":"","line":0,"object":"libc.so.6","offset":0,"pc":"0x7ffff7dfc000"}],"tid":4312}`},
+				`{"args":[{"name":"argc","value":"1"},{"name":"argv","value":"0x7fffffffe7d8"}],"file":"bank.c","func":"main","line":29,"object":"","offset":8,"pc":"0x5555555551eb"},` +
+				`{"args":[],"file":"libc_start_call_main.h","func":"__libc_start_call_main","line":58,"object":"","offset":122,"pc":"0x7ffff7dfb24a"},` +
+				`{"args":[],"file":"","func":"","line":0,"object":"libc.so.6","offset":0,"pc":"0x7ffff7dfc000"}],"tid":4312}`},
 		{"no threads", "info threads", threadList{}, []string{"  Id       Name             Where"},
 			`{"command":"info threads","event":"result","threads":null}`},
 	})
