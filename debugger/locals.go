@@ -3,6 +3,7 @@ package debugger
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"hwdbg/debuginfo"
 	"hwdbg/expr"
@@ -35,6 +36,11 @@ func (d *Debugger) FrameVars(args bool) ([]Var, error) {
 	d.proc.Do(func() {
 		var f debuginfo.UnwoundFrame
 		if f, err = d.selectedUnwound(); err != nil {
+			return
+		}
+		if _, _, ok := d.dwarf.FuncAt(f.LookupPC()); !ok {
+			loc := d.location(f.LookupPC())
+			err = fmt.Errorf("no symbol table info available at %#x (%s): no debug information there", f.PC, strings.TrimPrefix(loc.Describe(), "in "))
 			return
 		}
 		for _, lv := range d.localsAt(f.LookupPC()) {
