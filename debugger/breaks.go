@@ -184,6 +184,10 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
 			continue
 		}
+		if w.step != nil {
+			evs = append(evs, d.onStepTarget(w, th, regs)...)
+			continue
+		}
 		if w.Internal {
 			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
 				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})

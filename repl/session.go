@@ -30,6 +30,17 @@ type Session struct {
 	lastID int
 	// trapsChecked is set once the trap probe ran (checkTraps).
 	trapsChecked bool
+
+	// ran is set once a command has resumed the program of this run.
+	ran bool
+	// lastStop is the watch/breakpoint the last stop was at (0: none),
+	// whose ignore count continue N sets.
+	lastStop int
+	// values counts the values finish has shown ($1, $2, ...).
+	values int
+	// ask puts a yes-or-no question to the user at the terminal; nil in
+	// scripts, where the answer is yes.
+	ask func(question string) bool
 }
 
 type cmdBlock struct {
