@@ -73,7 +73,35 @@ func (d *Debugger) removeSoft(w *Watchpoint) error {
 	if d.proc.Exited() {
 		return nil
 	}
+	if d.removed == nil {
+		d.removed = map[uint64]bool{}
+	}
+	d.removed[w.Addr] = true
 	return d.writeText(d.proc.Pid, w.Addr, sb.orig)
+}
+
+// onRemovedBreak handles a breakpoint trap of th at addr, where one of our
+// breakpoints was, taken out since (a thread that hit it while another's
+// stop was being reported, its trap held until now): the instruction that
+// is back there runs as if nothing happened. ours is false when the
+// program's own breakpoint instruction is there.
+func (d *Debugger) onRemovedBreak(th *thread, regs arch.Regs, addr uint64) (ours bool) {
+	if !d.removed[addr] {
+		return false
+	}
+	insn := d.arch.BreakInsn()
+	code := make([]byte, len(insn))
+	if err := d.proc.ReadMemory(addr, code); err != nil || string(code) == string(insn) {
+		return false
+	}
+	if regs.PC() != addr {
+		regs.SetPC(addr)
+		if err := d.arch.SetRegs(th.Tid, regs); err != nil {
+			return false
+		}
+	}
+	tracef("thread %d: trap of a removed breakpoint at %#x", th.Tid, addr)
+	return true
 }
 
 // removeSoftBreaks restores the original bytes of every software
@@ -160,6 +188,9 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 	addr := d.breakPC(regs.PC())
 	sb, ok := d.soft[addr]
 	if !ok {
+		if d.onRemovedBreak(th, regs, addr) {
+			return nil, d.resumeOrStop(th), true
+		}
 		return nil, false, false
 	}
 	moved := regs.PC() != addr // the thread's pc is still after the breakpoint

@@ -85,6 +85,10 @@ type Debugger struct {
 	noEmulation arch.Backend
 
 	soft map[uint64]*softBreak // inserted software breakpoints by address
+	// removed are the addresses of software breakpoints taken out of the
+	// program: a thread's trap there, held while another stop was
+	// reported, is no signal of the program's (onRemovedBreak).
+	removed map[uint64]bool
 
 	mapsCached []symbols.Mapping // /proc/PID/maps at this stop (objectAt)
 

@@ -1,15 +1,17 @@
 /* stepping: a loop, a call chain with arguments, functions returning an
  * int, a double and a small struct, and a second thread that hits a
- * breakpoint while the main one waits for it: the line steps (next, step,
+ * breakpoint while the main one waits for it in a call: the line steps (next, step,
  * until, finish), stepi N, continue N and run again. The markers in the
  * comments name lines for the tests. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 long total;   /* written by add_to_total */
 int counter;  /* bumped by the loop */
 int pinged;   /* written by the second thread */
+volatile int go_ahead; /* lets the second thread go on */
 
 struct pair {
 	long a, b;
@@ -47,8 +49,17 @@ void ping(void)
 void *worker(void *arg)
 {
 	(void)arg;
+	while (!go_ahead)
+		usleep(100);
 	ping(); /* L:worker-call */
 	return NULL;
+}
+
+/* The second thread pings only once the main one is in here. */
+void let_worker_finish(pthread_t t)
+{
+	go_ahead = 1;
+	pthread_join(t, NULL);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +75,7 @@ int main(int argc, char **argv)
 	struct pair p = make_pair(3, 4);
 	pthread_t t;
 	pthread_create(&t, NULL, worker, NULL);
-	pthread_join(t, NULL); /* L:join */
+	let_worker_finish(t); /* L:join */
 	printf("r=%d sum=%d h=%g p=%ld,%ld pinged=%d n=%d\n", r, sum, h, p.a, p.b, pinged, n); /* L:print */
 	return 0;
 }
