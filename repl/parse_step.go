@@ -104,7 +104,10 @@ func splitRunArgs(s string) (args []string, input string, err error) {
 				word.WriteByte(s[i])
 			}
 			inWord = true
-		case c == '<' && !inWord:
+		case c == '<':
+			if err := flush(); err != nil {
+				return nil, "", err
+			}
 			if redirect {
 				return nil, "", fmt.Errorf("'<' needs a file name")
 			}

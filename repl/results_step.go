@@ -132,7 +132,10 @@ func steppedLines(e debugger.Stepped, src func(path string, line int) (string, e
 	if err != nil {
 		text = err.Error()
 	}
-	return append(lines, fmt.Sprintf("%s%d\t%s", strings.TrimSuffix(pc, " in "), at.Line, text))
+	if pc != "" {
+		pc = strings.TrimSuffix(pc, " in ") + "\t"
+	}
+	return append(lines, fmt.Sprintf("%s%d\t%s", pc, at.Line, text))
 }
 
 // sources caches the files sourceLine read, by path.

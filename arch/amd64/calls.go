@@ -11,13 +11,14 @@ var _ arch.Calls = (*Backend)(nil)
 
 // CallReturn: a call pushed the address of the instruction after it, so
 // the stack pointer went down by a word holding an address just past the
-// pc before, and the pc is not that address (a push of one would be).
+// pc before, and the pc went elsewhere than the next instruction (where a
+// push leaves it: an instruction is at most 15 bytes).
 func (b *Backend) CallReturn(before, after arch.Regs, mem func(uint64, []byte) error) (uint64, bool) {
 	word := uint64(8)
 	if b.Bits() == 32 {
 		word = 4
 	}
-	if after.SP() != before.SP()-word {
+	if after.SP() != before.SP()-word || after.PC() > before.PC() && after.PC() <= before.PC()+15 {
 		return 0, false
 	}
 	buf := make([]byte, word)
