@@ -131,6 +131,20 @@ func (d *Debugger) lineStep(m lineMode) ([]Event, error) {
 	var notices []Event
 	startFn, _, _ := d.funcAt(d.pcOf(th))
 	newFunc := false
+	if d.frame > 0 {
+		// A step in an outer frame (after up or frame N): the frames
+		// inside it return first, then the step goes on in its line.
+		evs, _, err := d.finish(d.frame - 1)
+		for _, e := range evs {
+			if _, ok := e.(Stepped); !ok {
+				notices = append(notices, e)
+			}
+		}
+		if err != nil || len(evs) == len(notices) {
+			return notices, err
+		}
+		newFunc = true
+	}
 	// Each turn runs in one frame; a return to the caller in the middle
 	// of its line goes on there.
 	for turn := 0; ; turn++ {

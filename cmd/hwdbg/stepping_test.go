@@ -353,3 +353,24 @@ func TestRunAsksOnTerminal(t *testing.T) {
 		t.Errorf("want 2 starts (the first run, then yes):\n%s", tm.screen())
 	}
 }
+
+// TestStepsInOuterFrame: next and finish act on the selected frame, as in
+// gdb: after frame 1, next goes on in the caller, finish returns from it.
+func TestStepsInOuterFrame(t *testing.T) {
+	bin := fixture.C(t, "stepping", fixture.PIE)
+	r := hwdbg(t, "break square\nrun\nframe 1\nnext\n", bin)
+	stops := stepStops(r)
+	if r.code != 0 || len(stops) != 1 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	wantStop(t, "next in frame 1", stops[0], "add_to_total", lineOf(t, "stepping.c", "L:add-total"))
+	r = hwdbg(t, "break square\nrun\nframe 1\nfinish\n", bin)
+	stops = stepStops(r)
+	if r.code != 0 || len(stops) != 1 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	wantStop(t, "finish of frame 1", stops[0], "main", lineOf(t, "stepping.c", "L:call"))
+	if v := r.results("finish"); len(v) != 1 || v[0]["func"] != "add_to_total" || v[0]["value"] != "43" {
+		t.Errorf("finish of frame 1 returns add_to_total's 43: %v", v)
+	}
+}
