@@ -225,14 +225,7 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 			}
 			continue
 		}
-		ok, problem := d.crossing(w, th.Tid)
-		if problem != nil {
-			evs = append(evs, *problem)
-		}
-		if ok {
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
-			d.afterStop(w)
-		}
+		evs = append(evs, d.breakCrossed(w, th.Tid, addr)...)
 	}
 	if len(evs) > 0 {
 		if err := setPC(); err != nil {
@@ -259,6 +252,22 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
+}
+
+// breakCrossed counts thread tid's crossing of software breakpoint w at
+// addr: its hit, when it stops the program (its condition holds and no
+// ignore count is left), and what went wrong with its condition.
+func (d *Debugger) breakCrossed(w *Watchpoint, tid int, addr uint64) []Event {
+	var evs []Event
+	ok, problem := d.crossing(w, tid)
+	if problem != nil {
+		evs = append(evs, *problem)
+	}
+	if ok {
+		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits})
+		d.afterStop(w)
+	}
+	return evs
 }
 
 // condAt says whether a breakpoint at sb that applies to thread tid has

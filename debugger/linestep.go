@@ -455,14 +455,7 @@ func (d *Debugger) landedOnBreak(th *thread, pc uint64) []Event {
 		if w == nil || w.Internal || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
 			continue
 		}
-		ok, problem := d.crossing(w, th.Tid)
-		if problem != nil {
-			evs = append(evs, *problem)
-		}
-		if ok {
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(pc), Hits: w.Hits})
-			d.afterStop(w)
-		}
+		evs = append(evs, d.breakCrossed(w, th.Tid, pc)...)
 	}
 	return evs
 }

@@ -43,25 +43,16 @@ func (in *Info) LineSpanAt(pc uint64) (span LineSpan, ok bool) {
 	defer in.lock()()
 	defer catch(nil)
 	upc := pc - in.bias
-	try := func(us []*unit) bool {
-		for _, u := range us {
-			t, err := in.lineTableOf(u)
-			if err != nil || t == nil {
-				continue
-			}
-			if s, found := t.spanAt(upc); found {
-				span, ok = s, true
-				span.File = absSource(u, s.File)
-				span.Lo += in.bias
-				span.Hi += in.bias
-				return true
-			}
+	in.findLine(upc, func(u *unit, t *lineTable) bool {
+		s, found := t.spanAt(upc)
+		if found {
+			span, ok = s, true
+			span.File = absSource(u, s.File)
+			span.Lo += in.bias
+			span.Hi += in.bias
 		}
-		return false
-	}
-	if !try(in.unitsForPC(upc)) {
-		try(in.units)
-	}
+		return found
+	})
 	return span, ok
 }
 
