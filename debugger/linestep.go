@@ -170,6 +170,11 @@ func (d *Debugger) lineStep(m lineMode) ([]Event, error) {
 			newFunc = true
 			continue
 		}
+		if span, ok := in.LineSpanAt(pc); ok && turn > 0 && span.Lo == pc && span.Stmt {
+			// Returned to the start of a line of the caller: that line is
+			// the next one (gdb stops there too).
+			return append(notices, d.stepped(th, true, false)), nil
+		}
 		f, err := d.frameAt(th, regs, in)
 		if err != nil {
 			return notices, err

@@ -374,3 +374,21 @@ func TestStepsInOuterFrame(t *testing.T) {
 		t.Errorf("finish of frame 1 returns add_to_total's 43: %v", v)
 	}
 }
+
+// TestNextOutOfMain: next at main's end returns into the C library and
+// stops at the start of its next line when it has lines there, or runs
+// the program to its end; never a hang.
+func TestNextOutOfMain(t *testing.T) {
+	bin := fixture.C(t, "stepping", fixture.PIE)
+	r := hwdbg(t, "break "+at(t, "print")+"\nrun\nnext\nnext\nnext\nnext\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	stops := stepStops(r)
+	if len(stops) < 2 || stops[0]["line"] != float64(lineOf(t, "stepping.c", "L:print")+1) {
+		t.Fatalf("next from the printf: %v\n%s", stops, r)
+	}
+	if ex := r.byEvent("exit"); len(ex) != 1 || ex[0]["status"] != float64(0) {
+		t.Errorf("the nexts out of main end the program: %v\n%s", ex, r)
+	}
+}
