@@ -73,7 +73,35 @@ func (d *Debugger) removeSoft(w *Watchpoint) error {
 	if d.proc.Exited() {
 		return nil
 	}
+	if d.removed == nil {
+		d.removed = map[uint64]bool{}
+	}
+	d.removed[w.Addr] = true
 	return d.writeText(d.proc.Pid, w.Addr, sb.orig)
+}
+
+// onRemovedBreak handles a breakpoint trap of th at addr, where one of our
+// breakpoints was, taken out since (a thread that hit it while another's
+// stop was being reported, its trap held until now): the instruction that
+// is back there runs as if nothing happened. ours is false when the
+// program's own breakpoint instruction is there.
+func (d *Debugger) onRemovedBreak(th *thread, regs arch.Regs, addr uint64) (ours bool) {
+	if !d.removed[addr] {
+		return false
+	}
+	insn := d.arch.BreakInsn()
+	code := make([]byte, len(insn))
+	if err := d.proc.ReadMemory(addr, code); err != nil || string(code) == string(insn) {
+		return false
+	}
+	if regs.PC() != addr {
+		regs.SetPC(addr)
+		if err := d.arch.SetRegs(th.Tid, regs); err != nil {
+			return false
+		}
+	}
+	tracef("thread %d: trap of a removed breakpoint at %#x", th.Tid, addr)
+	return true
 }
 
 // removeSoftBreaks restores the original bytes of every software
@@ -160,6 +188,9 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 	addr := d.breakPC(regs.PC())
 	sb, ok := d.soft[addr]
 	if !ok {
+		if d.onRemovedBreak(th, regs, addr) {
+			return nil, d.resumeOrStop(th), true
+		}
 		return nil, false, false
 	}
 	moved := regs.PC() != addr // the thread's pc is still after the breakpoint
@@ -184,20 +215,17 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
 			continue
 		}
+		if w.step != nil {
+			evs = append(evs, d.onStepTarget(w, th, regs)...)
+			continue
+		}
 		if w.Internal {
 			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
 				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
 			}
 			continue
 		}
-		ok, problem := d.crossing(w, th.Tid)
-		if problem != nil {
-			evs = append(evs, *problem)
-		}
-		if ok {
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
-			d.afterStop(w)
-		}
+		evs = append(evs, d.breakCrossed(w, th.Tid, addr)...)
 	}
 	if len(evs) > 0 {
 		if err := setPC(); err != nil {
@@ -224,6 +252,22 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
+}
+
+// breakCrossed counts thread tid's crossing of software breakpoint w at
+// addr: its hit, when it stops the program (its condition holds and no
+// ignore count is left), and what went wrong with its condition.
+func (d *Debugger) breakCrossed(w *Watchpoint, tid int, addr uint64) []Event {
+	var evs []Event
+	ok, problem := d.crossing(w, tid)
+	if problem != nil {
+		evs = append(evs, *problem)
+	}
+	if ok {
+		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits})
+		d.afterStop(w)
+	}
+	return evs
 }
 
 // condAt says whether a breakpoint at sb that applies to thread tid has

@@ -52,7 +52,7 @@ type Debugger struct {
 	threads   map[int]*thread // the debugger's side of each thread (thread)
 	syms      *symbols.Table
 	symsLater *symbolSource   // where syms is read from when first needed (symtab)
-	symsMu    sync.Mutex      // guards syms and symsLater until syms is read
+	symsMu    *sync.Mutex     // guards syms and symsLater until syms is read
 	slots     slottable.Table // which slot holds what, for whom
 	arm       *engine.Threads // how slots reach the kernel (arming.go)
 	guard     *guard.Guard    // an attached program's guardian against our death
@@ -85,6 +85,10 @@ type Debugger struct {
 	noEmulation arch.Backend
 
 	soft map[uint64]*softBreak // inserted software breakpoints by address
+	// removed are the addresses of software breakpoints taken out of the
+	// program: a thread's trap there, held while another stop was
+	// reported, is no signal of the program's (onRemovedBreak).
+	removed map[uint64]bool
 
 	mapsCached []symbols.Mapping // /proc/PID/maps at this stop (objectAt)
 
@@ -100,6 +104,9 @@ type Debugger struct {
 	// probed is the session's trap probe, run at the first watchpoint or
 	// hardware breakpoint (TrapsDelivered).
 	probed *trapProbe
+
+	// launch is how the program was started, for run (rerun.go).
+	launch launchSpec
 }
 
 // Launch starts path with args, stopped before its first instruction.
@@ -120,6 +127,7 @@ func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
 		d.Kill()
 		return nil, err
 	}
+	d.launch = launchSpec{path: path, args: args, stdin: stdin}
 	return d, nil
 }
 
@@ -155,6 +163,7 @@ func newDebugger(p *tracee.Process) *Debugger {
 		nextID:   1,
 		prevInsn: map[uint64]arch.Insn{},
 		soft:     map[uint64]*softBreak{},
+		symsMu:   &sync.Mutex{},
 	}
 	// Until the slots are counted (initSlots), nothing is armed.
 	d.arm = engine.NewThreads(0, engine.NewRegisters(d.debugRegisters), "")

@@ -148,6 +148,9 @@ func (d *Debugger) handleExec(th *thread) []Event {
 	d.bps = nil
 	for _, w := range old {
 		w.slots = nil
+		if w.step != nil {
+			continue // a line step's place in the old program
+		}
 		if !w.Enabled {
 			d.bps = append(d.bps, w)
 			continue

@@ -62,6 +62,9 @@ type Watchpoint struct {
 	// listed; scopeOf is the watchpoint they serve.
 	Internal bool
 	scopeOf  int
+	// step is set for the internal breakpoint of a line step: the place
+	// it stands for and the frame it waits for (steptargets.go).
+	step *stepTarget
 }
 
 // IsBreak tells a (hardware or software) breakpoint from a data watchpoint.

@@ -150,24 +150,32 @@ func (in *Info) LinePathFor(pc uint64) (file string, line int, ok bool) {
 	defer in.lock()()
 	defer catch(nil)
 	upc := pc - in.bias
+	in.findLine(upc, func(_ *unit, t *lineTable) bool {
+		r, found := t.lookup(upc)
+		if found && r.line > 0 && r.file >= 0 && int(r.file) < len(t.files) {
+			file, line, ok = t.files[r.file], int(r.line), true
+			return true
+		}
+		return false
+	})
+	return
+}
+
+// findLine offers found the line table of each unit that may hold the
+// unbiased pc, those whose ranges hold it first, then every unit, until
+// found says it found what it looked for.
+func (in *Info) findLine(pc uint64, found func(u *unit, t *lineTable) bool) {
 	try := func(us []*unit) bool {
 		for _, u := range us {
-			t, err := in.lineTableOf(u)
-			if err != nil || t == nil {
-				continue
-			}
-			if r, found := t.lookup(upc); found && r.line > 0 && r.file >= 0 && int(r.file) < len(t.files) {
-				file, line, ok = t.files[r.file], int(r.line), true
+			if t, err := in.lineTableOf(u); err == nil && t != nil && found(u, t) {
 				return true
 			}
 		}
 		return false
 	}
-	if try(in.unitsForPC(upc)) {
-		return
+	if !try(in.unitsForPC(pc)) {
+		try(in.units)
 	}
-	try(in.units)
-	return
 }
 
 // AfterPrologue gives the run-time address where the body of the function

@@ -2,7 +2,8 @@ package repl
 
 import "hwdbg/debugger"
 
-// The commands that resume the program: start, continue, stepi. What
+// The commands that resume the program: start, and the loop that runs
+// them (continue, stepi and the line steps are in cmd_step.go). What
 // happens while it runs goes to the renderer as it comes, event by event,
 // and the commands of the watch/breakpoints that stop it run in between.
 
@@ -15,18 +16,18 @@ func (s *Session) start(Command) (Result, error) {
 	return nil, s.resume(s.d.Continue)
 }
 
-func (s *Session) cont(Command) (Result, error) { return nil, s.resume(s.d.Continue) }
-
-func (s *Session) stepi(Command) (Result, error) { return nil, s.resume(s.d.Step) }
-
 // resume runs continue or stepi and reports what happened, then runs the
 // commands of the watch/breakpoints that stopped the program; a continue
 // among them resumes again.
 func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 	for {
+		s.ran, s.lastStop = true, 0
 		evs, err := f()
 		var run [][]string
 		for _, ev := range evs {
+			if id := stopID(ev); id != 0 {
+				s.lastStop = id
+			}
 			cmds := s.commands[stopID(ev)]
 			if len(cmds) == 0 || cmds[0] != "silent" {
 				s.out.event(ev)

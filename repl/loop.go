@@ -152,6 +152,15 @@ func (s *Session) prompt(run func(string) bool) {
 	ln.SetCtrlCAborts(true)
 	ln.SetTabCompletionStyle(liner.TabPrints)
 	ln.SetCompleter(s.complete)
+	s.ask = func(question string) bool {
+		if i := strings.LastIndexByte(question, '\n'); i >= 0 {
+			fmt.Fprintln(os.Stdout, question[:i])
+			question = question[i+1:]
+		}
+		answer, err := ln.Prompt(question)
+		return err == nil && isYes(answer)
+	}
+	defer func() { s.ask = nil }()
 	hist := historyPath()
 	if f, err := os.Open(hist); err == nil {
 		ln.ReadHistory(f)
@@ -183,7 +192,7 @@ func (s *Session) prompt(run func(string) bool) {
 		}
 		if strings.TrimSpace(line) == "" && !s.InBlock() {
 			// An empty line repeats stepping commands, as in gdb.
-			if last == "stepi" || last == "si" || last == "continue" || last == "c" {
+			if repeats(last) {
 				line = last
 			} else {
 				continue
@@ -247,4 +256,18 @@ func (s *Session) complete(line string) []string {
 		out = append(out, head+n)
 	}
 	return out
+}
+
+// repeats tells whether an empty line after line runs it again (the
+// commands that run the program a step at a time, and continue).
+func repeats(line string) bool {
+	c, err := ParseCommand(line)
+	if err != nil {
+		return false
+	}
+	switch c.Name {
+	case "stepi", "nexti", "next", "step", "until", "continue":
+		return true
+	}
+	return false
 }

@@ -96,6 +96,8 @@ func (p *printer) event(ev debugger.Event) {
 		p.breakHit(e)
 	case debugger.Stop:
 		p.stop(e)
+	case debugger.Stepped:
+		p.stepped(e)
 	case debugger.Exit:
 		p.exit(e)
 	case debugger.TraceReport:

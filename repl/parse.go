@@ -37,7 +37,12 @@ type Command struct {
 	Output string        // -o FILE
 	Pages  int           // -pages N
 
-	// x/NFU and print/F
+	// run: the program's new arguments (nil: those of the last run) and
+	// the file its input comes from (< FILE)
+	RunArgs []string
+	Input   string
+
+	// x/NFU and print/F; the repeat count of next, step, stepi, continue
 	Count  int
 	Format byte
 	Unit   int
@@ -47,6 +52,7 @@ var aliases = map[string]string{
 	"c": "continue", "cont": "continue", "si": "stepi", "p": "print", "bt": "backtrace",
 	"where": "backtrace", "q": "quit", "exit": "quit", "d": "delete", "h": "help",
 	"disas": "disassemble", "i": "info", "t": "thread", "b": "break", "br": "break", "f": "frame",
+	"r": "run", "n": "next", "s": "step", "fin": "finish", "u": "until", "ni": "nexti",
 }
 
 var infoSubs = map[string]string{

@@ -47,7 +47,7 @@ func TestParseCommand(t *testing.T) {
 		{line: "frobnicate", wantErr: `unknown command "frobnicate"`},
 		{line: "delete x", wantErr: "not a watch/breakpoint number"},
 		{line: "enable", wantErr: "enable needs watch/breakpoint numbers"},
-		{line: "continue now", wantErr: "continue takes no arguments"},
+		{line: "continue now", wantErr: `"now" is not a count`},
 		{line: "x/4q &x", wantErr: "bad format letter"},
 		{line: "x/0x &x", wantErr: "bad count"},
 		{line: "p/q x", wantErr: "bad print format"},

@@ -34,6 +34,17 @@ type Session struct {
 	views displays
 	// listing is where list is (cmd_source.go).
 	listing listState
+
+	// ran is set once a command has resumed the program of this run.
+	ran bool
+	// lastStop is the watch/breakpoint the last stop was at (0: none),
+	// whose ignore count continue N sets.
+	lastStop int
+	// values counts the values finish has shown ($1, $2, ...).
+	values int
+	// ask puts a yes-or-no question to the user at the terminal; nil in
+	// scripts, where the answer is yes.
+	ask func(question string) bool
 }
 
 type cmdBlock struct {

@@ -223,3 +223,17 @@ func (r *Regs) toPtrace() unix.PtraceRegs {
 		Fs_base: r.FsBase, Gs_base: r.GsBase, Ds: r.Ds, Es: r.Es, Fs: r.Fs, Gs: r.Gs,
 	}
 }
+
+// fxsaveXMM0 is the offset of xmm0 in the FXSAVE area PTRACE_GETFPREGS
+// fills (struct user_fpregs_struct); xmm1 follows it.
+const fxsaveXMM0 = 160
+
+// readXMM01 reads the low 16 bytes of xmm0 and xmm1 of thread tid.
+func readXMM01(tid int) ([2][]byte, error) {
+	var area [512]byte
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0)
+	if e != 0 {
+		return [2][]byte{}, e
+	}
+	return [2][]byte{area[fxsaveXMM0 : fxsaveXMM0+16], area[fxsaveXMM0+16 : fxsaveXMM0+32]}, nil
+}

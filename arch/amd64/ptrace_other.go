@@ -40,3 +40,7 @@ func (*Backend) GetRegs(tid int) (arch.Regs, error) {
 func (*Backend) SetRegs(tid int, r arch.Regs) error {
 	return errNoPtrace(tid, "writing registers")
 }
+
+func readXMM01(tid int) ([2][]byte, error) {
+	return [2][]byte{}, errNoPtrace(tid, "reading xmm registers")
+}

@@ -281,3 +281,19 @@ func (*Backend) SetRegs(tid int, r arch.Regs) error {
 	}
 	return nil
 }
+
+// ntPRFPReg is the NT_PRFPREG regset: struct user_fpsimd_state, the 32
+// 128-bit vector registers then fpsr and fpcr.
+const ntPRFPReg = 2
+
+// readV reads v0-v3 of thread tid.
+func readV(tid int) ([4][]byte, error) {
+	var state [32*16 + 16]byte
+	iov := unix.Iovec{Base: &state[0]}
+	iov.SetLen(len(state))
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGSET, uintptr(tid), ntPRFPReg, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return [4][]byte{}, e
+	}
+	return [4][]byte{state[0:16], state[16:32], state[32:48], state[48:64]}, nil
+}

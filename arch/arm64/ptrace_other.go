@@ -45,3 +45,7 @@ func (*Backend) GetRegs(tid int) (arch.Regs, error) {
 func (*Backend) SetRegs(tid int, r arch.Regs) error {
 	return errNoPtrace(tid, "writing registers")
 }
+
+func readV(tid int) ([4][]byte, error) {
+	return [4][]byte{}, errNoPtrace(tid, "reading vector registers")
+}
