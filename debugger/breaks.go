@@ -195,7 +195,7 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 			evs = append(evs, *problem)
 		}
 		if ok {
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
+			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits, Temporary: w.Temp})
 			d.afterStop(w)
 		}
 	}

@@ -17,7 +17,8 @@ import (
 
 // Options say where commands come from.
 type Options struct {
-	Files       []string // -x FILE, run first
+	Init        string   // the init file (InitFile), run first; "" for none (-nx)
+	Files       []string // -x FILE, run after the init file
 	Cmds        []string // -ex CMD, run after the files
 	Batch       bool     // no prompt even on a terminal
 	Interactive bool     // standard input is a terminal
@@ -60,6 +61,9 @@ func (s *Session) Run(opt Options) int {
 			return false
 		}
 		return !s.done
+	}
+	if opt.Init != "" && !s.runInit(opt.Init) {
+		return status
 	}
 	for _, f := range opt.Files {
 		b, err := os.ReadFile(f)
@@ -152,6 +156,8 @@ func (s *Session) prompt(run func(string) bool) {
 	ln.SetCtrlCAborts(true)
 	ln.SetTabCompletionStyle(liner.TabPrints)
 	ln.SetCompleter(s.complete)
+	s.confirm = func(q string) bool { return askYesNo(ln, q) }
+	defer func() { s.confirm = nil }()
 	hist := historyPath()
 	if f, err := os.Open(hist); err == nil {
 		ln.ReadHistory(f)

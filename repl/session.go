@@ -30,6 +30,9 @@ type Session struct {
 	lastID int
 	// trapsChecked is set once the trap probe ran (checkTraps).
 	trapsChecked bool
+	// confirm asks the user a yes-or-no question at the prompt; nil in a
+	// script, which is never asked (the answer is yes, as in gdb -batch).
+	confirm func(question string) bool
 }
 
 type cmdBlock struct {

@@ -93,6 +93,11 @@ func (r result) listed(i int) map[string]any {
 	return wps[i].(map[string]any)
 }
 
+// output is where the program's own output can be: stdout's lines that are
+// not JSON, and stderr, where --json sends the program's standard output
+// when hwdbg's is not a terminal (as in these tests).
+func (r result) output() string { return strings.Join(r.text, "\n") + "\n" + r.stderr }
+
 func (r result) String() string {
 	var b strings.Builder
 	for _, e := range r.events {
@@ -398,7 +403,7 @@ func TestForkedChildRunsOn(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "child exited 0") {
+	if !strings.Contains(r.output(), "child exited 0") {
 		t.Errorf("the forked child did not exit normally\n%s", r)
 	}
 	hits := r.byEvent("watchpoint")
@@ -413,7 +418,7 @@ func TestProgramSignalHandlersRun(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "usr1 handler ran, chld handler ran") {
+	if !strings.Contains(r.output(), "usr1 handler ran, chld handler ran") {
 		t.Errorf("signal handlers did not run under hwdbg\n%s", r)
 	}
 	if len(r.byEvent("watchpoint")) != 1 {

@@ -1,0 +1,38 @@
+package repl
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/go-delve/liner"
+)
+
+// askYesNo asks question at the prompt until the answer is y or n, as
+// gdb's queries do; Ctrl-C or the end of input is no.
+func askYesNo(ln *liner.State, question string) bool {
+	for {
+		a, err := ln.Prompt(question + " (y or n) ")
+		if err != nil {
+			fmt.Fprintln(os.Stdout, "[answered N; no answer]")
+			return false
+		}
+		switch strings.ToLower(strings.TrimSpace(a)) {
+		case "y", "yes":
+			return true
+		case "n", "no":
+			return false
+		}
+		fmt.Fprintln(os.Stdout, "Please answer y or n.")
+	}
+}
+
+// confirmDeleteAll asks before delete with no argument deletes every
+// watch/breakpoint, at the prompt and when there is any; a script is not
+// asked.
+func (s *Session) confirmDeleteAll() bool {
+	if s.confirm == nil || len(s.d.SortedWatchpoints()) == 0 {
+		return true
+	}
+	return s.confirm("Delete all watchpoints and breakpoints?")
+}
