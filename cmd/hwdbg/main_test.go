@@ -25,8 +25,19 @@ import (
 
 var hwdbgBin string
 
+// testHome is the HOME of the hwdbg runScript runs: empty, so that no
+// ~/.hwdbginit of whoever runs the tests changes what they see.
+var testHome string
+
 func TestMain(m *testing.M) {
 	code := func() int {
+		home, err := os.MkdirTemp("", "hwdbg-home-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(home)
+		testHome = home
 		if p := os.Getenv("HWDBG_BIN"); p != "" {
 			hwdbgBin = p
 			return m.Run()
@@ -53,6 +64,7 @@ func TestMain(m *testing.M) {
 type result struct {
 	events []map[string]any // JSON lines
 	text   []string         // other stdout lines (the program's own output)
+	stdout string           // stdout as it came
 	stderr string
 	code   int
 }
@@ -125,9 +137,17 @@ func hwdbg(t *testing.T, script string, args ...string) result {
 
 func runScript(t *testing.T, script string, args ...string) result {
 	t.Helper()
+	return runScriptEnv(t, []string{"HOME=" + testHome}, script, args...)
+}
+
+// runScriptEnv is runScript with env added to the environment hwdbg runs
+// in.
+func runScriptEnv(t *testing.T, env []string, script string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, hwdbgBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(script)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -135,7 +155,7 @@ func runScript(t *testing.T, script string, args ...string) result {
 	if ctx.Err() != nil {
 		t.Fatalf("hwdbg %v timed out\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
 	}
-	r := result{stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
 	if err != nil && r.code < 0 {
 		t.Fatalf("hwdbg %v: %v", args, err)
 	}
