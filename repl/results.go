@@ -360,10 +360,15 @@ func (r watchList) data() map[string]any {
 		for tid, n := range w.ThreadHits {
 			threadHits[strconv.Itoa(tid)] = n
 		}
-		rows = append(rows, map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
+		row := map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
 			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
 			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
-			"commands": w.Commands})
+			"commands": w.Commands}
+		if w.soft() { // a software breakpoint holds no slot and covers nothing
+			delete(row, "slots")
+			delete(row, "covers")
+		}
+		rows = append(rows, row)
 	}
 	return map[string]any{"watchpoints": rows}
 }

@@ -132,7 +132,7 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"1    break  y    main                     at 0x5555555551eb <main+8>   int3                                          1",
 				"     hits by thread 4312: 1",
 				"        print balance"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","covers":null,"enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"slots":null,"thread":0,"thread_hits":{"4312":1}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"thread":0,"thread_hits":{"4312":1}}]}`},
 		{"every note", "info watchpoints", watchList{Rows: []watchRow{{
 			ID: 7, Kind: debugger.KindWatch, Label: "read", Enabled: true, Expr: "a_rather_long_expression[12].field", Addr: 0x555555558030, Len: 8,
 			Slots: []string{"DR2"}, Covers: []arch.Piece{{Addr: 0x555555558030, Len: 8}}, Hits: 5, ThreadHits: map[int]int{12: 3, 11: 2},
@@ -158,7 +158,7 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"3    hbreak y    teller                   1 bytes at 0x555555555192    DR0        0x555555555192+1                   0"},
 			`{"command":"info watchpoints","event":"result","watchpoints":[` +
 				`{"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
-				`{"addr":"0x555555555171","commands":null,"cond":"","covers":null,"enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"slots":null,"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x555555555171","commands":null,"cond":"","enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"thread":0,"thread_hits":{}},` +
 				`{"addr":"0x555555555192","commands":null,"cond":"","covers":[{"addr":"0x555555555192","len":1}],"enabled":true,"expr":"teller","hits":0,"id":3,"ignore":0,"kind":"hbreak","len":1,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}}]}`},
 	})
 }
