@@ -643,13 +643,16 @@ func TestJobControlStop(t *testing.T) {
 	bin := fixture.C(t, "stopper", fixture.PIE)
 	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
 	in, _ := cmd.StdinPipe()
-	outPipe, _ := cmd.StdoutPipe()
+	// With --json on a pipe the program writes on our stderr.
+	progOut, _ := cmd.StderrPipe()
+	var events bytes.Buffer
+	cmd.Stdout = &events
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
 	fmt.Fprintln(in, "watch -w &state\ncontinue")
-	lines := bufio.NewScanner(outPipe)
+	lines := bufio.NewScanner(progOut)
 	pid := 0
 	for pid == 0 && lines.Scan() {
 		fmt.Sscanf(lines.Text(), "pid %d", &pid)
@@ -670,7 +673,7 @@ func TestJobControlStop(t *testing.T) {
 		rest = append(rest, lines.Text())
 	}
 	cmd.Wait()
-	out := strings.Join(rest, "\n")
+	out := strings.Join(rest, "\n") + "\n" + events.String()
 	if !strings.Contains(out, "resumed") || !strings.Contains(out, `"event":"watchpoint"`) || !strings.Contains(out, `"status":0`) {
 		t.Errorf("after SIGCONT the program must run on, write state and exit 0:\n%s", out)
 	}

@@ -98,7 +98,7 @@ func TestPipesStopEventsCarryLines(t *testing.T) {
 	if len(bp) != 1 || len(stops) != 1 {
 		t.Fatalf("want a breakpoint and a stop\n%s", r)
 	}
-	line := sourceLine(t, "chatty.c", "void bump(long by)")
+	line := lineOf(t, "chatty.c", "void bump(long by)")
 	for _, e := range []map[string]any{bp[0], stops[0]} {
 		if e["func"] != "bump" || e["file"] != "chatty.c" || e["line"] != float64(line) {
 			t.Errorf("%s event: func %v file %v line %v, want bump chatty.c %d", e["event"], e["func"], e["file"], e["line"], line)
@@ -107,22 +107,6 @@ func TestPipesStopEventsCarryLines(t *testing.T) {
 	if stops[0]["reason"] != "step" {
 		t.Errorf("stop reason %v", stops[0]["reason"])
 	}
-}
-
-// sourceLine is the line of testdata/file that contains text.
-func sourceLine(t *testing.T, file, text string) int {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixture.Root(), "testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(b), "\n") {
-		if strings.Contains(l, text) {
-			return i + 1
-		}
-	}
-	t.Fatalf("no %q in %s", text, file)
-	return 0
 }
 
 // TestPipesJSONUnescaped: &, < and > stay as they are in JSON strings:
