@@ -291,6 +291,16 @@ func TestHabitsPlurals(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
+	// At the first instruction the stack is one frame; a trace of one hit
+	// on a program of one thread.
+	if r := runScript(t, "frame 99\n", "-q", bin); !strings.Contains(r.stdout, "the stack has 1 frame (see backtrace)") {
+		t.Errorf("frame 99 at _start: %q", r.stdout)
+	}
+	r = runScript(t, "start\ntrace -w &balance for 1\n", "-q", bin)
+	out = strings.Join(r.text, "\n")
+	if !regexp.MustCompile(`, 1 thread: running until 1 hit \(Ctrl-C ends it\)`).MatchString(out) || !strings.Contains(out, "ended: 1 hit counted") {
+		t.Errorf("trace of one hit:\n%s", out)
+	}
 }
 
 // TestHabitsMissingCommandFile: -x of a file that cannot be read fails
