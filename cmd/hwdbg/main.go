@@ -114,20 +114,9 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintf(stderr, "hwdbg: no program to debug: give PROGRAM [ARG...] or -p PID\n%s", usage)
 		return repl.ExitUsage
 	}
-	if pidArg != "" && (ttyPath != "" || progOut != "") {
-		fmt.Fprintf(stderr, "hwdbg: --tty and --program-output are for a program hwdbg starts; a process attached to with -p keeps its own output\n")
+	if err := checkBeforeStart(pidArg != "", ttyPath, progOut, files); err != nil {
+		fmt.Fprintf(stderr, "hwdbg: %v\n", err)
 		return repl.ExitUsage
-	}
-	if ttyPath != "" && progOut != "" {
-		fmt.Fprintf(stderr, "hwdbg: give either --tty or --program-output, not both\n")
-		return repl.ExitUsage
-	}
-	// A command file that cannot be read fails before anything starts.
-	for _, f := range files {
-		if _, err := os.ReadFile(f); err != nil {
-			fmt.Fprintf(stderr, "hwdbg: -x %s: cannot read the command file: %v\n", f, unwrapPath(err))
-			return repl.ExitUsage
-		}
 	}
 	interactive := isTerminal(stdin)
 	var d *debugger.Debugger
@@ -157,17 +146,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		return repl.ExitFailed
 	}
 	if !quiet && !jsonOut {
-		if d.Launched() {
-			fmt.Fprintf(stdout, "%s: started %s, pid %d, stopped before its first instruction\n", version, rest[0], d.Pid())
-			fmt.Fprintln(stdout, "Type help for commands, start to run to main, quit to leave.")
-		} else {
-			n := len(d.Threads())
-			fmt.Fprintf(stdout, "%s: attached to process %d (%d %s), stopped\n", version, d.Pid(), n, map[bool]string{true: "thread", false: "threads"}[n == 1])
-			fmt.Fprintln(stdout, "Type help for commands, continue to let it run, quit to detach and leave.")
-		}
-		if d.Symbols() == nil {
-			fmt.Fprintln(stdout, "warning: no symbol table: use addresses")
-		}
+		banner(stdout, d, rest)
 	}
 	if !d.HasDebugInfo() {
 		why := "it has no debug information (DWARF), and no separate debug file was found (by build id or .gnu_debuglink; " + debugfile.EnvDirs + " lists where to look)"
@@ -190,6 +169,39 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		init = repl.InitFile()
 	}
 	return s.Run(repl.Options{Init: init, Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
+}
+
+// checkBeforeStart refuses what must fail before a program is started or
+// attached to: a channel for the program's output given to an attached
+// one, two channels, a command file that cannot be read.
+func checkBeforeStart(attach bool, tty, output string, files []string) error {
+	if attach && (tty != "" || output != "") {
+		return fmt.Errorf("--tty and --program-output are for a program hwdbg starts; a process attached to with -p keeps its own output")
+	}
+	if tty != "" && output != "" {
+		return fmt.Errorf("give either --tty or --program-output, not both")
+	}
+	for _, f := range files {
+		if _, err := os.ReadFile(f); err != nil {
+			return fmt.Errorf("-x %s: cannot read the command file: %w", f, unwrapPath(err))
+		}
+	}
+	return nil
+}
+
+// banner says what hwdbg debugs and what to type next.
+func banner(w io.Writer, d *debugger.Debugger, program []string) {
+	if d.Launched() {
+		fmt.Fprintf(w, "%s: started %s, pid %d, stopped before its first instruction\n", version, program[0], d.Pid())
+		fmt.Fprintln(w, "Type help for commands, start to run to main, quit to leave.")
+	} else {
+		n := len(d.Threads())
+		fmt.Fprintf(w, "%s: attached to process %d (%d %s), stopped\n", version, d.Pid(), n, map[bool]string{true: "thread", false: "threads"}[n == 1])
+		fmt.Fprintln(w, "Type help for commands, continue to let it run, quit to detach and leave.")
+	}
+	if d.Symbols() == nil {
+		fmt.Fprintln(w, "warning: no symbol table: use addresses")
+	}
 }
 
 // fullUsage is the usage and the command table, one line a command.
