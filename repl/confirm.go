@@ -17,14 +17,22 @@ func askYesNo(ln *liner.State, question string) bool {
 			fmt.Fprintln(os.Stdout, "[answered N; no answer]")
 			return false
 		}
-		switch strings.ToLower(strings.TrimSpace(a)) {
-		case "y", "yes":
-			return true
-		case "n", "no":
-			return false
+		if yes, known := yesNo(a); known {
+			return yes
 		}
 		fmt.Fprintln(os.Stdout, "Please answer y or n.")
 	}
+}
+
+// yesNo reads an answer: y or yes, n or no (known false for others).
+func yesNo(a string) (yes, known bool) {
+	switch strings.ToLower(strings.TrimSpace(a)) {
+	case "y", "yes":
+		return true, true
+	case "n", "no":
+		return false, true
+	}
+	return false, false
 }
 
 // confirmDeleteAll asks before delete with no argument deletes every

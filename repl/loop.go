@@ -23,6 +23,9 @@ type Options struct {
 	Batch       bool     // no prompt even on a terminal
 	Interactive bool     // standard input is a terminal
 	In          io.Reader
+	// PromptTo, when standard input is a terminal and standard output is
+	// not, is where the prompt goes (standard error): see linePrompt.
+	PromptTo io.Writer
 }
 
 // Exit statuses (SPEC): 0 every command succeeded, 1 a scripted command
@@ -97,6 +100,10 @@ func (s *Session) Run(opt Options) int {
 		if s.EndInput() != nil {
 			return ExitFailed
 		}
+		return status
+	}
+	if opt.PromptTo != nil {
+		s.linePrompt(run, opt.In, opt.PromptTo)
 		return status
 	}
 	s.prompt(run)

@@ -168,7 +168,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 	if !noInit && !noInitShort {
 		init = repl.InitFile()
 	}
-	return s.Run(repl.Options{Init: init, Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
+	opt := repl.Options{Init: init, Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin}
+	if out, ok := stdout.(*os.File); interactive && (!ok || !isTerminal(out)) {
+		// Our output is a pipe or a file (hwdbg --json PROGRAM | jq .):
+		// the prompt goes where the user sees it, and only there.
+		opt.PromptTo = stderr
+	}
+	return s.Run(opt)
 }
 
 // checkBeforeStart refuses what must fail before a program is started or

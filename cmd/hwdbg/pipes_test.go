@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -330,4 +331,80 @@ func hitText(h map[string]any) string {
 func jsonNum(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPipesPromptOnTerminalJSONOnPipe: typed at a terminal with the JSON
+// going down a pipe (hwdbg --json PROGRAM | jq .), the prompt and
+// delete's question go to stderr, and stdout is JSON only.
+func TestPipesPromptOnTerminalJSONOnPipe(t *testing.T) {
+	bin := fixture.C(t, "bank", fixture.PIE)
+	master, slave := openPTY(t)
+	defer master.Close()
+	go func() { // the terminal's echo
+		buf := make([]byte, 4096)
+		for {
+			if _, err := master.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	cmd := exec.Command(hwdbgBin, "--json", bin)
+	cmd.Env = append(os.Environ(), "HOME="+testHome)
+	var stdout, stderr lockedBuffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	defer cmd.Process.Kill()
+	await := func(want string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Count(stderr.String(), want) >= n {
+				return
+			}
+		}
+		t.Fatalf("no %q on stderr (%d times):\n%s\nstdout:\n%s", want, n, stderr.String(), stdout.String())
+	}
+	await("(hwdbg) ", 1)
+	master.Write([]byte("watch -w &balance\n"))
+	await("(hwdbg) ", 2)
+	master.Write([]byte("delete\n"))
+	await("Delete all watchpoints and breakpoints? (y or n) ", 1)
+	master.Write([]byte("y\n"))
+	await("(hwdbg) ", 3)
+	master.Write([]byte("info watchpoints\nquit\n"))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("hwdbg: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("hwdbg did not quit:\n%s", stderr.String())
+	}
+	objs := jsonOnly(t, stdout.String())
+	if len(objs) != 3 || objs[0]["command"] != "watch" || objs[1]["command"] != "delete" ||
+		fmt.Sprint(objs[2]["watchpoints"]) != "[]" {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
 }
