@@ -264,7 +264,7 @@ func (d *Debugger) breakCrossed(w *Watchpoint, tid int, addr uint64) []Event {
 		evs = append(evs, *problem)
 	}
 	if ok {
-		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits})
+		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits, Temporary: w.Temp})
 		d.afterStop(w)
 	}
 	return evs

@@ -44,6 +44,9 @@ type BreakHit struct {
 	At   Location
 	Slot string // hardware slot, "" for a software breakpoint
 	Hits int
+	// Temporary: a tbreak (or start's breakpoint at main), deleted by
+	// this stop.
+	Temporary bool
 }
 
 // Stop is any other stop of a thread: a signal, a completed step, an

@@ -121,7 +121,7 @@ func (h *hit) breakHit(f firing) []Event {
 		evs = append(evs, *problem)
 	}
 	if ok {
-		evs = append(evs, BreakHit{ID: f.w.ID, Tid: h.th.Tid, At: h.d.location(h.pc), Slot: f.slots[0], Hits: f.w.Hits})
+		evs = append(evs, BreakHit{ID: f.w.ID, Tid: h.th.Tid, At: h.d.location(h.pc), Slot: f.slots[0], Hits: f.w.Hits, Temporary: f.w.Temp})
 		h.d.afterStop(f.w)
 	}
 	return evs

@@ -113,7 +113,17 @@ type Debugger struct {
 // The program's standard input is stdin (nil: /dev/null); its output goes
 // to ours.
 func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
-	p, err := tracee.Launch(path, args, stdin)
+	return LaunchStdio(path, args, Stdio{In: stdin})
+}
+
+// Stdio is where a launched program's standard input, output and error
+// are (nil: /dev/null for input, ours for output and error).
+type Stdio = tracee.Stdio
+
+// LaunchStdio is Launch with the program's standard input, output and
+// error given.
+func LaunchStdio(path string, args []string, stdio Stdio) (*Debugger, error) {
+	p, err := tracee.LaunchStdio(path, args, stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +137,7 @@ func Launch(path string, args []string, stdin *os.File) (*Debugger, error) {
 		d.Kill()
 		return nil, err
 	}
-	d.launch = launchSpec{path: path, args: args, stdin: stdin}
+	d.launch = launchSpec{path: path, args: args, stdio: stdio}
 	return d, nil
 }
 

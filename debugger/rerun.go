@@ -17,7 +17,7 @@ import (
 type launchSpec struct {
 	path  string // as given on the command line (an exec since does not change it)
 	args  []string
-	stdin *os.File // the program's input as hwdbg was started (nil: /dev/null)
+	stdio Stdio // the program's input and output as hwdbg was started
 	// input is the file run's < FILE gave as the program's input, "" for
 	// stdin.
 	input string
@@ -50,14 +50,14 @@ func (d *Debugger) Rerun(args []string, input string) ([]Event, error) {
 	if args == nil {
 		args, input = d.launch.args, d.launch.input
 	}
-	stdin := d.launch.stdin
+	stdio := d.launch.stdio
 	if input != "" {
 		f, err := os.Open(input)
 		if err != nil {
 			return nil, fmt.Errorf("the program's input: %w", err)
 		}
 		defer f.Close()
-		stdin = f
+		stdio.In = f
 	}
 	moved := map[*Watchpoint]relocatable{}
 	d.run(func() {
@@ -70,7 +70,7 @@ func (d *Debugger) Rerun(args []string, input string) ([]Event, error) {
 		}
 	})
 	d.Kill()
-	p, err := tracee.Launch(d.launch.path, args, stdin)
+	p, err := tracee.LaunchStdio(d.launch.path, args, stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (d *Debugger) Rerun(args []string, input string) ([]Event, error) {
 		nd.Kill()
 		return nil, err
 	}
-	nd.launch = launchSpec{path: d.launch.path, args: args, stdin: d.launch.stdin, input: input}
+	nd.launch = launchSpec{path: d.launch.path, args: args, stdio: d.launch.stdio, input: input}
 	nd.bps, nd.nextID, nd.lastInternal, nd.probed = nil, d.nextID, d.lastInternal, d.probed
 	old := d.bps
 	d.adopt(nd)

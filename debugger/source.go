@@ -231,7 +231,7 @@ func (d *Debugger) SelectFrame(n int) (Frame, error) {
 		return Frame{}, err
 	}
 	if n < 0 || n >= len(fs) {
-		return Frame{}, fmt.Errorf("no frame %d: the stack has %d frames (see backtrace)", n, len(fs))
+		return Frame{}, fmt.Errorf("no frame %d: the stack has %d %s (see backtrace)", n, len(fs), map[bool]string{true: "frame", false: "frames"}[len(fs) == 1])
 	}
 	d.frame = n
 	return fs[n], nil

@@ -214,7 +214,7 @@ func (d *Debugger) endTraceWhenDone(t *activeTrace, run uint64, done chan struct
 		case t.spec.For > 0 && time.Since(t.start) >= t.spec.For:
 			t.setEnded(fmt.Sprintf("%v passed", t.spec.For))
 		case t.spec.Count > 0 && hits >= t.spec.Count:
-			t.setEnded(fmt.Sprintf("%d hits counted", t.spec.Count))
+			t.setEnded(fmt.Sprintf("%d %s counted", t.spec.Count, map[bool]string{true: "hit", false: "hits"}[t.spec.Count == 1]))
 		default:
 			continue
 		}

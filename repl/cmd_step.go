@@ -2,7 +2,6 @@ package repl
 
 import (
 	"fmt"
-	"strings"
 
 	"hwdbg/debugger"
 )
@@ -123,8 +122,8 @@ func (s *Session) runProgram(cmd Command) (Result, error) {
 	}
 	fresh := !s.ran && !s.d.Exited() && cmd.RunArgs == nil
 	if !fresh {
-		if !s.d.Exited() && s.ran && s.ask != nil &&
-			!s.ask("The program being debugged has been started already.\nStart it from the beginning? (y or n) ") {
+		if !s.d.Exited() && s.ran && s.confirm != nil &&
+			!s.confirm("The program being debugged has been started already.\nStart it from the beginning?") {
 			return nil, fmt.Errorf("Program not restarted.")
 		}
 		evs, err := s.d.Rerun(cmd.RunArgs, cmd.Input)
@@ -140,10 +139,4 @@ func (s *Session) runProgram(cmd Command) (Result, error) {
 		s.show("run", starting{Path: s.d.Program(), Args: s.d.Args(), Input: s.d.Input(), Pid: s.d.Pid()})
 	}
 	return nil, s.resume(s.d.Continue)
-}
-
-// isYes reads an answer to a y-or-n question.
-func isYes(answer string) bool {
-	a := strings.ToLower(strings.TrimSpace(answer))
-	return a == "y" || a == "yes"
 }

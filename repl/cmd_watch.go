@@ -88,6 +88,9 @@ func (s *Session) openCommands(cmd Command) (Result, error) {
 
 func (s *Session) delete(cmd Command) (Result, error) {
 	ids := atois(cmd.Args)
+	if len(ids) == 0 && !s.confirmDeleteAll() {
+		return nil, nil
+	}
 	if err := s.d.Delete(ids...); err != nil {
 		return nil, err
 	}

@@ -17,11 +17,15 @@ import (
 
 // Options say where commands come from.
 type Options struct {
-	Files       []string // -x FILE, run first
+	Init        string   // the init file (InitFile), run first; "" for none (-nx)
+	Files       []string // -x FILE, run after the init file
 	Cmds        []string // -ex CMD, run after the files
 	Batch       bool     // no prompt even on a terminal
 	Interactive bool     // standard input is a terminal
 	In          io.Reader
+	// PromptTo, when standard input is a terminal and standard output is
+	// not, is where the prompt goes (standard error): see linePrompt.
+	PromptTo io.Writer
 }
 
 // Exit statuses (SPEC): 0 every command succeeded, 1 a scripted command
@@ -61,6 +65,9 @@ func (s *Session) Run(opt Options) int {
 		}
 		return !s.done
 	}
+	if opt.Init != "" && !s.runInit(opt.Init) {
+		return status
+	}
 	for _, f := range opt.Files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -93,6 +100,10 @@ func (s *Session) Run(opt Options) int {
 		if s.EndInput() != nil {
 			return ExitFailed
 		}
+		return status
+	}
+	if opt.PromptTo != nil {
+		s.linePrompt(run, opt.In, opt.PromptTo)
 		return status
 	}
 	s.prompt(run)
@@ -152,15 +163,8 @@ func (s *Session) prompt(run func(string) bool) {
 	ln.SetCtrlCAborts(true)
 	ln.SetTabCompletionStyle(liner.TabPrints)
 	ln.SetCompleter(s.complete)
-	s.ask = func(question string) bool {
-		if i := strings.LastIndexByte(question, '\n'); i >= 0 {
-			fmt.Fprintln(os.Stdout, question[:i])
-			question = question[i+1:]
-		}
-		answer, err := ln.Prompt(question)
-		return err == nil && isYes(answer)
-	}
-	defer func() { s.ask = nil }()
+	s.confirm = func(q string) bool { return askYesNo(ln, q) }
+	defer func() { s.confirm = nil }()
 	hist := historyPath()
 	if f, err := os.Open(hist); err == nil {
 		ln.ReadHistory(f)

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,12 +33,24 @@ func (f *failWriter) Write(b []byte) (int, error) {
 
 func hex(v uint64) string { return fmt.Sprintf("%#x", v) }
 
+// emit writes one JSON line, in one write.
 func (p *printer) emit(obj map[string]any) {
-	b, err := json.Marshal(obj)
-	if err != nil {
-		b = []byte(fmt.Sprintf(`{"event":"error","message":%q}`, err.Error()))
+	p.w.Write(JSONLine(obj))
+}
+
+// JSONLine is v as one line of JSON, newline included: how hwdbg writes
+// JSON. Strings are as they are: &, < and > are not escaped for HTML (a
+// JSON reader needs no such escapes, and a person reading the line would
+// see \u0026).
+func JSONLine(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		b.Reset()
+		enc.Encode(map[string]any{"event": "error", "message": "cannot encode JSON: " + err.Error()})
 	}
-	fmt.Fprintf(p.w, "%s\n", b)
+	return b.Bytes()
 }
 
 // result emits a command's result object (JSON mode).
@@ -151,21 +164,33 @@ func (p *printer) watchHit(e debugger.WatchHit) {
 
 func (p *printer) breakHit(e debugger.BreakHit) {
 	if p.json {
-		p.emit(map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
-			"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "slot": e.Slot, "hits": e.Hits})
+		obj := map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
+			"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "hits": e.Hits,
+			"temporary": e.Temporary}
+		if e.Slot != "" { // a software breakpoint holds no slot
+			obj["slot"] = e.Slot
+		}
+		p.emit(obj)
 		return
 	}
-	slot := "" // a software breakpoint holds no slot
+	slot := ""
 	if e.Slot != "" {
 		slot = ", slot " + e.Slot
 	}
-	fmt.Fprintf(p.w, "Breakpoint %d hit: %s, thread %d%s\n", e.ID, where(e.At), e.Tid, slot)
+	// A temporary breakpoint (tbreak, start's at main) is named as it was
+	// when set, as gdb names it: "Temporary breakpoint 1".
+	title := debugger.KindBreak.Title()
+	if e.Temporary {
+		title = debugger.KindTBreak.Title()
+	}
+	fmt.Fprintf(p.w, "%s %d hit: %s, thread %d%s\n", title, e.ID, where(e.At), e.Tid, slot)
 }
 
 func (p *printer) stop(e debugger.Stop) {
 	if p.json {
 		obj := map[string]any{"event": "stop", "tid": e.Tid, "reason": e.Reason, "signal": e.Signal,
-			"pc": hex(e.At.PC), "func": e.At.Func, "offset": e.At.Offset}
+			"pc": hex(e.At.PC), "func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line,
+			"object": e.At.Object}
 		if e.Addr != 0 {
 			obj["addr"] = hex(e.Addr)
 		}

@@ -63,6 +63,14 @@ func plural(n int, one, many string) string {
 	return many
 }
 
+// counted is "1 thread", "2 threads": n and the noun that goes with it.
+func counted[N int | uint64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func joinInts(v []int) string {
 	var s []string
 	for _, n := range v {
@@ -119,7 +127,11 @@ func (r breakSet) text() []string {
 }
 
 func (r breakSet) data() map[string]any {
-	return map[string]any{"id": r.ID, "addr": hex(r.Addr), "slots": r.Slots}
+	d := map[string]any{"id": r.ID, "addr": hex(r.Addr), "kind": r.Kind.Command()}
+	if r.Kind == debugger.KindHBreak { // a software breakpoint holds no slot
+		d["slots"] = r.Slots
+	}
+	return d
 }
 
 func (r breakSet) trapProbe() string {
@@ -155,7 +167,7 @@ func (r conditionSet) data() map[string]any { return map[string]any{"id": r.ID, 
 type ignoreSet struct{ ID, Count int }
 
 func (r ignoreSet) text() []string {
-	return []string{fmt.Sprintf("Will ignore the next %d crossings of %d.", r.Count, r.ID)}
+	return []string{fmt.Sprintf("Will ignore the next %d %s of %d.", r.Count, plural(r.Count, "crossing", "crossings"), r.ID)}
 }
 
 func (r ignoreSet) data() map[string]any { return map[string]any{"id": r.ID, "count": r.Count} }
@@ -332,7 +344,7 @@ func (w watchRow) notes() []string {
 		notes = append(notes, "stop only if "+w.Cond)
 	}
 	if w.Ignore > 0 {
-		notes = append(notes, fmt.Sprintf("ignore next %d crossings", w.Ignore))
+		notes = append(notes, fmt.Sprintf("ignore next %d %s", w.Ignore, plural(w.Ignore, "crossing", "crossings")))
 	}
 	if len(w.ThreadHits) > 0 {
 		var per []string
@@ -358,10 +370,15 @@ func (r watchList) data() map[string]any {
 		for tid, n := range w.ThreadHits {
 			threadHits[strconv.Itoa(tid)] = n
 		}
-		rows = append(rows, map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
+		row := map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
 			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
 			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
-			"commands": w.Commands})
+			"commands": w.Commands}
+		if w.soft() { // a software breakpoint holds no slot and covers nothing
+			delete(row, "slots")
+			delete(row, "covers")
+		}
+		rows = append(rows, row)
 	}
 	return map[string]any{"watchpoints": rows}
 }
@@ -407,6 +424,15 @@ func (r slotTable) text() []string {
 	return lines
 }
 
+// slotAccess names what a slot traps on, "none" for a slot that traps on
+// nothing (a free one).
+func slotAccess(s arch.Slot) string {
+	if s.Access == 0 {
+		return "none"
+	}
+	return s.Access.String()
+}
+
 func ifOwned(owners []int) string {
 	if len(owners) > 0 {
 		return " (owner " + joinInts(owners) + ", disabled)"
@@ -422,7 +448,7 @@ func (r slotTable) data() map[string]any {
 		var rows []any
 		for _, v := range t.Slots {
 			rows = append(rows, map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
-				"len": v.Slot.Len, "access": v.Slot.Access.String(), "owners": v.Owners})
+				"len": v.Slot.Len, "access": slotAccess(v.Slot), "owners": v.Owners})
 		}
 		threads[strconv.Itoa(t.Tid)] = rows
 	}

@@ -56,7 +56,7 @@ func TestRenderWatchAndBreakResults(t *testing.T) {
 	checkResults(t, []resultCase{
 		{"watch", "watch", watchSet{ID: 5, Access: arch.Write, Expr: "&balance", Addr: 0x555555558030, Len: 8, Slots: []string{"DR1"}},
 			[]string{"Watchpoint 5: -w &balance (8 bytes at 0x555555558030), slot DR1"},
-			`{"access":"write","addr":"0x555555558030","command":"watch","event":"result","expr":"\u0026balance","id":5,"len":8,"slots":["DR1"]}`},
+			`{"access":"write","addr":"0x555555558030","command":"watch","event":"result","expr":"&balance","id":5,"len":8,"slots":["DR1"]}`},
 		{"rwatch with a note", "rwatch", watchSet{ID: 2, Access: arch.Read, Expr: "buf", Addr: 0x1000, Len: 12, Slots: []string{"WP0", "WP1"}, Note: "watches 16 bytes"},
 			[]string{"Watchpoint 2: -r buf (12 bytes at 0x1000), slots WP0,WP1", "Note: watches 16 bytes"},
 			`{"access":"read","addr":"0x1000","command":"rwatch","event":"result","expr":"buf","id":2,"len":12,"note":"watches 16 bytes","slots":["WP0","WP1"]}`},
@@ -65,23 +65,23 @@ func TestRenderWatchAndBreakResults(t *testing.T) {
 			`{"access":"rw","addr":"0x10","command":"awatch","event":"result","expr":"x","id":3,"len":4,"slots":null}`},
 		{"break", "break", breakSet{Kind: debugger.KindBreak, ID: 1, Addr: 0x5555555551eb, At: atMain},
 			[]string{"Breakpoint 1 at 0x5555555551eb <main+8>"},
-			`{"addr":"0x5555555551eb","command":"break","event":"result","id":1,"slots":null}`},
+			`{"addr":"0x5555555551eb","command":"break","event":"result","id":1,"kind":"break"}`},
 		{"tbreak", "tbreak", breakSet{Kind: debugger.KindTBreak, ID: 2, Addr: 0x555555555171, At: atWithdraw},
 			[]string{"Temporary breakpoint 2 at 0x555555555171 <withdraw+8>"},
-			`{"addr":"0x555555555171","command":"tbreak","event":"result","id":2,"slots":null}`},
+			`{"addr":"0x555555555171","command":"tbreak","event":"result","id":2,"kind":"tbreak"}`},
 		{"hbreak", "hbreak", breakSet{Kind: debugger.KindHBreak, ID: 3, Addr: 0x555555555192, At: debugger.Location{PC: 0x555555555192, Func: "teller", Offset: 12}, Slots: []string{"DR0"}},
 			[]string{"Hardware breakpoint 3 at 0x555555555192 <teller+12>, slot DR0"},
-			`{"addr":"0x555555555192","command":"hbreak","event":"result","id":3,"slots":["DR0"]}`},
+			`{"addr":"0x555555555192","command":"hbreak","event":"result","id":3,"kind":"hbreak","slots":["DR0"]}`},
 		{"break at an address with no symbol", "break", breakSet{Kind: debugger.KindBreak, ID: 4, Addr: 0x401000},
 			[]string{"Breakpoint 4 at 0x401000"},
-			`{"addr":"0x401000","command":"break","event":"result","id":4,"slots":null}`},
+			`{"addr":"0x401000","command":"break","event":"result","id":4,"kind":"break"}`},
 		{"start", "start", startBreak{breakSet{Kind: debugger.KindTBreak, ID: 4, Addr: 0x5555555551eb, At: atMain}},
 			[]string{"Temporary breakpoint 4 at 0x5555555551eb <main+8>"}, ""},
 		{"condition removed", "condition", conditionSet{ID: 5},
 			[]string{"Watchpoint/breakpoint 5 now stops unconditionally."},
 			`{"command":"condition","cond":"","event":"result","id":5}`},
 		{"condition set", "condition", conditionSet{ID: 9, Cond: "balance > 1"}, nil,
-			`{"command":"condition","cond":"balance \u003e 1","event":"result","id":9}`},
+			`{"command":"condition","cond":"balance > 1","event":"result","id":9}`},
 		{"ignore", "ignore", ignoreSet{ID: 3, Count: 2},
 			[]string{"Will ignore the next 2 crossings of 3."},
 			`{"command":"ignore","count":2,"event":"result","id":3}`},
@@ -116,7 +116,7 @@ func TestRenderSessionResults(t *testing.T) {
 			`{"command":"help","commands":["start","watch"],"event":"result"}`},
 		{"print", "print", printed{Expr: "&balance", Value: "(long int *) 0x555555558030 <balance>", Type: "long int *"},
 			[]string{"(long int *) 0x555555558030 <balance>"},
-			`{"command":"print","event":"result","expr":"\u0026balance","type":"long int *","value":"(long int *) 0x555555558030 \u003cbalance\u003e"}`},
+			`{"command":"print","event":"result","expr":"&balance","type":"long int *","value":"(long int *) 0x555555558030 <balance>"}`},
 	})
 }
 
@@ -132,7 +132,7 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"1    break  y    main                     at 0x5555555551eb <main+8>   int3                                          1",
 				"     hits by thread 4312: 1",
 				"        print balance"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","covers":null,"enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"slots":null,"thread":0,"thread_hits":{"4312":1}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"thread":0,"thread_hits":{"4312":1}}]}`},
 		{"every note", "info watchpoints", watchList{Rows: []watchRow{{
 			ID: 7, Kind: debugger.KindWatch, Label: "read", Enabled: true, Expr: "a_rather_long_expression[12].field", Addr: 0x555555558030, Len: 8,
 			Slots: []string{"DR2"}, Covers: []arch.Piece{{Addr: 0x555555558030, Len: 8}}, Hits: 5, ThreadHits: map[int]int{12: 3, 11: 2},
@@ -145,7 +145,7 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"     stop only if x > 1",
 				"     ignore next 2 crossings",
 				"     hits by thread 11: 2, thread 12: 3"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x555555558030","commands":null,"cond":"x \u003e 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x555555558030","commands":null,"cond":"x > 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
 		{"disabled, two pieces; tbreak; hbreak", "info watchpoints", watchList{Rows: []watchRow{
 			{ID: 6, Kind: debugger.KindWatch, Label: "write", Expr: "&s", Addr: 0x1004, Len: 8, Slots: []string{"DR1", "DR2"},
 				Covers: []arch.Piece{{Addr: 0x1004, Len: 4}, {Addr: 0x1008, Len: 4}}},
@@ -157,8 +157,8 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"2    tbreak y    withdraw                 at 0x555555555171 <withdraw+8> int3                                          0",
 				"3    hbreak y    teller                   1 bytes at 0x555555555192    DR0        0x555555555192+1                   0"},
 			`{"command":"info watchpoints","event":"result","watchpoints":[` +
-				`{"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"\u0026s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
-				`{"addr":"0x555555555171","commands":null,"cond":"","covers":null,"enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"slots":null,"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x555555555171","commands":null,"cond":"","enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"thread":0,"thread_hits":{}},` +
 				`{"addr":"0x555555555192","commands":null,"cond":"","covers":[{"addr":"0x555555555192","len":1}],"enabled":true,"expr":"teller","hits":0,"id":3,"ignore":0,"kind":"hbreak","len":1,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}}]}`},
 	})
 }
@@ -196,7 +196,7 @@ func TestRenderThreadResults(t *testing.T) {
 			},
 			`{"armed":{"4312":"ptrace debug registers","4313":"perf events","4314":"nothing"},"command":"info slots","count":4,"event":"result","slots":{` +
 				`"4312":[{"access":"exec","addr":"0x555555555192","enabled":true,"len":1,"owners":[3],"slot":"DR0"},{"access":"write","addr":"0x555555558030","enabled":true,"len":8,"owners":[5,9],"slot":"DR1"},` +
-				`{"access":"access(0)","addr":"0x0","enabled":false,"len":0,"owners":[7],"slot":"DR2"},{"access":"access(0)","addr":"0x0","enabled":false,"len":0,"owners":null,"slot":"DR3"}],` +
+				`{"access":"none","addr":"0x0","enabled":false,"len":0,"owners":[7],"slot":"DR2"},{"access":"none","addr":"0x0","enabled":false,"len":0,"owners":null,"slot":"DR3"}],` +
 				`"4313":[{"access":"rw","addr":"0x1000","enabled":true,"len":4,"owners":null,"slot":"DR0"}],"4314":null}}`},
 		{"info registers", "info registers", registers{Tid: 4312, Regs: []arch.Reg{{Name: "rsp", Value: 0x7fffffffe6c0}, {Name: "rax", Value: ^uint64(0)}}},
 			[]string{"rsp        0x7fffffffe6c0     140737488348864", "rax        0xffffffffffffffff -1"},
@@ -255,7 +255,7 @@ func TestRenderMemoryResults(t *testing.T) {
 		{"x/2a", "x", memory{Addr: 0x7fffffffe6c0, Unit: 8, Format: 'a', Words: []uint64{0x555555555171, 0},
 			Syms: map[uint64]debugger.Location{0x555555555171: atWithdraw}},
 			[]string{"0x7fffffffe6c0:\t0x555555555171 <withdraw+8>\t0x0"},
-			`{"addr":"0x7fffffffe6c0","command":"x","event":"result","format":"a","unit":8,"values":["0x555555555171 \u003cwithdraw+8\u003e","0x0"]}`},
+			`{"addr":"0x7fffffffe6c0","command":"x","event":"result","format":"a","unit":8,"values":["0x555555555171 <withdraw+8>","0x0"]}`},
 		{"x/9c: eight a line", "x", memory{Addr: 0x2000, Unit: 1, Format: 'c', Words: []uint64{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 0}},
 			[]string{"0x2000:\t97 'a'\t98 'b'\t99 'c'\t100 'd'\t101 'e'\t102 'f'\t103 'g'\t104 'h'", `0x2008:` + "\t" + `0 '\x00'`},
 			`{"addr":"0x2000","command":"x","event":"result","format":"c","unit":1,"values":["97 'a'","98 'b'","99 'c'","100 'd'","101 'e'","102 'f'","103 'g'","104 'h'","0 '\\x00'"]}`},

@@ -30,14 +30,14 @@ func (p *printer) traceEvent(e debugger.TraceReport) {
 
 func traceText(e debugger.TraceReport) []string {
 	r := e.Report
-	lines := []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s: %d hits, %d lost in %v (%s); ended: %s",
+	lines := []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s: %s, %d lost in %v (%s); ended: %s",
 		e.ID, accessFlag(e.Access.String()), e.Expr, e.Len, e.Addr, plural(len(e.Slots), "slot", "slots"), slotNames(e.Slots),
-		r.Hits, r.Lost, e.Took.Round(time.Millisecond), rate(r.Hits, e.Took), e.Ended)}
+		counted(r.Hits, "hit", "hits"), r.Lost, e.Took.Round(time.Millisecond), rate(r.Hits, e.Took), e.Ended)}
 	if r.Dropped > 0 {
-		lines = append(lines, fmt.Sprintf("  %d writes left out: their instructions do not read", r.Dropped))
+		lines = append(lines, fmt.Sprintf("  %s left out: their instructions do not read", counted(r.Dropped, "write", "writes")))
 	}
 	if r.Lost > 0 {
-		lines = append(lines, fmt.Sprintf("  %d accesses were lost: the ring was full (a larger ring: -pages N)", r.Lost))
+		lines = append(lines, fmt.Sprintf("  %s lost: the ring was full (a larger ring: -pages N)", counted(r.Lost, "access was", "accesses were")))
 	}
 	if len(r.Threads) > 0 {
 		lines = append(lines, "  by thread:")
@@ -149,15 +149,15 @@ func (r traceStarted) text() []string {
 	until := "the program stops or ends"
 	switch {
 	case r.For > 0 && r.Hits > 0:
-		until = fmt.Sprintf("%v or %d hits", r.For, r.Hits)
+		until = fmt.Sprintf("%v or %s", r.For, counted(r.Hits, "hit", "hits"))
 	case r.For > 0:
 		until = r.For.String()
 	case r.Hits > 0:
-		until = fmt.Sprintf("%d hits", r.Hits)
+		until = counted(r.Hits, "hit", "hits")
 	}
-	return []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s, %d %s: running until %s (Ctrl-C ends it)",
+	return []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s, %s: running until %s (Ctrl-C ends it)",
 		r.ID, accessFlag(r.Access.String()), r.Expr, r.Len, r.Addr, plural(len(r.Slots), "slot", "slots"), slotNames(r.Slots),
-		r.Threads, plural(r.Threads, "thread", "threads"), until)}
+		counted(r.Threads, "thread", "threads"), until)}
 }
 
 func (r traceStarted) data() map[string]any {

@@ -42,9 +42,9 @@ type Session struct {
 	lastStop int
 	// values counts the values finish has shown ($1, $2, ...).
 	values int
-	// ask puts a yes-or-no question to the user at the terminal; nil in
-	// scripts, where the answer is yes.
-	ask func(question string) bool
+	// confirm asks the user a yes-or-no question at the prompt; nil in a
+	// script, which is never asked (the answer is yes, as in gdb -batch).
+	confirm func(question string) bool
 }
 
 type cmdBlock struct {

@@ -80,7 +80,7 @@ func TestRenderTrace(t *testing.T) {
 			Stacks:  []traceprof.Stack{{PCs: []uint64{0x401136, 0x401221}, Hits: 6}}},
 		Places: map[uint64]debugger.Location{0x401136: wa, 0x401220: main}}
 	text := "Trace 2: -w target (8 bytes at 0x404028), slot DR1: 6 hits, 1 lost in 2s (3 hits/s); ended: 2s passed\n" +
-		"  1 accesses were lost: the ring was full (a larger ring: -pages N)\n" +
+		"  1 access was lost: the ring was full (a larger ring: -pages N)\n" +
 		"  by thread:\n    7        6 (1 lost)\n" +
 		"  by instruction:\n    6        0x401136 write_a+6 (w.c:3)\n" +
 		"  by stack:\n    6        #0 0x401136 write_a+6 (w.c:3)\n             #1 0x401221 main+33 (w.c:9)\n"

@@ -24,6 +24,12 @@ const traceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC |
 // /dev/null); its output goes to ours. It dies with the tracer thread
 // (PTRACE_O_EXITKILL).
 func Launch(path string, args []string, stdin *os.File) (*Process, error) {
+	return LaunchStdio(path, args, Stdio{In: stdin})
+}
+
+// LaunchStdio is Launch with the program's standard input, output and
+// error given (Stdio).
+func LaunchStdio(path string, args []string, stdio Stdio) (*Process, error) {
 	exe, err := findExecutable(path)
 	if err != nil {
 		return nil, err
@@ -31,7 +37,7 @@ func Launch(path string, args []string, stdin *os.File) (*Process, error) {
 	tr := newTracer()
 	var p *Process
 	start := time.Now()
-	tr.do(func() { p, err = launch(tr, exe, args, stdin) })
+	tr.do(func() { p, err = launch(tr, exe, args, stdio) })
 	Tracef("launch %s: %v", exe, time.Since(start))
 	if err != nil {
 		tr.close()
@@ -64,17 +70,14 @@ func findExecutable(path string) (string, error) {
 // stop at its first instruction), then moves it to a PTRACE_SEIZE trace so
 // that every thread, launched or attached, is handled the same way
 // (PTRACE_INTERRUPT, PTRACE_EVENT_STOP for new threads and group-stops).
-func launch(tr *tracer, exe string, args []string, stdin *os.File) (*Process, error) {
-	if stdin == nil {
-		null, err := os.Open(os.DevNull)
-		if err != nil {
-			return nil, err
-		}
-		defer null.Close()
-		stdin = null
+func launch(tr *tracer, exe string, args []string, stdio Stdio) (*Process, error) {
+	files, closeNull, err := stdio.files()
+	if err != nil {
+		return nil, fmt.Errorf("cannot start %s: %w", exe, err)
 	}
+	defer closeNull()
 	attr := &os.ProcAttr{
-		Files: []*os.File{stdin, os.Stdout, os.Stderr},
+		Files: files,
 		Sys:   &syscall.SysProcAttr{Ptrace: true},
 	}
 	proc, err := os.StartProcess(exe, append([]string{exe}, args...), attr)

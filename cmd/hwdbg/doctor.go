@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -83,8 +82,7 @@ func doctor(args []string, stdout, stderr io.Writer) int {
 	}
 	r := examine()
 	if jsonOut {
-		b, _ := json.Marshal(r)
-		fmt.Fprintf(stdout, "%s\n", b)
+		stdout.Write(repl.JSONLine(r))
 	} else {
 		r.write(stdout)
 	}

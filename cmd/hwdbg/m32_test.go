@@ -142,7 +142,7 @@ func TestI386WatchHit(t *testing.T) {
 			if insn := fmt.Sprint(h["insn"]); !strings.HasPrefix(insn, "mov dword ptr [") || !strings.HasSuffix(insn, "], 0x2a") {
 				t.Errorf("second hit's insn %q, want mov dword ptr [...], 0x2a", insn)
 			}
-			if !strings.Contains(strings.Join(r.text, "\n"), "counter = 11, wide = 42") {
+			if !strings.Contains(r.output(), "counter = 11, wide = 42") {
 				t.Errorf("program output missing\n%s", r)
 			}
 			if ex := r.byEvent("exit"); len(ex) != 1 || ex[0]["status"] != float64(0) {

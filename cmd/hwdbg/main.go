@@ -35,12 +35,20 @@ const usage = `usage:
   hwdbg doctor [--json]                   what this machine allows (debug-register traps, perf, BPF)
 
 options:
-  -x FILE     run the commands in FILE first (repeatable)
+  -x FILE     run the commands in FILE first (repeatable; after ~/.hwdbginit)
   -ex CMD     run one command first (repeatable, after the -x files)
+  -nx, -n     do not run ~/.hwdbginit (commands run at every start, before -x and -ex)
   --batch     no prompt: run -x/-ex, then commands from stdin until EOF, then leave
-  --json      events as JSON lines on stdout
+  --json      events as JSON lines on stdout, nothing else: when stdout is not a
+              terminal, the program's standard output goes to hwdbg's standard
+              error (unless --tty or --program-output say where)
+  --tty PATH  the program's standard input, output and error on PATH (a terminal
+              such as /dev/pts/3, or a file)
+  --program-output FILE
+              the program's standard output and error into FILE (created or
+              truncated); its input stays hwdbg's terminal, or /dev/null
   -q          no banner
-  -p PID      attach to a running process
+  -p PID      attach to a running process (it keeps its own input and output)
   --version   print the version
   -h, --help  this help
 
@@ -72,8 +80,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 	fs := flag.NewFlagSet("hwdbg", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var files, cmds multi
-	var batch, jsonOut, quiet, showVersion bool
-	var pidArg string
+	var batch, jsonOut, quiet, showVersion, noInit, noInitShort bool
+	var pidArg, ttyPath, progOut string
 	fs.Var(&files, "x", "")
 	fs.Var(&cmds, "ex", "")
 	fs.BoolVar(&batch, "batch", false, "")
@@ -81,9 +89,13 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 	fs.BoolVar(&quiet, "q", false, "")
 	fs.BoolVar(&showVersion, "version", false, "")
 	fs.StringVar(&pidArg, "p", "", "")
+	fs.BoolVar(&noInit, "nx", false, "")
+	fs.BoolVar(&noInitShort, "n", false, "")
+	fs.StringVar(&ttyPath, "tty", "", "")
+	fs.StringVar(&progOut, "program-output", "", "")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, fullUsage())
 			return repl.ExitOK
 		}
 		fmt.Fprintf(stderr, "hwdbg: %v\n%s", err, usage)
@@ -102,6 +114,10 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		fmt.Fprintf(stderr, "hwdbg: no program to debug: give PROGRAM [ARG...] or -p PID\n%s", usage)
 		return repl.ExitUsage
 	}
+	if err := checkBeforeStart(pidArg != "", ttyPath, progOut, files); err != nil {
+		fmt.Fprintf(stderr, "hwdbg: %v\n", err)
+		return repl.ExitUsage
+	}
 	interactive := isTerminal(stdin)
 	var d *debugger.Debugger
 	var err error
@@ -113,30 +129,24 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 		}
 		d, err = debugger.Attach(pid)
 	} else {
-		// A script on stdin is for us, not for the program.
-		var progIn *os.File
-		if interactive {
-			progIn = stdin
+		stdio, serr := programStdio(stdioChoice{tty: ttyPath, output: progOut, json: jsonOut, interactive: interactive},
+			stdin, stdout, stderr)
+		if serr != nil {
+			fmt.Fprintf(stderr, "hwdbg: %v\n", serr)
+			return repl.ExitUsage
 		}
-		d, err = debugger.Launch(rest[0], rest[1:], progIn)
+		d, err = debugger.LaunchStdio(rest[0], rest[1:], stdio)
 	}
 	if err != nil {
 		if jsonOut {
-			fmt.Fprintf(stdout, "{\"event\":\"error\",\"message\":%q,\"command\":\"\"}\n", err.Error())
+			stdout.Write(repl.JSONLine(map[string]any{"event": "error", "message": err.Error(), "command": ""}))
 		} else {
 			fmt.Fprintf(stderr, "hwdbg: %v\n", err)
 		}
 		return repl.ExitFailed
 	}
 	if !quiet && !jsonOut {
-		if d.Launched() {
-			fmt.Fprintf(stdout, "%s: started %s, pid %d, stopped before its first instruction\n", version, rest[0], d.Pid())
-		} else {
-			fmt.Fprintf(stdout, "%s: attached to process %d (%d threads), stopped\n", version, d.Pid(), len(d.Threads()))
-		}
-		if d.Symbols() == nil {
-			fmt.Fprintln(stdout, "warning: no symbol table: use addresses")
-		}
+		banner(stdout, d, rest)
 	}
 	if !d.HasDebugInfo() {
 		why := "it has no debug information (DWARF), and no separate debug file was found (by build id or .gnu_debuglink; " + debugfile.EnvDirs + " lists where to look)"
@@ -154,7 +164,55 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) (status int) {
 			status = repl.ExitFailed
 		}
 	}()
-	return s.Run(repl.Options{Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin})
+	init := ""
+	if !noInit && !noInitShort {
+		init = repl.InitFile()
+	}
+	opt := repl.Options{Init: init, Files: files, Cmds: cmds, Batch: batch, Interactive: interactive, In: stdin}
+	if out, ok := stdout.(*os.File); interactive && (!ok || !isTerminal(out)) {
+		// Our output is a pipe or a file (hwdbg --json PROGRAM | jq .):
+		// the prompt goes where the user sees it, and only there.
+		opt.PromptTo = stderr
+	}
+	return s.Run(opt)
+}
+
+// checkBeforeStart refuses what must fail before a program is started or
+// attached to: a channel for the program's output given to an attached
+// one, two channels, a command file that cannot be read.
+func checkBeforeStart(attach bool, tty, output string, files []string) error {
+	if attach && (tty != "" || output != "") {
+		return fmt.Errorf("--tty and --program-output are for a program hwdbg starts; a process attached to with -p keeps its own output")
+	}
+	if tty != "" && output != "" {
+		return fmt.Errorf("give either --tty or --program-output, not both")
+	}
+	for _, f := range files {
+		if _, err := os.ReadFile(f); err != nil {
+			return fmt.Errorf("-x %s: cannot read the command file: %w", f, unwrapPath(err))
+		}
+	}
+	return nil
+}
+
+// banner says what hwdbg debugs and what to type next.
+func banner(w io.Writer, d *debugger.Debugger, program []string) {
+	if d.Launched() {
+		fmt.Fprintf(w, "%s: started %s, pid %d, stopped before its first instruction\n", version, program[0], d.Pid())
+		fmt.Fprintln(w, "Type help for commands, start to run to main, quit to leave.")
+	} else {
+		n := len(d.Threads())
+		fmt.Fprintf(w, "%s: attached to process %d (%d %s), stopped\n", version, d.Pid(), n, map[bool]string{true: "thread", false: "threads"}[n == 1])
+		fmt.Fprintln(w, "Type help for commands, continue to let it run, quit to detach and leave.")
+	}
+	if d.Symbols() == nil {
+		fmt.Fprintln(w, "warning: no symbol table: use addresses")
+	}
+}
+
+// fullUsage is the usage and the command table, one line a command.
+func fullUsage() string {
+	return usage + "\ncommands (help COMMAND at the prompt tells its usage):\n" + strings.Join(repl.CommandSummary(), "\n") + "\n"
 }
 
 func isTerminal(f *os.File) bool {

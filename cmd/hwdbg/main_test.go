@@ -25,8 +25,19 @@ import (
 
 var hwdbgBin string
 
+// testHome is the HOME of the hwdbg runScript runs: empty, so that no
+// ~/.hwdbginit of whoever runs the tests changes what they see.
+var testHome string
+
 func TestMain(m *testing.M) {
 	code := func() int {
+		home, err := os.MkdirTemp("", "hwdbg-home-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(home)
+		testHome = home
 		if p := os.Getenv("HWDBG_BIN"); p != "" {
 			hwdbgBin = p
 			return m.Run()
@@ -53,6 +64,7 @@ func TestMain(m *testing.M) {
 type result struct {
 	events []map[string]any // JSON lines
 	text   []string         // other stdout lines (the program's own output)
+	stdout string           // stdout as it came
 	stderr string
 	code   int
 }
@@ -93,6 +105,11 @@ func (r result) listed(i int) map[string]any {
 	return wps[i].(map[string]any)
 }
 
+// output is where the program's own output can be: stdout's lines that are
+// not JSON, and stderr, where --json sends the program's standard output
+// when hwdbg's is not a terminal (as in these tests).
+func (r result) output() string { return strings.Join(r.text, "\n") + "\n" + r.stderr }
+
 func (r result) String() string {
 	var b strings.Builder
 	for _, e := range r.events {
@@ -120,9 +137,17 @@ func hwdbg(t *testing.T, script string, args ...string) result {
 
 func runScript(t *testing.T, script string, args ...string) result {
 	t.Helper()
+	return runScriptEnv(t, []string{"HOME=" + testHome}, script, args...)
+}
+
+// runScriptEnv is runScript with env added to the environment hwdbg runs
+// in.
+func runScriptEnv(t *testing.T, env []string, script string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), scriptTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, hwdbgBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin = strings.NewReader(script)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -130,7 +155,7 @@ func runScript(t *testing.T, script string, args ...string) result {
 	if ctx.Err() != nil {
 		t.Fatalf("hwdbg %v timed out\nstdout:\n%s\nstderr:\n%s", args, stdout.String(), stderr.String())
 	}
-	r := result{stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
 	if err != nil && r.code < 0 {
 		t.Fatalf("hwdbg %v: %v", args, err)
 	}
@@ -398,7 +423,7 @@ func TestForkedChildRunsOn(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "child exited 0") {
+	if !strings.Contains(r.output(), "child exited 0") {
 		t.Errorf("the forked child did not exit normally\n%s", r)
 	}
 	hits := r.byEvent("watchpoint")
@@ -413,7 +438,7 @@ func TestProgramSignalHandlersRun(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "usr1 handler ran, chld handler ran") {
+	if !strings.Contains(r.output(), "usr1 handler ran, chld handler ran") {
 		t.Errorf("signal handlers did not run under hwdbg\n%s", r)
 	}
 	if len(r.byEvent("watchpoint")) != 1 {
@@ -618,13 +643,16 @@ func TestJobControlStop(t *testing.T) {
 	bin := fixture.C(t, "stopper", fixture.PIE)
 	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
 	in, _ := cmd.StdinPipe()
-	outPipe, _ := cmd.StdoutPipe()
+	// With --json on a pipe the program writes on our stderr.
+	progOut, _ := cmd.StderrPipe()
+	var events bytes.Buffer
+	cmd.Stdout = &events
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
 	fmt.Fprintln(in, "watch -w &state\ncontinue")
-	lines := bufio.NewScanner(outPipe)
+	lines := bufio.NewScanner(progOut)
 	pid := 0
 	for pid == 0 && lines.Scan() {
 		fmt.Sscanf(lines.Text(), "pid %d", &pid)
@@ -645,7 +673,7 @@ func TestJobControlStop(t *testing.T) {
 		rest = append(rest, lines.Text())
 	}
 	cmd.Wait()
-	out := strings.Join(rest, "\n")
+	out := strings.Join(rest, "\n") + "\n" + events.String()
 	if !strings.Contains(out, "resumed") || !strings.Contains(out, `"event":"watchpoint"`) || !strings.Contains(out, `"status":0`) {
 		t.Errorf("after SIGCONT the program must run on, write state and exit 0:\n%s", out)
 	}

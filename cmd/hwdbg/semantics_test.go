@@ -300,7 +300,7 @@ func TestBreakpointInLoop(t *testing.T) {
 	if got := strings.Join(seq, " "); got != want {
 		t.Errorf("stops %s\nwant  %s", got, want)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "total=15") {
+	if !strings.Contains(r.output(), "total=15") {
 		t.Errorf("the program's result changed under breakpoints:\n%s", r)
 	}
 	// tbreak stops once; start runs to main.
@@ -320,7 +320,7 @@ func TestForkChildWithBreakpointRunsOn(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "child exited 0") {
+	if !strings.Contains(r.output(), "child exited 0") {
 		t.Errorf("the child ran into our breakpoint byte:\n%s", r)
 	}
 	if bps := r.byEvent("breakpoint"); len(bps) != 1 {
@@ -375,7 +375,7 @@ func testBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "total=4000") {
+	if !strings.Contains(r.output(), "total=4000") {
 		t.Errorf("the program's own count is wrong under the breakpoint:\n%s", r)
 	}
 	wp := r.listed(0)
@@ -415,7 +415,7 @@ func testSignalStormDuringStepOvers(t *testing.T) {
 		}
 	}
 	// The program saw every call, and the signals were delivered.
-	out := strings.Join(r.text, "\n")
+	out := r.output()
 	m := regexp.MustCompile(`ticks=(\d+) watched=(\d+) sent=(\d+) handled=(\d+)`).FindStringSubmatch(out)
 	if m == nil || m[1] != strconv.Itoa(n) || m[2] != strconv.Itoa(n) || m[4] == "0" {
 		t.Fatalf("program output %q", out)
