@@ -23,7 +23,9 @@ func (d *Debugger) handle(st tracee.Stop) ([]Event, bool) {
 		return d.handleExit(st)
 	case tracee.ExecEvent:
 		th := d.execThread(st)
-		return d.handleExec(th), d.resumeOrStop(th)
+		evs := d.handleExec(th)
+		// A trace ends at an exec: the program stops there for its report.
+		return evs, d.traceExecStops() || d.resumeOrStop(th)
 	}
 	th := d.thread(st.Tid)
 	switch st.Kind {

@@ -15,7 +15,7 @@ func (s *Session) start(Command) (Result, error) {
 	return nil, s.resume(s.d.Continue)
 }
 
-func (s *Session) cont(Command) (Result, error) { return nil, s.resume(s.d.Continue) }
+func (s *Session) cont(Command) (Result, error) { return nil, s.resume(s.traced(s.d.Continue)) }
 
 func (s *Session) stepi(Command) (Result, error) { return nil, s.resume(s.d.Step) }
 
@@ -30,6 +30,9 @@ func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 			cmds := s.commands[stopID(ev)]
 			if len(cmds) == 0 || cmds[0] != "silent" {
 				s.out.event(ev)
+			}
+			if werr := s.traceShown(ev); werr != nil && err == nil {
+				err = werr
 			}
 			if len(cmds) > 0 {
 				run = append(run, cmds)
@@ -56,7 +59,7 @@ func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 		if !again || s.d.Exited() || s.done {
 			return nil
 		}
-		f = s.d.Continue
+		f = s.traced(s.d.Continue)
 	}
 }
 

@@ -263,6 +263,9 @@ type watchRow struct {
 	// with no read-only slot.
 	ReadAsRW bool
 	Commands []string
+	Engine   string         // for a row that is not a watch/breakpoint's (a trace: "perf")
+	Extra    []string       // more lines under the row
+	More     map[string]any // more keys of the row's JSON
 }
 
 func (r watchList) text() []string {
@@ -324,6 +327,7 @@ func (w watchRow) notes() []string {
 	if w.Ignore > 0 {
 		notes = append(notes, fmt.Sprintf("ignore next %d crossings", w.Ignore))
 	}
+	notes = append(notes, w.Extra...)
 	if len(w.ThreadHits) > 0 {
 		var per []string
 		for _, tid := range sortedKeys(w.ThreadHits) {
@@ -348,10 +352,17 @@ func (r watchList) data() map[string]any {
 		for tid, n := range w.ThreadHits {
 			threadHits[strconv.Itoa(tid)] = n
 		}
-		rows = append(rows, map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
+		row := map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
 			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
 			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
-			"commands": w.Commands})
+			"commands": w.Commands}
+		if w.Engine != "" {
+			row["engine"] = w.Engine
+		}
+		for k, v := range w.More {
+			row[k] = v
+		}
+		rows = append(rows, row)
 	}
 	return map[string]any{"watchpoints": rows}
 }
@@ -391,6 +402,9 @@ func (r slotTable) text() []string {
 			if len(v.Owners) > 0 {
 				owner = "owner " + joinInts(v.Owners)
 			}
+			if v.Trace != 0 {
+				owner = fmt.Sprintf("owner trace %d (a perf event)", v.Trace)
+			}
 			lines = append(lines, fmt.Sprintf("  %-4s %#-18x len %-2d %-6s %s", v.Name, v.Slot.Addr, v.Slot.Len, v.Slot.Access, owner))
 		}
 	}
@@ -411,8 +425,12 @@ func (r slotTable) data() map[string]any {
 		armed[strconv.Itoa(t.Tid)] = t.ArmedBy
 		var rows []any
 		for _, v := range t.Slots {
-			rows = append(rows, map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
-				"len": v.Slot.Len, "access": v.Slot.Access.String(), "owners": v.Owners})
+			row := map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
+				"len": v.Slot.Len, "access": v.Slot.Access.String(), "owners": v.Owners}
+			if v.Trace != 0 {
+				row["trace"] = v.Trace
+			}
+			rows = append(rows, row)
 		}
 		threads[strconv.Itoa(t.Tid)] = rows
 	}

@@ -30,6 +30,8 @@ type Session struct {
 	lastID int
 	// trapsChecked is set once the trap probe ran (checkTraps).
 	trapsChecked bool
+	// live: a person watches a terminal (a trace's live line).
+	live bool
 }
 
 type cmdBlock struct {
@@ -120,6 +122,7 @@ func (s *Session) Close() {
 			return
 		}
 		s.done = true
+		s.endTraceOnClose()
 		if s.d.Launched() {
 			s.d.Kill()
 		} else if err := s.d.Detach(); err != nil {
