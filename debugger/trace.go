@@ -2,7 +2,6 @@ package debugger
 
 import (
 	"fmt"
-	"maps"
 	"sync"
 	"time"
 
@@ -249,51 +248,52 @@ func (d *Debugger) traceThread(tid int) error {
 	return d.trace.rec.AddThread(tid)
 }
 
-// traceGone takes a thread that exited out of the running trace, and at
-// an exec (whose new image has none of the trace's events) every thread.
+// traceGone takes a thread that exited out of the running trace.
 func (d *Debugger) traceGone(tid int) {
-	if d.trace == nil {
-		return
-	}
-	if tid != 0 {
-		d.trace.rec.RemoveThread(tid)
-		return
-	}
-	for _, tid := range d.trace.rec.Threads() {
+	if d.trace != nil {
 		d.trace.rec.RemoveThread(tid)
 	}
-	d.trace.setEnded(fmt.Sprintf("the program executed a new program (%s), whose image has none of the trace's breakpoints", d.proc.Path))
+}
+
+// traceExec ends the active trace at an exec, whose new image has none of
+// its events: its report, each pc placed in the old image (its symbols
+// are still loaded).
+func (d *Debugger) traceExec() []Event {
+	t := d.trace
+	if t == nil {
+		return nil
+	}
+	t.setEnded(fmt.Sprintf("the program executed a new program (%s), whose image has none of the trace's breakpoints", d.proc.Path))
+	return []Event{d.endTrace(t)}
 }
 
 // traceResolver maps a sample's ip to its accessing instruction: on a
 // machine that traps after the access, the instruction that ends at the
-// ip, found as a hit's is; a read trace where slots cannot trap on reads
-// alone counts only the instructions that read. It runs on the recorder's
-// goroutine while the tracer thread handles stops, so it reads only what
-// does not change during the trace: the program's memory, a copy of the
-// breakpoints' original bytes and the call frame information loaded now.
+// ip, found as a hit's is; on one that traps before it, the instruction at
+// the ip. Its width tells one access two pieces reported from two
+// (traceprof.Profile.Sample). A read trace where slots cannot trap on
+// reads alone counts only the instructions that read. It runs on the
+// recorder's goroutine while the tracer thread handles stops, so it reads
+// only what does not change during the trace: the program's memory, a
+// copy of the breakpoints' original bytes and the call frame information
+// loaded now. Its samples may be read after the program has exited or
+// exec'd (a ring is drained at the end): code is read from the files
+// mapped now (traceCode).
 func (d *Debugger) traceResolver(acc arch.Access) traceprof.Resolver {
-	if !d.arch.TrapAfter() && (acc != arch.Read || d.arch.ReadOnlySlots()) {
-		return traceprof.Identity
-	}
-	soft := maps.Clone(d.soft)
 	tables := d.cfiTables()
 	f := insnFinder{
-		arch: d.arch,
-		read: func(addr uint64, b []byte) error {
-			if err := d.proc.ReadMemory(addr, b); err != nil {
-				return err
-			}
-			copy(b, originalIn(soft, addr, b))
-			return nil
-		},
+		arch:   d.arch,
+		read:   d.traceCode(),
 		starts: func(pc uint64) []uint64 { return funcStartIn(tables, pc) },
 	}
 	onlyReads := acc == arch.Read && !d.arch.ReadOnlySlots()
 	return func(ip uint64) traceprof.Access {
 		if !d.arch.TrapAfter() {
 			in, err := f.decodeAt(ip, nil)
-			return traceprof.Access{PC: ip, Counts: err == nil && in.MemReads, Width: in.MemLen}
+			if err != nil {
+				return traceprof.Access{PC: ip, Counts: !onlyReads}
+			}
+			return traceprof.Access{PC: ip, Counts: !onlyReads || in.MemReads, Width: in.MemLen}
 		}
 		in, guessed, ok := f.before(ip, nil)
 		if !ok {

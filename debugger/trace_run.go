@@ -156,12 +156,6 @@ func stopCause(evs []Event) (string, bool) {
 // continueTrace is continue under a paused trace: it records on.
 func (d *Debugger) continueTrace() ([]Event, error) { return d.runTrace(d.trace) }
 
-// traceExecStops says whether an exec just ended the trace: the program
-// then stops there, and the trace reports.
-func (d *Debugger) traceExecStops() bool {
-	return d.trace != nil && d.trace.endedBy() != ""
-}
-
 // EndTrace ends trace id (delete), paused at the prompt, and returns its
 // report; false when id is no active trace.
 func (d *Debugger) EndTrace(id int, why string) (TraceReport, bool) {
