@@ -8,7 +8,10 @@
 //	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST]
 //
 // -rows picks the rows to run, a comma-separated list of watch, break,
-// startup and first (all by default); -gdb=false leaves gdb out.
+// trace, startup and first (all by default); -gdb=false leaves gdb out.
+//
+// Non-stop tracing (needs debug-register traps): `trace` over N writes
+// against floor/ring.c, a minimal reader of the same perf ring (trace.go).
 //
 // Watchpoint hit loop (needs debug-register traps): a program writes a
 // watched variable N times; hwdbg runs with `commands` silent+continue
@@ -68,20 +71,21 @@ func main() {
 	breakN := flag.Int("break-n", 10000, "breakpoint hits per run (each costs a stop, a step and a resume)")
 	gdbBreakN := flag.Int("gdb-break-n", 3000, "breakpoint hits per gdb run")
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
-	rows := flag.String("rows", "watch,break,startup,first", "the rows to run (comma-separated)")
+	traceN := flag.Int("trace-n", 100000, "writes per run of the non-stop tracing row")
+	rows := flag.String("rows", "watch,break,trace,startup,first", "the rows to run (comma-separated)")
 	flag.BoolVar(&withGdb, "gdb", true, "measure gdb too, when installed")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
 		switch r = strings.TrimSpace(r); r {
-		case "watch", "break", "startup", "first":
+		case "watch", "break", "trace", "startup", "first":
 			want[r] = true
 		default:
-			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, startup, first)\n", r)
+			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, trace, startup, first)\n", r)
 			os.Exit(2)
 		}
 	}
-	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *runs, want) {
+	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *traceN, *runs, want) {
 		os.Exit(1)
 	}
 }
@@ -89,7 +93,7 @@ func main() {
 // bench builds everything and runs every row. A row that fails is
 // reported on stderr and the others still run; it returns false if any
 // failed.
-func bench(n, gdbN, breakN, gdbBreakN, runs int, rows map[string]bool) bool {
+func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) bool {
 	dir, err := os.MkdirTemp("", "hwdbg-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -114,6 +118,9 @@ func bench(n, gdbN, breakN, gdbBreakN, runs int, rows map[string]bool) bool {
 	if rows["break"] {
 		fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
 	}
+	if rows["trace"] {
+		fail("non-stop tracing", b.traceLoop(traceN, runs))
+	}
 	if rows["startup"] {
 		fail("startup", b.startup(runs))
 	}
@@ -132,6 +139,7 @@ type bins struct {
 	gocalls string // floor/gocalls: the same, in Go
 	floor   string // floor/floor.c: the watchpoint floor
 	int3    string // floor/int3.c: the breakpoint floor
+	ring    string // floor/ring.c: the non-stop tracing floor
 	big     string // cmd/compile, for start-up
 }
 
@@ -145,6 +153,7 @@ func build(dir string) (*bins, error) {
 		gocalls: filepath.Join(dir, "gocalls"),
 		floor:   filepath.Join(dir, "floor"),
 		int3:    filepath.Join(dir, "int3"),
+		ring:    filepath.Join(dir, "ring"),
 		big:     filepath.Join(dir, "compile"),
 	}
 	// The workloads are not position-independent: the floors take
@@ -154,6 +163,7 @@ func build(dir string) (*bins, error) {
 		{"gcc", "-g", "-O0", "-no-pie", "-o", b.calls, "bench/floor/calls.c"},
 		{"gcc", "-O2", "-o", b.floor, "bench/floor/floor.c"},
 		{"gcc", "-O2", "-o", b.int3, "bench/floor/int3.c"},
+		{"gcc", "-O2", "-o", b.ring, "bench/floor/ring.c"},
 		{"go", "build", "-o", b.hwdbg, "./cmd/hwdbg"},
 		{"go", "build", "-o", b.gocalls, "./bench/floor/gocalls"},
 		{"go", "build", "-o", b.big, "cmd/compile"},
