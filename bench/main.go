@@ -212,6 +212,28 @@ func (b *bins) traps() (bool, string, error) {
 	return *r.Traps.Delivered, seen, nil
 }
 
+// needTraps says whether this machine delivers debug-register traps; when
+// it does not (or cannot tell), it prints title and each row as not
+// measurable here.
+func (b *bins) needTraps(title string, rows ...string) (bool, error) {
+	delivered, seen, err := b.traps()
+	if err == nil && delivered {
+		return true, nil
+	}
+	fmt.Printf("%s\n\n", title)
+	why := notMeasurable
+	if err != nil {
+		why = "not measurable: cannot tell whether debug-register traps are delivered (hwdbg doctor failed)"
+	}
+	for _, row := range rows {
+		fmt.Printf("  %-44s %s\n", row, why)
+	}
+	if err == nil {
+		fmt.Printf("  (hwdbg doctor --json: %s)\n", seen)
+	}
+	return false, err
+}
+
 // watchLoop is the watchpoint hit loop: floor, hwdbg and gdb, when this
 // machine delivers debug-register traps.
 func (b *bins) watchLoop(n, gdbN, runs int) error {
@@ -220,19 +242,7 @@ func (b *bins) watchLoop(n, gdbN, runs int) error {
 		hwdbgRow = "hwdbg commands silent+continue"
 		gdbRow   = "gdb commands silent+continue"
 	)
-	delivered, seen, err := b.traps()
-	if err != nil || !delivered {
-		fmt.Printf("watchpoint hit loop (needs debug-register traps)\n\n")
-		why := notMeasurable
-		if err != nil {
-			why = "not measurable: cannot tell whether debug-register traps are delivered (hwdbg doctor failed)"
-		}
-		for _, row := range []string{floorRow, hwdbgRow, gdbRow} {
-			fmt.Printf("  %-44s %s\n", row, why)
-		}
-		if err == nil {
-			fmt.Printf("  (hwdbg doctor --json: %s)\n", seen)
-		}
+	if ok, err := b.needTraps("watchpoint hit loop (needs debug-register traps)", floorRow, hwdbgRow, gdbRow); !ok {
 		return err
 	}
 	fmt.Printf("watchpoint hit loop: %d hits a run, best of %d runs, per-hit cost = (t(N) - t(0)) / N\n\n", n, runs)

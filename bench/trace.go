@@ -28,19 +28,7 @@ func (b *bins) traceLoop(n, runs int) error {
 		floorRow = "floor (C: one perf ring, drained on poll)"
 		hwdbgRow = "hwdbg trace -w counter"
 	)
-	delivered, seen, err := b.traps()
-	if err != nil || !delivered {
-		fmt.Printf("\nnon-stop tracing: per recorded hit (needs debug-register traps; make test-amd64-vm's emulated kernel has them)\n\n")
-		why := notMeasurable
-		if err != nil {
-			why = "not measurable: cannot tell whether debug-register traps are delivered (hwdbg doctor failed)"
-		}
-		for _, row := range []string{floorRow, hwdbgRow} {
-			fmt.Printf("  %-44s %s\n", row, why)
-		}
-		if err == nil {
-			fmt.Printf("  (hwdbg doctor --json: %s)\n", seen)
-		}
+	if ok, err := b.needTraps("\nnon-stop tracing, per recorded hit (needs debug-register traps; the emulated amd64 kernel of make test-amd64-vm delivers them)", floorRow, hwdbgRow); !ok {
 		return err
 	}
 	fmt.Printf("\nnon-stop tracing, per recorded hit (%s): %d writes a run, best of %d runs, per-hit cost = (t(N) - t(0)) / N\n\n", where(), n, runs)
