@@ -503,22 +503,30 @@ func perHit(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, er
 // more hits than it was given, and *over is the most extra hits a run
 // counted. The time is still that of the hits the program made.
 func perHitOver(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, error), uncounted int, over *int) (time.Duration, error) {
+	wall, _, err := perHitTimes(n, runs, cmd, hits, uncounted, over)
+	return wall, err
+}
+
+// perHitTimes is perHitOver's measure, in wall time and in CPU time (user
+// and system, of the command and the children it waited for: the
+// program and its tracer), the best of runs each.
+func perHitTimes(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, error), uncounted int, over *int) (wall, cpu time.Duration, err error) {
 	if n <= 0 {
-		return 0, fmt.Errorf("%d hits a run: need at least one", n)
+		return 0, 0, fmt.Errorf("%d hits a run: need at least one", n)
 	}
-	best := func(k int) (time.Duration, error) {
-		var b time.Duration
+	best := func(k int) (time.Duration, time.Duration, error) {
+		var b, bc time.Duration
 		for i := 0; i < runs; i++ {
 			c := cmd(k)
 			start := time.Now()
 			out, err := c.CombinedOutput()
 			el := time.Since(start)
 			if err != nil {
-				return 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
+				return 0, 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
 			}
 			got, err := hits(string(out))
 			if err != nil {
-				return 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
+				return 0, 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
 			}
 			want := max(k-uncounted, 0)
 			if over != nil && got > want {
@@ -526,28 +534,32 @@ func perHitOver(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int
 				got = want
 			}
 			if got != want {
-				return 0, fmt.Errorf("%v: counted %d hits, not %d (the program made %d, %d of which the tool does not count)\n%s",
+				return 0, 0, fmt.Errorf("%v: counted %d hits, not %d (the program made %d, %d of which the tool does not count)\n%s",
 					c.Args, got, want, k, min(k, uncounted), out)
 			}
+			used := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 			if i == 0 || el < b {
 				b = el
 			}
+			if i == 0 || used < bc {
+				bc = used
+			}
 		}
-		return b, nil
+		return b, bc, nil
 	}
-	t0, err := best(0)
+	t0, c0, err := best(0)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	tn, err := best(n)
+	tn, cn, err := best(n)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if tn <= t0 {
 		// Noise larger than n hits: no cost was measured.
-		return 0, fmt.Errorf("%d hits took no longer than 0 (%v against %v): too few hits to measure; raise the count", n, tn, t0)
+		return 0, 0, fmt.Errorf("%d hits took no longer than 0 (%v against %v): too few hits to measure; raise the count", n, tn, t0)
 	}
-	return (tn - t0) / time.Duration(n), nil
+	return (tn - t0) / time.Duration(n), max(cn-c0, 0) / time.Duration(n), nil
 }
 
 var floorHitsLine = regexp.MustCompile(`(?m)^(\d+) hits$`)
