@@ -8,7 +8,10 @@
 //	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST]
 //
 // -rows picks the rows to run, a comma-separated list of watch, break,
-// startup and first (all by default); -gdb=false leaves gdb out.
+// trace, startup and first (all by default); -gdb=false leaves gdb out.
+//
+// Non-stop tracing (needs debug-register traps): `trace` over N writes
+// against floor/ring.c, a minimal reader of the same perf ring (trace.go).
 //
 // Watchpoint hit loop (needs debug-register traps): a program writes a
 // watched variable N times; hwdbg runs with `commands` silent+continue
@@ -68,20 +71,21 @@ func main() {
 	breakN := flag.Int("break-n", 10000, "breakpoint hits per run (each costs a stop, a step and a resume)")
 	gdbBreakN := flag.Int("gdb-break-n", 3000, "breakpoint hits per gdb run")
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
-	rows := flag.String("rows", "watch,break,startup,first", "the rows to run (comma-separated)")
+	traceN := flag.Int("trace-n", 100000, "writes per run of the non-stop tracing row")
+	rows := flag.String("rows", "watch,break,trace,startup,first", "the rows to run (comma-separated)")
 	flag.BoolVar(&withGdb, "gdb", true, "measure gdb too, when installed")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
 		switch r = strings.TrimSpace(r); r {
-		case "watch", "break", "startup", "first":
+		case "watch", "break", "trace", "startup", "first":
 			want[r] = true
 		default:
-			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, startup, first)\n", r)
+			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, trace, startup, first)\n", r)
 			os.Exit(2)
 		}
 	}
-	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *runs, want) {
+	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *traceN, *runs, want) {
 		os.Exit(1)
 	}
 }
@@ -89,7 +93,7 @@ func main() {
 // bench builds everything and runs every row. A row that fails is
 // reported on stderr and the others still run; it returns false if any
 // failed.
-func bench(n, gdbN, breakN, gdbBreakN, runs int, rows map[string]bool) bool {
+func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) bool {
 	dir, err := os.MkdirTemp("", "hwdbg-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -114,6 +118,9 @@ func bench(n, gdbN, breakN, gdbBreakN, runs int, rows map[string]bool) bool {
 	if rows["break"] {
 		fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
 	}
+	if rows["trace"] {
+		fail("non-stop tracing", b.traceLoop(traceN, runs))
+	}
 	if rows["startup"] {
 		fail("startup", b.startup(runs))
 	}
@@ -132,6 +139,7 @@ type bins struct {
 	gocalls string // floor/gocalls: the same, in Go
 	floor   string // floor/floor.c: the watchpoint floor
 	int3    string // floor/int3.c: the breakpoint floor
+	ring    string // floor/ring.c: the non-stop tracing floor
 	big     string // cmd/compile, for start-up
 }
 
@@ -145,6 +153,7 @@ func build(dir string) (*bins, error) {
 		gocalls: filepath.Join(dir, "gocalls"),
 		floor:   filepath.Join(dir, "floor"),
 		int3:    filepath.Join(dir, "int3"),
+		ring:    filepath.Join(dir, "ring"),
 		big:     filepath.Join(dir, "compile"),
 	}
 	// The workloads are not position-independent: the floors take
@@ -154,6 +163,7 @@ func build(dir string) (*bins, error) {
 		{"gcc", "-g", "-O0", "-no-pie", "-o", b.calls, "bench/floor/calls.c"},
 		{"gcc", "-O2", "-o", b.floor, "bench/floor/floor.c"},
 		{"gcc", "-O2", "-o", b.int3, "bench/floor/int3.c"},
+		{"gcc", "-O2", "-o", b.ring, "bench/floor/ring.c"},
 		{"go", "build", "-o", b.hwdbg, "./cmd/hwdbg"},
 		{"go", "build", "-o", b.gocalls, "./bench/floor/gocalls"},
 		{"go", "build", "-o", b.big, "cmd/compile"},
@@ -202,6 +212,28 @@ func (b *bins) traps() (bool, string, error) {
 	return *r.Traps.Delivered, seen, nil
 }
 
+// needTraps says whether this machine delivers debug-register traps; when
+// it does not (or cannot tell), it prints title and each row as not
+// measurable here.
+func (b *bins) needTraps(title string, rows ...string) (bool, error) {
+	delivered, seen, err := b.traps()
+	if err == nil && delivered {
+		return true, nil
+	}
+	fmt.Printf("%s\n\n", title)
+	why := notMeasurable
+	if err != nil {
+		why = "not measurable: cannot tell whether debug-register traps are delivered (hwdbg doctor failed)"
+	}
+	for _, row := range rows {
+		fmt.Printf("  %-44s %s\n", row, why)
+	}
+	if err == nil {
+		fmt.Printf("  (hwdbg doctor --json: %s)\n", seen)
+	}
+	return false, err
+}
+
 // watchLoop is the watchpoint hit loop: floor, hwdbg and gdb, when this
 // machine delivers debug-register traps.
 func (b *bins) watchLoop(n, gdbN, runs int) error {
@@ -210,19 +242,7 @@ func (b *bins) watchLoop(n, gdbN, runs int) error {
 		hwdbgRow = "hwdbg commands silent+continue"
 		gdbRow   = "gdb commands silent+continue"
 	)
-	delivered, seen, err := b.traps()
-	if err != nil || !delivered {
-		fmt.Printf("watchpoint hit loop (needs debug-register traps)\n\n")
-		why := notMeasurable
-		if err != nil {
-			why = "not measurable: cannot tell whether debug-register traps are delivered (hwdbg doctor failed)"
-		}
-		for _, row := range []string{floorRow, hwdbgRow, gdbRow} {
-			fmt.Printf("  %-44s %s\n", row, why)
-		}
-		if err == nil {
-			fmt.Printf("  (hwdbg doctor --json: %s)\n", seen)
-		}
+	if ok, err := b.needTraps("watchpoint hit loop (needs debug-register traps)", floorRow, hwdbgRow, gdbRow); !ok {
 		return err
 	}
 	fmt.Printf("watchpoint hit loop: %d hits a run, best of %d runs, per-hit cost = (t(N) - t(0)) / N\n\n", n, runs)
@@ -483,22 +503,30 @@ func perHit(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, er
 // more hits than it was given, and *over is the most extra hits a run
 // counted. The time is still that of the hits the program made.
 func perHitOver(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, error), uncounted int, over *int) (time.Duration, error) {
+	wall, _, err := perHitTimes(n, runs, cmd, hits, uncounted, over)
+	return wall, err
+}
+
+// perHitTimes is perHitOver's measure, in wall time and in CPU time (user
+// and system, of the command and the children it waited for: the
+// program and its tracer), the best of runs each.
+func perHitTimes(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int, error), uncounted int, over *int) (wall, cpu time.Duration, err error) {
 	if n <= 0 {
-		return 0, fmt.Errorf("%d hits a run: need at least one", n)
+		return 0, 0, fmt.Errorf("%d hits a run: need at least one", n)
 	}
-	best := func(k int) (time.Duration, error) {
-		var b time.Duration
+	best := func(k int) (time.Duration, time.Duration, error) {
+		var b, bc time.Duration
 		for i := 0; i < runs; i++ {
 			c := cmd(k)
 			start := time.Now()
 			out, err := c.CombinedOutput()
 			el := time.Since(start)
 			if err != nil {
-				return 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
+				return 0, 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
 			}
 			got, err := hits(string(out))
 			if err != nil {
-				return 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
+				return 0, 0, fmt.Errorf("%v: %v\n%s", c.Args, err, out)
 			}
 			want := max(k-uncounted, 0)
 			if over != nil && got > want {
@@ -506,28 +534,32 @@ func perHitOver(n, runs int, cmd func(int) *exec.Cmd, hits func(out string) (int
 				got = want
 			}
 			if got != want {
-				return 0, fmt.Errorf("%v: counted %d hits, not %d (the program made %d, %d of which the tool does not count)\n%s",
+				return 0, 0, fmt.Errorf("%v: counted %d hits, not %d (the program made %d, %d of which the tool does not count)\n%s",
 					c.Args, got, want, k, min(k, uncounted), out)
 			}
+			used := c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 			if i == 0 || el < b {
 				b = el
 			}
+			if i == 0 || used < bc {
+				bc = used
+			}
 		}
-		return b, nil
+		return b, bc, nil
 	}
-	t0, err := best(0)
+	t0, c0, err := best(0)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	tn, err := best(n)
+	tn, cn, err := best(n)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if tn <= t0 {
 		// Noise larger than n hits: no cost was measured.
-		return 0, fmt.Errorf("%d hits took no longer than 0 (%v against %v): too few hits to measure; raise the count", n, tn, t0)
+		return 0, 0, fmt.Errorf("%d hits took no longer than 0 (%v against %v): too few hits to measure; raise the count", n, tn, t0)
 	}
-	return (tn - t0) / time.Duration(n), nil
+	return (tn - t0) / time.Duration(n), max(cn-c0, 0) / time.Duration(n), nil
 }
 
 var floorHitsLine = regexp.MustCompile(`(?m)^(\d+) hits$`)

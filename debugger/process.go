@@ -238,7 +238,10 @@ func (d *Debugger) Detach() error {
 		return nil
 	}
 	var err error
-	d.proc.Do(func() { err = d.detachAll() })
+	d.proc.Do(func() {
+		d.dropTrace()
+		err = d.detachAll()
+	})
 	d.proc.Close()
 	return err
 }
@@ -272,6 +275,7 @@ func (d *Debugger) Kill() error {
 		return nil
 	}
 	d.proc.Do(func() {
+		d.dropTrace()
 		d.proc.Kill()
 		d.arm.Close()
 		d.guard.Done()

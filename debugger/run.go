@@ -9,6 +9,9 @@ func (d *Debugger) Continue() ([]Event, error) {
 	if d.proc.Exited() {
 		return nil, ErrExited
 	}
+	if d.trace != nil {
+		return d.continueTrace()
+	}
 	var evs []Event
 	var err error
 	d.proc.Do(func() {

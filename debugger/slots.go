@@ -90,6 +90,7 @@ type SlotView struct {
 	Name   string
 	Slot   arch.Slot // as read back from the kernel (perf events: as armed)
 	Owners []int
+	Trace  int // the trace whose perf event holds the slot, 0 for none
 }
 
 // Slots reads back every thread's slots from the kernel.
@@ -112,6 +113,7 @@ func (d *Debugger) Slots() (map[int][]SlotView, error) {
 				if i < len(hw) {
 					v.Slot = hw[i]
 				}
+				d.traceSlot(tid, i, &v)
 				views = append(views, v)
 			}
 			out[tid] = views

@@ -23,7 +23,10 @@ func (d *Debugger) handle(st tracee.Stop) ([]Event, bool) {
 		return d.handleExit(st)
 	case tracee.ExecEvent:
 		th := d.execThread(st)
-		return d.handleExec(th), d.resumeOrStop(th)
+		traced := d.trace != nil
+		evs := d.handleExec(th)
+		// A trace ends at an exec: the program stops there for its report.
+		return evs, traced || d.resumeOrStop(th)
 	}
 	th := d.thread(st.Tid)
 	switch st.Kind {
@@ -134,11 +137,12 @@ func (d *Debugger) execThread(st tracee.Stop) *thread {
 func (d *Debugger) handleExec(th *thread) []Event {
 	// The kernel removed our perf events with the old image.
 	d.arm.Close()
-	d.traceGone(0)
+	traced := d.traceExec()
 	th.written = nil
 	d.prevInsn = map[uint64]arch.Insn{}
 	d.Current = th.Tid
 	evs := []Event{Notice{Text: fmt.Sprintf("process %d is executing new program: %s", d.proc.Pid, d.proc.Path)}}
+	evs = append(evs, traced...)
 	if err := d.loadSymbols(); err != nil {
 		evs = append(evs, Warning{Text: err.Error()})
 	}

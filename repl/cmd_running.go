@@ -32,6 +32,9 @@ func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 			if len(cmds) == 0 || cmds[0] != "silent" {
 				s.out.event(ev)
 			}
+			if werr := s.traceShown(ev); werr != nil && err == nil {
+				err = werr
+			}
 			if len(cmds) > 0 {
 				run = append(run, cmds)
 			}
@@ -58,7 +61,7 @@ func (s *Session) resume(f func() ([]debugger.Event, error)) error {
 		if !again || s.d.Exited() || s.done {
 			return nil
 		}
-		f = s.d.Continue
+		f = s.traced(s.d.Continue)
 	}
 }
 

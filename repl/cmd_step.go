@@ -108,7 +108,7 @@ func (s *Session) cont(cmd Command) (Result, error) {
 			s.out.warning("not stopped at a watchpoint or breakpoint: the count is ignored")
 		}
 	}
-	return nil, s.resume(s.d.Continue)
+	return nil, s.resume(s.traced(s.d.Continue))
 }
 
 // run starts the program from its beginning: at once when it has not run

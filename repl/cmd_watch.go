@@ -91,7 +91,14 @@ func (s *Session) delete(cmd Command) (Result, error) {
 	if len(ids) == 0 && !s.confirmDeleteAll() {
 		return nil, nil
 	}
-	if err := s.d.Delete(ids...); err != nil {
+	rest, err := s.deleteTraces(ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) == 0 && len(ids) > 0 {
+		return deleted{IDs: ids}, nil
+	}
+	if err := s.d.Delete(rest...); err != nil {
 		return nil, err
 	}
 	return deleted{IDs: ids}, nil
@@ -119,5 +126,5 @@ func (s *Session) infoWatchpoints(Command) (Result, error) {
 		r.ReadAsRW = w.Access == arch.Read && !s.d.Arch().ReadOnlySlots()
 		rows = append(rows, r)
 	}
-	return watchList{Rows: rows}, nil
+	return watchList{Rows: s.withTrace(rows)}, nil
 }

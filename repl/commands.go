@@ -62,7 +62,7 @@ func init() {
 			args: parseIDs, run: (*Session).enable},
 		{name: "enable", usage: "enable N...", help: "enable watch/breakpoints again",
 			args: parseIDs, run: (*Session).enable},
-		{name: "trace", usage: traceUsage, help: "count every access to EXPR's memory (-w writes, default; -r reads; -rw both) while the program runs, without stopping it, until DURATION, COUNT hits, Ctrl-C or a stop; report hits per thread, instruction and stack; -o FILE.pb.gz writes a pprof profile, any other name folded stacks",
+		{name: "trace", usage: traceUsage, help: "count every access to EXPR's memory (-w writes, default; -r reads; -rw both) while the program runs, without stopping it, until DURATION of running, COUNT hits (the first COUNT reported), Ctrl-C, the program's end or an exec; a stop of yours (watchpoint, breakpoint, signal) pauses it with its slots held: continue records on, delete N ends it; report hits per thread, instruction and stack; -o FILE.pb.gz writes a pprof profile, any other name folded stacks; on a terminal a live line shows hits and rate",
 			args: parseTrace, live: true, run: (*Session).trace},
 		{name: "run", usage: "run [ARG...] [< FILE]", help: "run the program from its start (alias r): again after it exited, or, once asked, while it runs; ARGs replace its arguments, < FILE gives its input; watch- and breakpoints are set again",
 			args: parseRun, run: (*Session).runProgram},

@@ -44,6 +44,7 @@ func (s *Session) Run(opt Options) int {
 	defer s.Close()
 
 	scripted := opt.Batch || !opt.Interactive
+	s.live = !scripted && !s.out.json && terminal(s.out.w.w)
 	status := ExitOK
 	run := func(line string) bool {
 		s.mu.Lock()

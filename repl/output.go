@@ -115,6 +115,8 @@ func (p *printer) event(ev debugger.Event) {
 		p.exit(e)
 	case debugger.TraceReport:
 		p.traceEvent(e)
+	case debugger.TracePaused:
+		p.tracePaused(e)
 	case debugger.Warning:
 		p.warning(e.Text)
 	case debugger.Notice:

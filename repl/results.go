@@ -285,6 +285,9 @@ type watchRow struct {
 	// with no read-only slot.
 	ReadAsRW bool
 	Commands []string
+	Engine   string         // for a row that is not a watch/breakpoint's (a trace: "perf")
+	Extra    []string       // more lines under the row
+	More     map[string]any // more keys of the row's JSON
 }
 
 func (r watchList) text() []string {
@@ -346,6 +349,7 @@ func (w watchRow) notes() []string {
 	if w.Ignore > 0 {
 		notes = append(notes, fmt.Sprintf("ignore next %d %s", w.Ignore, plural(w.Ignore, "crossing", "crossings")))
 	}
+	notes = append(notes, w.Extra...)
 	if len(w.ThreadHits) > 0 {
 		var per []string
 		for _, tid := range sortedKeys(w.ThreadHits) {
@@ -377,6 +381,12 @@ func (r watchList) data() map[string]any {
 		if w.soft() { // a software breakpoint holds no slot and covers nothing
 			delete(row, "slots")
 			delete(row, "covers")
+		}
+		if w.Engine != "" {
+			row["engine"] = w.Engine
+		}
+		for k, v := range w.More {
+			row[k] = v
 		}
 		rows = append(rows, row)
 	}
@@ -418,6 +428,9 @@ func (r slotTable) text() []string {
 			if len(v.Owners) > 0 {
 				owner = "owner " + joinInts(v.Owners)
 			}
+			if v.Trace != 0 {
+				owner = fmt.Sprintf("owner trace %d (a perf event)", v.Trace)
+			}
 			lines = append(lines, fmt.Sprintf("  %-4s %#-18x len %-2d %-6s %s", v.Name, v.Slot.Addr, v.Slot.Len, v.Slot.Access, owner))
 		}
 	}
@@ -447,8 +460,12 @@ func (r slotTable) data() map[string]any {
 		armed[strconv.Itoa(t.Tid)] = t.ArmedBy
 		var rows []any
 		for _, v := range t.Slots {
-			rows = append(rows, map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
-				"len": v.Slot.Len, "access": slotAccess(v.Slot), "owners": v.Owners})
+			row := map[string]any{"slot": v.Name, "enabled": v.Slot.Enabled, "addr": hex(v.Slot.Addr),
+				"len": v.Slot.Len, "access": slotAccess(v.Slot), "owners": v.Owners}
+			if v.Trace != 0 {
+				row["trace"] = v.Trace
+			}
+			rows = append(rows, row)
 		}
 		threads[strconv.Itoa(t.Tid)] = rows
 	}

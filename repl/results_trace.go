@@ -36,6 +36,12 @@ func traceText(e debugger.TraceReport) []string {
 	if r.Dropped > 0 {
 		lines = append(lines, fmt.Sprintf("  %s left out: their instructions do not read", counted(r.Dropped, "write", "writes")))
 	}
+	if r.After > 0 {
+		lines = append(lines, fmt.Sprintf("  %d more recorded after the first %d (the count) while the program was being stopped: not reported", r.After, r.Hits))
+	}
+	if r.Merged > 0 {
+		lines = append(lines, fmt.Sprintf("  %d accesses reported by two pieces of the range were counted once", r.Merged))
+	}
 	if r.Lost > 0 {
 		lines = append(lines, fmt.Sprintf("  %s lost: the ring was full (a larger ring: -pages N)", counted(r.Lost, "access was", "accesses were")))
 	}
@@ -114,7 +120,7 @@ func traceData(e debugger.TraceReport) map[string]any {
 	}
 	return map[string]any{
 		"event": "trace", "id": e.ID, "expr": e.Expr, "access": e.Access.String(), "addr": hex(e.Addr), "len": e.Len,
-		"slots": e.Slots, "hits": r.Hits, "lost": r.Lost, "dropped": r.Dropped, "ended": e.Ended,
+		"slots": e.Slots, "hits": r.Hits, "lost": r.Lost, "dropped": r.Dropped, "after": r.After, "merged": r.Merged, "ended": e.Ended,
 		"seconds": e.Took.Seconds(), "threads": threads, "pcs": pcs, "stacks": stacks,
 	}
 }
@@ -146,15 +152,7 @@ type traceStarted struct {
 }
 
 func (r traceStarted) text() []string {
-	until := "the program stops or ends"
-	switch {
-	case r.For > 0 && r.Hits > 0:
-		until = fmt.Sprintf("%v or %s", r.For, counted(r.Hits, "hit", "hits"))
-	case r.For > 0:
-		until = r.For.String()
-	case r.Hits > 0:
-		until = counted(r.Hits, "hit", "hits")
-	}
+	until := traceUntil(r.For, r.Hits)
 	return []string{fmt.Sprintf("Trace %d: %s %s (%d bytes at %#x), %s %s, %s: running until %s (Ctrl-C ends it)",
 		r.ID, accessFlag(r.Access.String()), r.Expr, r.Len, r.Addr, plural(len(r.Slots), "slot", "slots"), slotNames(r.Slots),
 		counted(r.Threads, "thread", "threads"), until)}
@@ -170,4 +168,63 @@ func (r traceStarted) data() map[string]any {
 		d["count"] = r.Hits
 	}
 	return d
+}
+
+// tracePaused says that a stop paused the trace, and what to do.
+func (p *printer) tracePaused(e debugger.TracePaused) {
+	if p.json {
+		p.emit(map[string]any{"event": "trace_paused", "id": e.ID, "cause": e.Cause, "hits": e.Hits, "lost": e.Lost})
+		return
+	}
+	fmt.Fprintf(p.w, "Trace %d paused: %s; continue resumes it, delete %d ends it and reports (%d hits so far)\n", e.ID, e.Cause, e.ID, e.Hits)
+}
+
+// traceRow is the active trace as a row of info watchpoints.
+func traceRow(ti debugger.TraceInfo) watchRow {
+	r := watchRow{ID: ti.ID, Kind: debugger.KindWatch, Label: "trace", Enabled: true, Expr: ti.Expr, Addr: ti.Addr, Len: ti.Len,
+		Slots: ti.Slots, Covers: ti.Pieces, Hits: int(ti.Hits), Engine: "perf",
+		More: map[string]any{"access": ti.Access.String(), "lost": ti.Lost, "seconds": ti.Ran.Seconds(), "paused": ti.Paused}}
+	state := "recording"
+	if ti.Paused != "" {
+		state = "paused (" + ti.Paused + ")"
+	}
+	r.Extra = append(r.Extra, fmt.Sprintf("trace %s of %s, through perf events: %s, %d lost, %v run",
+		ti.Access, ti.Expr, state, ti.Lost, ti.Ran.Round(time.Millisecond)))
+	if ti.For > 0 || ti.Count > 0 {
+		r.Extra = append(r.Extra, "ends after "+traceUntil(ti.For, ti.Count))
+	}
+	return r
+}
+
+// traceUntil says how a trace ends on its own.
+func traceUntil(d time.Duration, hits uint64) string {
+	switch {
+	case d > 0 && hits > 0:
+		return fmt.Sprintf("%v or %s", d, counted(hits, "hit", "hits"))
+	case d > 0:
+		return d.String()
+	case hits > 0:
+		return counted(hits, "hit", "hits")
+	}
+	return "the program stops or ends"
+}
+
+// liveText is the live line of a running trace.
+func liveText(id int, hits, lost uint64, ran time.Duration) string {
+	return fmt.Sprintf("trace %d: %d hits, %s, %d lost, %.1f s", id, hits, perSecond(hits, ran), lost, ran.Seconds())
+}
+
+// perSecond is a rate of hits, e.g. 21.9k/s.
+func perSecond(hits uint64, d time.Duration) string {
+	if d <= 0 {
+		return "-/s"
+	}
+	r := float64(hits) / d.Seconds()
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.2fM/s", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1fk/s", r/1e3)
+	}
+	return fmt.Sprintf("%.0f/s", r)
 }

@@ -45,6 +45,8 @@ type Session struct {
 	// confirm asks the user a yes-or-no question at the prompt; nil in a
 	// script, which is never asked (the answer is yes, as in gdb -batch).
 	confirm func(question string) bool
+	// live: a person watches a terminal (a trace's live line).
+	live bool
 }
 
 type cmdBlock struct {
@@ -135,6 +137,7 @@ func (s *Session) Close() {
 			return
 		}
 		s.done = true
+		s.endTraceOnClose()
 		if s.d.Launched() {
 			s.d.Kill()
 		} else if err := s.d.Detach(); err != nil {

@@ -84,7 +84,7 @@ func TestRenderTrace(t *testing.T) {
 		"  by thread:\n    7        6 (1 lost)\n" +
 		"  by instruction:\n    6        0x401136 write_a+6 (w.c:3)\n" +
 		"  by stack:\n    6        #0 0x401136 write_a+6 (w.c:3)\n             #1 0x401221 main+33 (w.c:9)\n"
-	json := `{"access":"write","addr":"0x404028","dropped":0,"ended":"2s passed","event":"trace","expr":"target","hits":6,"id":2,"len":8,"lost":1,` +
+	json := `{"access":"write","addr":"0x404028","after":0,"dropped":0,"ended":"2s passed","event":"trace","expr":"target","hits":6,"id":2,"len":8,"lost":1,"merged":0,` +
 		`"pcs":[{"file":"w.c","func":"write_a","hits":6,"line":3,"offset":6,"pc":"0x401136"}],"seconds":2,"slots":["DR1"],` +
 		`"stacks":[{"count":6,"frames":[{"file":"w.c","func":"write_a","line":3,"pc":"0x401136"},{"file":"w.c","func":"main","line":9,"pc":"0x401221"}]}],` +
 		`"threads":[{"hits":6,"lost":1,"tid":7}]}` + "\n"
@@ -106,4 +106,59 @@ func TestRenderTrace(t *testing.T) {
 			[]string{"Trace 2: 6 hits in 1 stack written to t.pb.gz (pprof)"},
 			`{"command":"trace","event":"result","file":"t.pb.gz","format":"pprof","hits":6,"id":2,"stacks":1}`},
 	})
+}
+
+// TestRenderTraceCounts: the lines for accesses after the count and for
+// accesses two pieces reported; a paused trace; its row of info
+// watchpoints; the live line.
+func TestRenderTraceCounts(t *testing.T) {
+	rep := debugger.TraceReport{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"},
+		Ended: "1000 hits counted", Took: time.Second, Report: traceprof.Report{Hits: 1000, After: 37, Merged: 1000}}
+	want := []string{
+		"Trace 3: -w pair (16 bytes at 0x404030), slots DR0,DR1: 1000 hits, 0 lost in 1s (1000 hits/s); ended: 1000 hits counted",
+		"  37 more recorded after the first 1000 (the count) while the program was being stopped: not reported",
+		"  1000 accesses reported by two pieces of the range were counted once",
+	}
+	if got := traceText(rep); !reflect.DeepEqual(got, want) {
+		t.Errorf("report:\n%q\nwant\n%q", got, want)
+	}
+	if d := traceData(rep); d["after"] != uint64(37) || d["merged"] != uint64(1000) {
+		t.Errorf("json: after %v, merged %v", d["after"], d["merged"])
+	}
+	paused := debugger.TracePaused{ID: 3, Cause: "breakpoint 1 stopped the program", Hits: 48213}
+	for asJSON, want := range map[bool]string{
+		false: "Trace 3 paused: breakpoint 1 stopped the program; continue resumes it, delete 3 ends it and reports (48213 hits so far)\n",
+		true:  `{"cause":"breakpoint 1 stopped the program","event":"trace_paused","hits":48213,"id":3,"lost":0}` + "\n",
+	} {
+		var b bytes.Buffer
+		p := &printer{w: &failWriter{w: &b}, json: asJSON}
+		p.event(paused)
+		if b.String() != want {
+			t.Errorf("paused (json %v): %q, want %q", asJSON, b.String(), want)
+		}
+	}
+	row := traceRow(debugger.TraceInfo{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"},
+		Pieces: []arch.Piece{{Addr: 0x404030, Len: 8}, {Addr: 0x404038, Len: 8}}, Hits: 48213, Ran: 2200 * time.Millisecond,
+		Paused: "breakpoint 1 stopped the program", Count: 100000})
+	checkResults(t, []resultCase{{"info watchpoints with a trace", "info watchpoints", watchList{Rows: []watchRow{row}},
+		[]string{
+			"Num  Kind   Enb  What                     Requested                    Slots      Covers                             Hits",
+			"3    trace  y    pair                     16 bytes at 0x404030         DR0,DR1    0x404030+8 0x404038+8              48213",
+			"     trace write of pair, through perf events: paused (breakpoint 1 stopped the program), 0 lost, 2.2s run",
+			"     ends after 100000 hits",
+		},
+		`{"command":"info watchpoints","event":"result","watchpoints":[{"access":"write","addr":"0x404030","commands":null,"cond":"","covers":[{"addr":"0x404030","len":8},{"addr":"0x404038","len":8}],` +
+			`"enabled":true,"engine":"perf","expr":"pair","hits":48213,"id":3,"ignore":0,"kind":"trace","len":16,"lost":0,"modify":false,"paused":"breakpoint 1 stopped the program","seconds":2.2,"slots":["DR0","DR1"],"thread":0,"thread_hits":{}}]}`}})
+	if got := liveText(2, 48213, 0, 2200*time.Millisecond); got != "trace 2: 48213 hits, 21.9k/s, 0 lost, 2.2 s" {
+		t.Errorf("live line %q", got)
+	}
+	for _, c := range []struct {
+		hits uint64
+		d    time.Duration
+		want string
+	}{{0, 0, "-/s"}, {500, time.Second, "500/s"}, {3_000_000, time.Second, "3.00M/s"}} {
+		if got := perSecond(c.hits, c.d); got != c.want {
+			t.Errorf("perSecond(%d, %v) = %q, want %q", c.hits, c.d, got, c.want)
+		}
+	}
 }

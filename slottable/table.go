@@ -215,21 +215,16 @@ func (t Table) Holders(tid int) string {
 	}
 	var runs []run
 	for i := range t.infos {
-		owners := slices.Clone(t.shared[i].Owners)
+		entries := []Entry{t.shared[i]}
 		for id, row := range t.own {
 			if tid == 0 || id == tid {
-				owners = append(owners, row[i].Owners...)
+				entries = append(entries, row[i])
 			}
 		}
-		if len(owners) == 0 {
+		who := holderNames(entries)
+		if who == "" {
 			continue
 		}
-		slices.Sort(owners)
-		ids := make([]string, len(owners))
-		for k, o := range owners {
-			ids[k] = strconv.Itoa(o)
-		}
-		who := strings.Join(ids, ",")
 		if n := len(runs); n > 0 && runs[n-1].who == who && runs[n-1].last == i-1 {
 			runs[n-1].last = i
 			continue
@@ -249,6 +244,30 @@ func (t Table) Holders(tid int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// holderNames names the holders of entries in order: a holder of another
+// engine than the thread's own is named with it ("trace 3").
+func holderNames(entries []Entry) string {
+	type holder struct {
+		id     int
+		engine string
+	}
+	var hs []holder
+	for _, e := range entries {
+		for _, o := range e.Owners {
+			hs = append(hs, holder{o, e.Engine})
+		}
+	}
+	slices.SortFunc(hs, func(a, b holder) int { return a.id - b.id })
+	names := make([]string, len(hs))
+	for k, h := range hs {
+		names[k] = strconv.Itoa(h.id)
+		if h.engine != "" {
+			names[k] = h.engine + " " + names[k]
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // holds says whether owner holds a slot anywhere.

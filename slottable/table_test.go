@@ -211,6 +211,23 @@ func TestPlanErrorCarriesThePlan(t *testing.T) {
 	}
 }
 
+// TestHoldersNameEngines: a holder of another engine (a trace) is named
+// with it in a refusal.
+func TestHoldersNameEngines(t *testing.T) {
+	tab := New(arm64Slots(2, 0))
+	if _, err := tab.Place(Request{Owner: 3, Pieces: []arch.Piece{{Addr: buf, Len: 8}}, Access: arch.Write, Engine: "trace"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Place(Request{Owner: 1, Pieces: []arch.Piece{{Addr: buf + 8, Len: 8}}, Access: arch.Write}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tab.Place(Request{Owner: 4, Pieces: []arch.Piece{{Addr: buf + 16, Len: 8}}, Access: arch.Write})
+	var pe *PlanError
+	if !errors.As(err, &pe) || pe.Holders != "WP0 held by trace 3, WP1 by 1" {
+		t.Errorf("got %v", err)
+	}
+}
+
 func TestProgram(t *testing.T) {
 	tab := New(amd64Slots(t))
 	place := func(owner, tid int, addr uint64, acc arch.Access) {

@@ -25,18 +25,23 @@ func bpType(acc arch.Access) (uint32, error) {
 }
 
 // attr is the event that samples every acc access to piece into a ring
-// whose reader is woken when watermark bytes are written. It starts
-// disabled: the ring is set up first.
-func attr(piece arch.Piece, acc arch.Access, watermark uint32) (unix.PerfEventAttr, error) {
+// whose reader is woken when watermark bytes are written; its samples
+// carry the piece's address when the range has others (pieces). It
+// starts disabled: the ring is set up first.
+func attr(piece arch.Piece, acc arch.Access, watermark uint32, pieces bool) (unix.PerfEventAttr, error) {
 	typ, err := bpType(acc)
 	if err != nil {
 		return unix.PerfEventAttr{}, err
+	}
+	st := uint64(sampleType)
+	if pieces {
+		st = sampleTypeAddr
 	}
 	return unix.PerfEventAttr{
 		Type:        unix.PERF_TYPE_BREAKPOINT,
 		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
 		Sample:      1, // every access is a sample
-		Sample_type: sampleType,
+		Sample_type: st,
 		Bits: unix.PerfBitDisabled | unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv |
 			unix.PerfBitExcludeCallchainKernel | unix.PerfBitWatermark | unix.PerfBitUseClockID |
 			perfbp.BitRemoveOnExec,
@@ -49,8 +54,8 @@ func attr(piece arch.Piece, acc arch.Access, watermark uint32) (unix.PerfEventAt
 }
 
 // openEvent opens the event of piece on thread tid (disabled).
-func openEvent(tid int, piece arch.Piece, acc arch.Access, watermark uint32) (int, error) {
-	at, err := attr(piece, acc, watermark)
+func openEvent(tid int, piece arch.Piece, acc arch.Access, watermark uint32, pieces bool) (int, error) {
+	at, err := attr(piece, acc, watermark, pieces)
 	if err != nil {
 		return -1, err
 	}

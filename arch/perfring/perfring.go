@@ -210,7 +210,7 @@ func (r *Recorder) Pages() int {
 // open opens t's events (disabled) and maps its ring.
 func (r *Recorder) open(t *thread) error {
 	for i, p := range r.pieces {
-		fd, err := openEvent(t.tid, p, r.acc, r.watermark)
+		fd, err := openEvent(t.tid, p, r.acc, r.watermark, len(r.pieces) > 1)
 		if err != nil {
 			return err
 		}
@@ -219,6 +219,7 @@ func (r *Recorder) open(t *thread) error {
 			if t.ring, err = mapRing(fd, r.pages); err != nil {
 				return fmt.Errorf("thread %d: %w", t.tid, err)
 			}
+			t.ring.pieces = len(r.pieces) > 1
 			continue
 		}
 		if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_OUTPUT, t.fds[0]); err != nil {

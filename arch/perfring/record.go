@@ -13,6 +13,11 @@ import (
 // addresses).
 const sampleType = unix.PERF_SAMPLE_IP | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME | unix.PERF_SAMPLE_CALLCHAIN
 
+// sampleTypeAddr adds the address, between the time and the callchain: a
+// breakpoint's sample carries the address of its breakpoint, which tells
+// the pieces of a range apart (a Recorder of more than one piece).
+const sampleTypeAddr = sampleType | unix.PERF_SAMPLE_ADDR
+
 // Record types (perf_event_header.type) a Recorder's ring holds.
 const (
 	RecordLost       = unix.PERF_RECORD_LOST       // samples that found the ring full
@@ -46,6 +51,11 @@ type Sample struct {
 	IP uint64
 	// Time is when, in nanoseconds of CLOCK_MONOTONIC.
 	Time uint64
+	// Piece is the address of the piece of the range whose breakpoint
+	// reported the access, when the range has more than one (0
+	// otherwise). One instruction that touches two pieces is reported
+	// once per piece, by samples of one thread that follow each other.
+	Piece uint64
 	// Stack is the user callchain, innermost first: normally IP, then
 	// the return address of each caller the kernel found by walking
 	// frame pointers. The markers the kernel puts between contexts are
@@ -77,8 +87,19 @@ var ne = binary.NativeEndian
 // DecodeRecord decodes the record at the start of b into rec and returns
 // its length. rec.Sample.Stack reuses rec's previous Stack. An error
 // names the offset of the bad data counted from base, which is where b
-// starts in the caller's data.
+// starts in the caller's data. A sample is laid out as a Recorder of one
+// piece writes it; DecodeRecordPieces decodes those of several.
 func DecodeRecord(b []byte, base int, rec *Record) (int, error) {
+	return decodeRecord(b, base, false, rec)
+}
+
+// DecodeRecordPieces is DecodeRecord for the samples of a Recorder of
+// more than one piece, which carry the piece's address.
+func DecodeRecordPieces(b []byte, base int, rec *Record) (int, error) {
+	return decodeRecord(b, base, true, rec)
+}
+
+func decodeRecord(b []byte, base int, pieces bool, rec *Record) (int, error) {
 	if len(b) < headerLen {
 		return 0, &DecodeError{base, fmt.Sprintf("%d bytes left, a record header takes %d", len(b), headerLen)}
 	}
@@ -95,7 +116,7 @@ func DecodeRecord(b []byte, base int, rec *Record) (int, error) {
 	body := b[headerLen:size]
 	switch typ {
 	case RecordSample:
-		return size, decodeSample(body, base+headerLen, &rec.Sample)
+		return size, decodeSample(body, base+headerLen, pieces, &rec.Sample)
 	case RecordLost:
 		if len(body) < lostLen {
 			return 0, &DecodeError{base, fmt.Sprintf("a lost-samples record of %d bytes, %d needed", size, headerLen+lostLen)}
@@ -106,19 +127,30 @@ func DecodeRecord(b []byte, base int, rec *Record) (int, error) {
 }
 
 // decodeSample decodes a sample's body (after its header) laid out as
-// sampleType says; base is where body starts.
-func decodeSample(body []byte, base int, s *Sample) error {
-	if len(body) < sampleFixed {
-		return &DecodeError{base, fmt.Sprintf("a sample of %d bytes after its header holds no ip, tid, time and callchain length (%d bytes)", len(body), sampleFixed)}
+// sampleType says, or sampleTypeAddr for pieces; base is where body
+// starts.
+func decodeSample(body []byte, base int, pieces bool, s *Sample) error {
+	fixed := sampleFixed
+	if pieces {
+		fixed += 8
+	}
+	if len(body) < fixed {
+		return &DecodeError{base, fmt.Sprintf("a sample of %d bytes after its header holds no ip, tid, time%s and callchain length (%d bytes)",
+			len(body), map[bool]string{true: ", address"}[pieces], fixed)}
 	}
 	s.IP = ne.Uint64(body)
 	s.Pid = int(ne.Uint32(body[8:]))
 	s.Tid = int(ne.Uint32(body[12:]))
 	s.Time = ne.Uint64(body[16:])
-	nr := ne.Uint64(body[24:])
-	chain := body[sampleFixed:]
+	at := 24
+	if pieces {
+		s.Piece = ne.Uint64(body[at:])
+		at += 8
+	}
+	nr := ne.Uint64(body[at:])
+	chain := body[fixed:]
 	if nr > uint64(len(chain)/8) {
-		return &DecodeError{base + 24, fmt.Sprintf("a callchain claims %d entries, the sample has room for %d", nr, len(chain)/8)}
+		return &DecodeError{base + at, fmt.Sprintf("a callchain claims %d entries, the sample has room for %d", nr, len(chain)/8)}
 	}
 	for i := 0; i < int(nr); i++ {
 		if pc := ne.Uint64(chain[8*i:]); pc < contextMax {
@@ -130,10 +162,11 @@ func decodeSample(body []byte, base int, s *Sample) error {
 
 // Decode decodes consecutive records filling b, calling fn on each; rec
 // is reused from one call to the next. It stops at the first bad record.
-func Decode(b []byte, fn func(*Record)) error {
+// pieces says the samples carry their piece's address (DecodeRecordPieces).
+func Decode(b []byte, pieces bool, fn func(*Record)) error {
 	var rec Record
 	for off := 0; off < len(b); {
-		n, err := DecodeRecord(b[off:], off, &rec)
+		n, err := decodeRecord(b[off:], off, pieces, &rec)
 		if err != nil {
 			return err
 		}

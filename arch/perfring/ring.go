@@ -22,6 +22,7 @@ type ring struct {
 	mem     []byte // the whole mapping (nil for a ring the tests made)
 	scratch []byte // a record that wraps, made contiguous
 	rec     Record
+	pieces  bool // samples carry their piece's address (sampleTypeAddr)
 }
 
 // mapRing maps the ring of perf event fd: one metadata page and pages data
@@ -70,7 +71,7 @@ func (r *ring) drain(fn func(*Record)) error {
 		rec, err := r.record(tail, head-tail)
 		if err == nil {
 			var n int
-			n, err = DecodeRecord(rec, int(tail%size), &r.rec)
+			n, err = decodeRecord(rec, int(tail%size), r.pieces, &r.rec)
 			if err == nil {
 				tail += uint64(n)
 				// The reads of the record are done: a store (a
