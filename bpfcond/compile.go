@@ -31,13 +31,31 @@ import (
 	"hwdbg/expr"
 )
 
-// The layout of the counts map's one value (Counts).
+// The layout of the counts map's one value: Counts, then the watched
+// bytes as the access before the last left them (prev), then as the last
+// left them (last), each rounded up to 8 bytes.
 const (
 	offAccesses  = 0
 	offCrossings = 8
 	offThreshold = 16
 	countsSize   = 24
 )
+
+// MaxWatched is the most bytes of watched memory a program keeps.
+const MaxWatched = 64
+
+// Watched is the memory a program keeps a copy of at each access, so
+// that a stop can report the value the access found (the "old" value):
+// the watchpoint's range. Len 0 keeps none.
+type Watched struct {
+	Addr uint64
+	Len  int
+}
+
+func (w Watched) rounded() int { return (w.Len + 7) &^ 7 }
+
+// valueSize is the size of the counts map's value.
+func (w Watched) valueSize() int { return countsSize + 2*w.rounded() }
 
 // Map references in the instructions, resolved when the program loads.
 const (
@@ -60,9 +78,13 @@ const (
 	lblCount = "count" // count the crossing for the thread, return r6
 )
 
-// Compile is the program for cond (nil: a condition that always holds).
-// Its map references (counts, threads) are resolved by Load.
-func Compile(cond expr.Low) (asm.Instructions, error) {
+// Compile is the program for cond (nil: a condition that always holds)
+// on a watchpoint of range w. Its map references (counts, threads) are
+// resolved by Load.
+func Compile(cond expr.Low, w Watched) (asm.Instructions, error) {
+	if w.Len < 0 || w.Len > MaxWatched {
+		return nil, fmt.Errorf("a BPF program keeps at most %d watched bytes, not %d", MaxWatched, w.Len)
+	}
 	c := &compiler{}
 	insns := asm.Instructions{
 		// counts[0]
@@ -77,6 +99,7 @@ func Compile(cond expr.Low) (asm.Instructions, error) {
 		asm.Mov.Imm(asm.R1, 1),
 		asm.AddAtomic.Mem(asm.R7, asm.R1, asm.DWord, offAccesses),
 	}
+	insns = append(insns, keepValue(w)...)
 	if cond != nil {
 		if err := c.gen(cond, 0); err != nil {
 			return nil, err
@@ -115,6 +138,27 @@ func Compile(cond expr.Low) (asm.Instructions, error) {
 		asm.Return(),
 	)
 	return insns, nil
+}
+
+// keepValue copies last to prev and reads the watched bytes into last (a
+// read that faults leaves zeros).
+func keepValue(w Watched) asm.Instructions {
+	if w.Len == 0 {
+		return nil
+	}
+	n := w.rounded()
+	var out asm.Instructions
+	for off := 0; off < n; off += 8 {
+		out = append(out,
+			asm.LoadMem(asm.R1, asm.R7, int16(countsSize+n+off), asm.DWord),
+			asm.StoreMem(asm.R7, int16(countsSize+off), asm.R1, asm.DWord))
+	}
+	return append(out,
+		asm.Mov.Reg(asm.R1, asm.R7),
+		asm.Add.Imm(asm.R1, int32(countsSize+n)),
+		asm.Mov.Imm(asm.R2, int32(w.Len)),
+		asm.LoadImm(asm.R3, int64(w.Addr), asm.DWord),
+		asm.FnProbeReadUser.Call())
 }
 
 // fetchAdd is *(u64*)(dst+off) += src, src = the old value. cilium/ebpf

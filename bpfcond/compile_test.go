@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 
@@ -63,12 +64,12 @@ func run(t testing.TB, f *Filter) uint32 {
 // loaded as RAW_TRACEPOINT, to run.
 func loadBoth(t testing.TB, src string, cond expr.Low) *Filter {
 	t.Helper()
-	pf, err := Load(cond, ebpf.PerfEvent)
+	pf, err := Load(cond, watchedS64, ebpf.PerfEvent)
 	if err != nil {
 		t.Fatalf("%s: as PERF_EVENT: %v", src, err)
 	}
 	pf.Close()
-	f, err := Load(cond, ebpf.RawTracepoint)
+	f, err := Load(cond, watchedS64, ebpf.RawTracepoint)
 	if err != nil {
 		t.Fatalf("%s: as RAW_TRACEPOINT: %v", src, err)
 	}
@@ -166,6 +167,52 @@ func TestThreshold(t *testing.T) {
 	}
 }
 
+// watchedS64 is the range the programs of the tests keep a copy of.
+var watchedS64 = Watched{Addr: addr(&s64), Len: 8}
+
+// TestOld: the program keeps what the watched bytes held before each
+// access, so that a stop reports the value the access found.
+func TestOld(t *testing.T) {
+	needBPF(t)
+	w := Watched{Addr: addr(&arr), Len: int(unsafe.Sizeof(arr))}
+	f, err := Load(nil, w, ebpf.RawTracepoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	bytesOf := func() []byte { return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&arr)), w.Len)...) }
+	set := make([]byte, w.Len)
+	set[0] = 0x77
+	if err := f.SetValue(set); err != nil {
+		t.Fatal(err)
+	}
+	saved := arr
+	defer func() { arr = saved }()
+	var steps []string
+	for i, change := range []func(){func() {}, func() { arr[0] = 9 }, func() { arr[3] = -1 }} {
+		before := bytesOf()
+		change()
+		run(t, f)
+		old, err := f.Old()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := before
+		if i == 0 {
+			want = set // the first access finds what SetValue said
+		}
+		if string(old) != string(want) {
+			steps = append(steps, fmt.Sprintf("access %d: old % x, want % x", i, old, want))
+		}
+	}
+	if len(steps) > 0 {
+		t.Error(strings.Join(steps, "\n"))
+	}
+	if _, err := Compile(nil, Watched{Len: MaxWatched + 1}); err == nil {
+		t.Errorf("a range of %d bytes was taken", MaxWatched+1)
+	}
+}
+
 // TestNotLowered: what cannot be read at a fixed address is refused
 // before any program is built, with the reason.
 func TestNotLowered(t *testing.T) {
@@ -196,7 +243,7 @@ func FuzzCompile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := Compile(cond); err != nil {
+		if _, err := Compile(cond, watchedS64); err != nil {
 			t.Fatalf("%s: lowered but not compiled: %v", src, err)
 		}
 		if !bpf {
@@ -216,7 +263,7 @@ func FuzzCompile(f *testing.F) {
 
 // bpfAllowed loads the smallest program: nil when this process may.
 func bpfAllowed() error {
-	f, err := Load(nil, ebpf.RawTracepoint)
+	f, err := Load(nil, Watched{}, ebpf.RawTracepoint)
 	if err == nil {
 		f.Close()
 	}

@@ -34,6 +34,7 @@ const maxThreads = 4096
 // Filter is a condition loaded in the kernel: its program, to attach to
 // perf breakpoints, and its counts.
 type Filter struct {
+	watched Watched
 	prog    *ebpf.Program
 	counts  *ebpf.Map // array of one Counts
 	threads *ebpf.Map // thread id -> crossings
@@ -44,13 +45,13 @@ type Filter struct {
 // type the kernel can test-run, for tests), with a threshold of Never.
 // A refusal (no BPF here, the verifier) is returned with the kernel's
 // reason.
-func Load(cond expr.Low, typ ebpf.ProgramType) (*Filter, error) {
-	insns, err := Compile(cond)
+func Load(cond expr.Low, w Watched, typ ebpf.ProgramType) (*Filter, error) {
+	insns, err := Compile(cond, w)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{}
-	f.counts, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hwdbg_counts", Type: ebpf.Array, KeySize: 4, ValueSize: countsSize, MaxEntries: 1})
+	f := &Filter{watched: w}
+	f.counts, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hwdbg_counts", Type: ebpf.Array, KeySize: 4, ValueSize: uint32(w.valueSize()), MaxEntries: 1})
 	if err != nil {
 		return nil, fmt.Errorf("create the BPF map of counts: %w", err)
 	}
@@ -85,32 +86,58 @@ func (f *Filter) FD() int { return f.prog.FD() }
 // Program is the loaded program.
 func (f *Filter) Program() *ebpf.Program { return f.prog }
 
+// value reads the counts map's value.
+func (f *Filter) value() ([]byte, error) {
+	b := make([]byte, f.watched.valueSize())
+	if err := f.counts.Lookup(uint32(0), b); err != nil {
+		return nil, fmt.Errorf("read the condition's counts: %w", err)
+	}
+	return b, nil
+}
+
 // Counts reads the counts.
 func (f *Filter) Counts() (Counts, error) {
-	var b [countsSize]byte
-	if err := f.counts.Lookup(uint32(0), b[:]); err != nil {
-		return Counts{}, fmt.Errorf("read the condition's counts: %w", err)
+	b, err := f.value()
+	if err != nil {
+		return Counts{}, err
 	}
 	le := binary.LittleEndian
 	return Counts{Accesses: le.Uint64(b[offAccesses:]), Crossings: le.Uint64(b[offCrossings:]), Threshold: le.Uint64(b[offThreshold:])}, nil
 }
 
+// Old is the watched bytes as the access before the last one left them:
+// what the last access found.
+func (f *Filter) Old() ([]byte, error) {
+	b, err := f.value()
+	if err != nil {
+		return nil, err
+	}
+	return b[countsSize : countsSize+f.watched.Len], nil
+}
+
 // SetThreshold sets the crossing past which the program stops a thread.
-// The counts are read and written back: no program may run meanwhile
+// The value is read and written back: no program may run meanwhile
 // (every thread the filter is attached to is stopped).
 func (f *Filter) SetThreshold(t uint64) error {
-	c, err := f.Counts()
+	return f.update(func(b []byte) { binary.LittleEndian.PutUint64(b[offThreshold:], t) })
+}
+
+// SetValue says what the watched bytes hold now (when the program is
+// attached, and when the debugger changed them): the next access finds
+// them.
+func (f *Filter) SetValue(v []byte) error {
+	n := f.watched.rounded()
+	return f.update(func(b []byte) { copy(b[countsSize+n:countsSize+n+f.watched.Len], v) })
+}
+
+func (f *Filter) update(change func([]byte)) error {
+	b, err := f.value()
 	if err != nil {
 		return err
 	}
-	c.Threshold = t
-	var b [countsSize]byte
-	le := binary.LittleEndian
-	le.PutUint64(b[offAccesses:], c.Accesses)
-	le.PutUint64(b[offCrossings:], c.Crossings)
-	le.PutUint64(b[offThreshold:], c.Threshold)
-	if err := f.counts.Update(uint32(0), b[:], ebpf.UpdateAny); err != nil {
-		return fmt.Errorf("set the condition's ignore count: %w", err)
+	change(b)
+	if err := f.counts.Update(uint32(0), b, ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("update the condition's counts: %w", err)
 	}
 	return nil
 }

@@ -39,6 +39,10 @@ func (d *Debugger) newArming(n int, launched bool) *engine.Threads {
 	if why == "" {
 		arm.Prefer(engine.NewPerf(n), d.perfUnfit)
 	}
+	d.kern = d.newKernelState(n)
+	if d.kern.eng != nil {
+		arm.Also(d.kern.eng)
+	}
 	return arm
 }
 

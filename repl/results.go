@@ -253,6 +253,11 @@ type watchRow struct {
 	Slots   []string
 	Covers  []arch.Piece // what the slots really cover
 	Hits    int
+	// Accesses counts every access, whether or not the condition held.
+	Accesses int
+	// Engine arms it: ptrace, perf or kernel; EngineWhy says why not the
+	// kernel, for one with something to filter.
+	Engine, EngineWhy string
 	// ThreadHits counts the hits per thread.
 	ThreadHits map[int]int
 	Thread     int // only this thread, 0 for all
@@ -324,6 +329,11 @@ func (w watchRow) notes() []string {
 	if w.Ignore > 0 {
 		notes = append(notes, fmt.Sprintf("ignore next %d crossings", w.Ignore))
 	}
+	if w.Engine == "kernel" {
+		notes = append(notes, fmt.Sprintf("engine kernel: judged in the kernel (BPF), %d accesses", w.Accesses))
+	} else if w.EngineWhy != "" {
+		notes = append(notes, fmt.Sprintf("engine %s, not kernel: %s", w.Engine, w.EngineWhy))
+	}
 	if len(w.ThreadHits) > 0 {
 		var per []string
 		for _, tid := range sortedKeys(w.ThreadHits) {
@@ -351,7 +361,7 @@ func (r watchList) data() map[string]any {
 		rows = append(rows, map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
 			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
 			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
-			"commands": w.Commands})
+			"commands": w.Commands, "engine": w.Engine, "engine_why": w.EngineWhy, "accesses": w.Accesses})
 	}
 	return map[string]any{"watchpoints": rows}
 }

@@ -254,9 +254,14 @@ func open(tid, i int, s arch.Slot, tag uint64, f Filter) (int, error) {
 
 // Available says whether this kernel arms slots as perf events for this
 // process: it opens one (disabled) on the calling thread and closes it.
-func Available() error {
+func Available() error { return AvailableFiltered(Filter{}) }
+
+// AvailableFiltered says whether this kernel arms slots as perf events
+// with filter f for this process: it opens one (disabled) on the calling
+// thread, attaches f's program, and closes it.
+func AvailableFiltered(f Filter) error {
 	var x uint64
-	at, _ := attr(0, arch.Slot{Enabled: true, Addr: uint64(uintptr(unsafe.Pointer(&x))), Len: 8, Access: arch.Write}, tag, 1)
+	at, _ := attr(0, arch.Slot{Enabled: true, Addr: uint64(uintptr(unsafe.Pointer(&x))), Len: 8, Access: arch.Write}, tag, f.Period)
 	at.Bits |= unix.PerfBitDisabled
 	fd, err := unix.PerfEventOpen(&at, 0, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	if err != nil {
@@ -265,6 +270,11 @@ func Available() error {
 		}
 		return fmt.Errorf("perf breakpoints are refused: %w", err)
 	}
-	unix.Close(fd)
+	defer unix.Close(fd)
+	if f.Prog != 0 {
+		if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_BPF, f.Prog); err != nil {
+			return fmt.Errorf("a BPF program cannot be attached to a perf breakpoint: %w", err)
+		}
+	}
 	return nil
 }
