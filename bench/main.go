@@ -7,8 +7,10 @@
 //
 //	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST]
 //
-// -rows picks the rows to run, a comma-separated list of watch, break,
-// startup and first (all by default); -gdb=false leaves gdb out.
+// -rows picks the rows to run, a comma-separated list of watch, kernel,
+// break, startup and first (all by default); -gdb=false leaves gdb out.
+// The kernel row (kernel.go) stops at the last of N writes through the
+// kernel engine, against floor/sigtrap.c and gdb's conditional watch.
 //
 // Watchpoint hit loop (needs debug-register traps): a program writes a
 // watched variable N times; hwdbg runs with `commands` silent+continue
@@ -68,16 +70,16 @@ func main() {
 	breakN := flag.Int("break-n", 10000, "breakpoint hits per run (each costs a stop, a step and a resume)")
 	gdbBreakN := flag.Int("gdb-break-n", 3000, "breakpoint hits per gdb run")
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
-	rows := flag.String("rows", "watch,break,startup,first", "the rows to run (comma-separated)")
+	rows := flag.String("rows", "watch,kernel,break,startup,first", "the rows to run (comma-separated)")
 	flag.BoolVar(&withGdb, "gdb", true, "measure gdb too, when installed")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
 		switch r = strings.TrimSpace(r); r {
-		case "watch", "break", "startup", "first":
+		case "watch", "kernel", "break", "startup", "first":
 			want[r] = true
 		default:
-			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, startup, first)\n", r)
+			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, kernel, break, startup, first)\n", r)
 			os.Exit(2)
 		}
 	}
@@ -110,6 +112,9 @@ func bench(n, gdbN, breakN, gdbBreakN, runs int, rows map[string]bool) bool {
 	}
 	if rows["watch"] {
 		fail("watchpoint hit loop", b.watchLoop(n, gdbN, runs))
+	}
+	if rows["kernel"] {
+		fail("in-kernel filtering", b.kernelLoop(n, gdbN, runs))
 	}
 	if rows["break"] {
 		fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
