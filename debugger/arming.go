@@ -95,6 +95,9 @@ func (d *Debugger) chooseArming(th *thread) bool {
 func (d *Debugger) threadGone(tid int) {
 	d.arm.Forget(tid)
 	d.slots.DropThread(tid)
+	if d.kern != nil {
+		delete(d.kern.armed, tid)
+	}
 }
 
 // decodeTrap says what a SIGTRAP of thread th reports, through the

@@ -55,6 +55,10 @@ type kernelState struct {
 	force string               // HWDBG_ENGINE
 	on    map[int]*kernelWatch // the watchpoints armed through it, by id
 	notes map[int]string       // why a filtering watchpoint is not
+	// gen counts the changes of engine and program; armed is the
+	// generation each thread was last armed at.
+	gen   int
+	armed map[int]int
 }
 
 // kernelWatch is a watchpoint on the kernel engine: its program, and the
@@ -74,7 +78,7 @@ const engineEnv = "HWDBG_ENGINE"
 // newKernelState makes the kernel engine of a process with n slots, if
 // this machine has one.
 func (d *Debugger) newKernelState(n int) *kernelState {
-	k := &kernelState{force: os.Getenv(engineEnv), on: map[int]*kernelWatch{}, notes: map[int]string{}}
+	k := &kernelState{force: os.Getenv(engineEnv), on: map[int]*kernelWatch{}, notes: map[int]string{}, armed: map[int]int{}}
 	switch k.force {
 	case "", "auto", "kernel", "ptrace":
 	default:
@@ -100,6 +104,8 @@ func KernelEngineProblem() string {
 	switch {
 	case os.Getenv(engineEnv) == "ptrace":
 		return engineEnv + "=ptrace"
+	case os.Getenv("HWDBG_ARM") == "ptrace":
+		return "HWDBG_ARM=ptrace: no perf events"
 	case runtime.GOARCH != "amd64":
 		return "on " + runtime.GOARCH + " a watchpoint traps before the access, so a condition judged by the kernel would read the value before the write"
 	}
@@ -163,7 +169,15 @@ func (d *Debugger) armThread(tid int, want []arch.Slot) error {
 	if d.kern == nil || d.kern.eng == nil {
 		return nil
 	}
+	d.kern.armed[tid] = d.kern.gen
 	return d.kern.eng.Arm(tid, kern)
+}
+
+// kernelCurrent says whether thread tid's kernel slots were armed since
+// the last change of engine or program (if not, its slots must be armed
+// again even where the table's program of them did not change).
+func (d *Debugger) kernelCurrent(tid int) bool {
+	return d.kern == nil || d.kern.armed[tid] == d.kern.gen
 }
 
 // kernelArmed adds to hw (a thread's slots as its engine armed them) those
@@ -222,9 +236,7 @@ func (d *Debugger) syncKernel() {
 		}
 	}
 	if changed {
-		for _, th := range d.threads {
-			th.written = nil
-		}
+		k.gen++
 	}
 }
 
@@ -236,7 +248,7 @@ func (d *Debugger) kernelFit(w *Watchpoint) (string, *condition) {
 	switch {
 	case !w.Enabled || w.IsBreak() || w.Internal || (!filters && k.force != "kernel"):
 		return "-", nil
-	case k.force == "ptrace":
+	case k.force == "ptrace" || os.Getenv("HWDBG_ARM") == "ptrace":
 		return engineEnv + "=ptrace", nil
 	case k.eng == nil:
 		return k.why, nil

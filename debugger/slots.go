@@ -55,7 +55,7 @@ func (d *Debugger) syncSlots() error {
 
 func (d *Debugger) syncThread(th *thread) error {
 	want := d.slots.Program(th.Tid, d.holderEnabled)
-	if slotsEqual(want, th.written) {
+	if slotsEqual(want, th.written) && d.kernelCurrent(th.Tid) {
 		return nil
 	}
 	d.chooseArming(th)
