@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,31 +87,11 @@ func (b *bins) kernelLoop(n, gdbN, runs int) error {
 // kernel engine counted for watchpoint 1 (its "accesses"); the
 // watchpoint must be on the kernel engine.
 func kernelAccesses(out string) (int, error) {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r struct {
-			Event       string `json:"event"`
-			Watchpoints []struct {
-				ID        int    `json:"id"`
-				Accesses  int    `json:"accesses"`
-				Engine    string `json:"engine"`
-				EngineWhy string `json:"engine_why"`
-			} `json:"watchpoints"`
-		}
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Event != "result" || r.Watchpoints == nil {
-			continue
-		}
-		for _, w := range r.Watchpoints {
-			if w.ID == 1 && w.Engine != "kernel" {
-				return 0, fmt.Errorf("watchpoint 1 is on the %s engine, not the kernel's: %s", w.Engine, w.EngineWhy)
-			}
-			if w.ID == 1 {
-				return w.Accesses, nil
-			}
-		}
+	w, err := watchpointOne(out)
+	if err == nil && w.Engine != "kernel" {
+		err = fmt.Errorf("watchpoint 1 is on the %s engine, not the kernel's: %s", w.Engine, w.EngineWhy)
 	}
-	return 0, fmt.Errorf("no info watchpoints result with watchpoint 1")
+	return w.Accesses, err
 }
 
 // gdbStoppedAtLast checks that gdb stopped once, at the last write, and

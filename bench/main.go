@@ -550,26 +550,40 @@ func floorHits(out string) (int, error) {
 // the script's final `info watchpoints` (or `info breakpoints`) in
 // hwdbg's --json output.
 func hwdbgHits(out string) (int, error) {
+	w, err := watchpointOne(out)
+	return w.Hits, err
+}
+
+// listedWatchpoint is watch/breakpoint 1 as hwdbg's info watchpoints
+// lists it in JSON.
+type listedWatchpoint struct {
+	ID        int    `json:"id"`
+	Hits      int    `json:"hits"`
+	Accesses  int    `json:"accesses"`
+	Engine    string `json:"engine"`
+	EngineWhy string `json:"engine_why"`
+}
+
+// watchpointOne finds watch/breakpoint 1 in the result of the script's
+// final info watchpoints.
+func watchpointOne(out string) (listedWatchpoint, error) {
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var r struct {
-			Event       string `json:"event"`
-			Watchpoints []struct {
-				ID   int `json:"id"`
-				Hits int `json:"hits"`
-			} `json:"watchpoints"`
+			Event       string             `json:"event"`
+			Watchpoints []listedWatchpoint `json:"watchpoints"`
 		}
 		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Event != "result" || r.Watchpoints == nil {
 			continue
 		}
 		for _, w := range r.Watchpoints {
 			if w.ID == 1 {
-				return w.Hits, nil
+				return w, nil
 			}
 		}
 	}
-	return 0, fmt.Errorf("no info watchpoints result with watch/breakpoint 1")
+	return listedWatchpoint{}, fmt.Errorf("no info watchpoints result with watch/breakpoint 1")
 }
 
 var gdbHitsLine = regexp.MustCompile(`already hit (\d+) times?`)

@@ -68,7 +68,7 @@ func init() {
 			args: noArgs, live: true, run: (*Session).cont},
 		{name: "stepi", usage: "stepi", help: "execute one instruction of the selected thread (alias si)",
 			args: noArgs, live: true, run: (*Session).stepi},
-		{name: "info watchpoints", usage: "info watchpoints", help: "list watch/breakpoints: range requested, slots, range covered, hits (also info breakpoints)",
+		{name: "info watchpoints", usage: "info watchpoints", help: "list watch/breakpoints: range requested, slots, range covered, hits, accesses, engine (kernel: conditions judged in the kernel; HWDBG_ENGINE=kernel|ptrace forces one) (also info breakpoints)",
 			args: noArgs, run: (*Session).infoWatchpoints},
 		{name: "info slots", usage: "info slots", help: "every thread's debug-register slots as armed in the kernel, and how",
 			args: noArgs, live: true, run: (*Session).infoSlots},
