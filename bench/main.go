@@ -7,8 +7,10 @@
 //
 //	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST]
 //
-// -rows picks the rows to run, a comma-separated list of watch, break,
-// trace, startup and first (all by default); -gdb=false leaves gdb out.
+// -rows picks the rows to run, a comma-separated list of watch, kernel,
+// break, trace, startup and first (all by default); -gdb=false leaves gdb
+// out. The kernel row (kernel.go) stops at the last of N writes through
+// the kernel engine, against floor/sigtrap.c and gdb's conditional watch.
 //
 // Non-stop tracing (needs debug-register traps): `trace` over N writes
 // against floor/ring.c, a minimal reader of the same perf ring (trace.go).
@@ -72,16 +74,16 @@ func main() {
 	gdbBreakN := flag.Int("gdb-break-n", 3000, "breakpoint hits per gdb run")
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
 	traceN := flag.Int("trace-n", 100000, "writes per run of the non-stop tracing row")
-	rows := flag.String("rows", "watch,break,trace,startup,first", "the rows to run (comma-separated)")
+	rows := flag.String("rows", "watch,kernel,break,trace,startup,first", "the rows to run (comma-separated)")
 	flag.BoolVar(&withGdb, "gdb", true, "measure gdb too, when installed")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
 		switch r = strings.TrimSpace(r); r {
-		case "watch", "break", "trace", "startup", "first":
+		case "watch", "kernel", "break", "trace", "startup", "first":
 			want[r] = true
 		default:
-			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, break, trace, startup, first)\n", r)
+			fmt.Fprintf(os.Stderr, "bench: -rows: no row %q (watch, kernel, break, trace, startup, first)\n", r)
 			os.Exit(2)
 		}
 	}
@@ -114,6 +116,9 @@ func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) b
 	}
 	if rows["watch"] {
 		fail("watchpoint hit loop", b.watchLoop(n, gdbN, runs))
+	}
+	if rows["kernel"] {
+		fail("in-kernel filtering", b.kernelLoop(n, gdbN, runs))
 	}
 	if rows["break"] {
 		fail("breakpoint stop loop", b.breakLoop(breakN, gdbBreakN, runs))
@@ -577,26 +582,40 @@ func floorHits(out string) (int, error) {
 // the script's final `info watchpoints` (or `info breakpoints`) in
 // hwdbg's --json output.
 func hwdbgHits(out string) (int, error) {
+	w, err := watchpointOne(out)
+	return w.Hits, err
+}
+
+// listedWatchpoint is watch/breakpoint 1 as hwdbg's info watchpoints
+// lists it in JSON.
+type listedWatchpoint struct {
+	ID        int    `json:"id"`
+	Hits      int    `json:"hits"`
+	Accesses  int    `json:"accesses"`
+	Engine    string `json:"engine"`
+	EngineWhy string `json:"engine_why"`
+}
+
+// watchpointOne finds watch/breakpoint 1 in the result of the script's
+// final info watchpoints.
+func watchpointOne(out string) (listedWatchpoint, error) {
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var r struct {
-			Event       string `json:"event"`
-			Watchpoints []struct {
-				ID   int `json:"id"`
-				Hits int `json:"hits"`
-			} `json:"watchpoints"`
+			Event       string             `json:"event"`
+			Watchpoints []listedWatchpoint `json:"watchpoints"`
 		}
 		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Event != "result" || r.Watchpoints == nil {
 			continue
 		}
 		for _, w := range r.Watchpoints {
 			if w.ID == 1 {
-				return w.Hits, nil
+				return w, nil
 			}
 		}
 	}
-	return 0, fmt.Errorf("no info watchpoints result with watch/breakpoint 1")
+	return listedWatchpoint{}, fmt.Errorf("no info watchpoints result with watch/breakpoint 1")
 }
 
 var gdbHitsLine = regexp.MustCompile(`already hit (\d+) times?`)

@@ -39,6 +39,10 @@ func (d *Debugger) newArming(n int, launched bool) *engine.Threads {
 	if why == "" {
 		arm.Prefer(engine.NewPerf(n), d.perfUnfit)
 	}
+	d.kern = d.newKernelState(n)
+	if d.kern.eng != nil {
+		arm.Also(d.kern.eng)
+	}
 	return arm
 }
 
@@ -91,6 +95,9 @@ func (d *Debugger) chooseArming(th *thread) bool {
 func (d *Debugger) threadGone(tid int) {
 	d.arm.Forget(tid)
 	d.slots.DropThread(tid)
+	if d.kern != nil {
+		delete(d.kern.armed, tid)
+	}
 }
 
 // decodeTrap says what a SIGTRAP of thread th reports, through the

@@ -37,6 +37,9 @@ func (d *Debugger) onHit(th *thread, trap arch.Trap, stepPC uint64) (evs []Event
 		}
 	}
 	for _, f := range fired {
+		if d.kern.onFor(f.w) == nil {
+			f.w.Accesses++ // the kernel engine counts its own
+		}
 		switch {
 		case f.w.IsBreak():
 			evs = append(evs, h.breakHit(f)...)
@@ -138,6 +141,9 @@ func (h *hit) watchHit(f firing) []Event {
 		return []Event{Warning{Text: fmt.Sprintf("watchpoint %d: %v", w.ID, err)}}
 	}
 	old := w.old
+	if b, ok := d.kernelOld(w); ok {
+		old = b // what the access found, kept by the kernel's program
+	}
 	if b, ok := h.before[w]; ok {
 		old = b // what the access found (a trap-before machine)
 	}
@@ -188,6 +194,9 @@ func (h *hit) watchHit(f firing) []Event {
 // stops the program. A condition that cannot be evaluated stops it, with
 // the reason.
 func (d *Debugger) crossing(w *Watchpoint, tid int) (stop bool, problem *Notice) {
+	if d.kern.onFor(w) != nil {
+		return d.kernelCrossing(w, tid) // counted in the kernel
+	}
 	if w.cond != nil {
 		ok, err := d.condHolds(w, tid)
 		if err != nil {

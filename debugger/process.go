@@ -55,6 +55,7 @@ type Debugger struct {
 	symsMu    *sync.Mutex     // guards syms and symsLater until syms is read
 	slots     slottable.Table // which slot holds what, for whom
 	arm       *engine.Threads // how slots reach the kernel (arming.go)
+	kern      *kernelState    // the watchpoints the kernel filters (kernel.go)
 	guard     *guard.Guard    // an attached program's guardian against our death
 
 	dwarf    *debuginfo.Info // nil without debug information

@@ -18,7 +18,7 @@ import (
 // read-or-write itself; the hit report then filters out writes. Nothing
 // changes when the pieces do not all fit.
 func (d *Debugger) allocate(w *Watchpoint) ([]int, error) {
-	return d.slots.Place(slottable.Request{Owner: w.ID, Thread: w.Thread, Pieces: w.pieces, Access: w.Access})
+	return d.slots.Place(slottable.Request{Owner: w.ID, Thread: w.Thread, Pieces: w.pieces, Access: w.Access, Engine: d.kernelTag(w)})
 }
 
 // release takes w out of the slots it holds.
@@ -40,6 +40,7 @@ func (d *Debugger) syncSlots() error {
 	if d.proc.Exited() {
 		return nil
 	}
+	d.syncKernel()
 	for _, tid := range d.proc.Threads() {
 		th := d.thread(tid)
 		if !th.Stopped() {
@@ -54,11 +55,11 @@ func (d *Debugger) syncSlots() error {
 
 func (d *Debugger) syncThread(th *thread) error {
 	want := d.slots.Program(th.Tid, d.holderEnabled)
-	if slotsEqual(want, th.written) {
+	if slotsEqual(want, th.written) && d.kernelCurrent(th.Tid) {
 		return nil
 	}
 	d.chooseArming(th)
-	if err := d.arm.Arm(th.Tid, want); err != nil {
+	if err := d.armThread(th.Tid, want); err != nil {
 		return fmt.Errorf("thread %d: %w", th.Tid, err)
 	}
 	th.written = want
@@ -107,6 +108,7 @@ func (d *Debugger) Slots() (map[int][]SlotView, error) {
 				err = fmt.Errorf("thread %d: %w", tid, e)
 				return
 			}
+			hw = d.kernelArmed(tid, hw)
 			var views []SlotView
 			for i, info := range d.slots.Infos() {
 				v := SlotView{Name: info.Name, Owners: d.slots.Owners(tid, i)}

@@ -163,5 +163,5 @@ func (d *Debugger) stepOver(th *thread) error {
 		// hwdbg started dies with it anyway.
 		d.proc.LeaveStep(th.Thread)
 	}
-	return d.arm.Arm(th.Tid, th.written)
+	return d.armThread(th.Tid, th.written)
 }

@@ -240,7 +240,7 @@ func (d *Debugger) stepWatched(th *thread, fired []int) error {
 		return err
 	}
 	err := d.proc.SingleStep(th.Thread)
-	if werr := d.arm.Arm(th.Tid, th.written); err == nil {
+	if werr := d.armThread(th.Tid, th.written); err == nil {
 		err = werr
 	}
 	return err

@@ -41,6 +41,9 @@ type Watchpoint struct {
 	// Hits counts the crossings (condition true), ThreadHits per thread.
 	Hits       int
 	ThreadHits map[int]int
+	// Accesses counts every access that reached the watchpoint, whether
+	// or not its condition held (on the kernel engine, every access).
+	Accesses int
 
 	// AutoContinue: the user's commands for it are exactly silent and
 	// continue, so a crossing is counted and the program resumed right in

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"hwdbg/arch"
+	"hwdbg/arch/perfslots"
 )
 
 // perfTag is what arch/perfslots puts in si_perf_data: "hwdb" above the
@@ -207,5 +208,46 @@ func TestRegistersAskTheCurrentBackend(t *testing.T) {
 	}
 	if c := r.Cost(); !c.OutlivesDebugger || !c.StopPerHit {
 		t.Errorf("cost %+v", c)
+	}
+}
+
+// TestKernelClaimsItsOwnSignals: the kernel engine's events signal with
+// their own tag, which neither the perf engine nor it confuses with the
+// other's.
+func TestKernelClaimsItsOwnSignals(t *testing.T) {
+	k := NewKernel(4, func(int, int) perfslots.Filter { return perfslots.Filter{} })
+	p := NewPerf(4)
+	mine := Signal{Code: arch.TrapPerf, PerfData: perfslots.FilterTag | 2}
+	theirs := Signal{Code: arch.TrapPerf, PerfData: perfTag | 2}
+	if trap, err := k.Decode(3, mine); err != nil || !k.Claims(mine) || fmt.Sprint(trap.Fired) != "[2]" {
+		t.Errorf("kernel: %v %v %v", trap, err, k.Claims(mine))
+	}
+	if k.Claims(theirs) || p.Claims(mine) || k.Claims(Signal{Code: arch.TrapHwbkpt, PerfData: perfslots.FilterTag}) {
+		t.Errorf("a signal claimed by the wrong engine")
+	}
+	if c := k.Cost(); c.StopPerHit || c.OutlivesDebugger || k.Name() != "kernel" {
+		t.Errorf("kernel engine: %s %+v", k.Name(), c)
+	}
+}
+
+// TestThreadsAlso: an engine added beside the threads' own claims and
+// decodes its signals, forgets threads and closes with the others, and
+// never arms a thread's slots in their place.
+func TestThreadsAlso(t *testing.T) {
+	var log []string
+	regs := &fake{name: "ptrace", log: &log, claims: func(s Signal) bool { return s.Code == arch.TrapHwbkpt }}
+	perf := &fake{name: "perf", log: &log, claims: func(s Signal) bool { return s.Code == arch.TrapPerf && s.PerfData&^0xff == perfTag }}
+	kern := &fake{name: "kernel", log: &log, claims: func(s Signal) bool { return s.Code == arch.TrapPerf && s.PerfData&^0xff == perfslots.FilterTag }}
+	th := NewThreads(4, regs, "")
+	th.Also(kern)
+	th.Prefer(perf, func(int) string { return "" }) // after Also: kern stays
+	th.Arm(5, nil)
+	s := Signal{Code: arch.TrapPerf, PerfData: perfslots.FilterTag | 1}
+	th.Decode(5, s)
+	th.Forget(5)
+	th.Close()
+	want := "perf: arm 5 0 slots, on []; kernel: decode 5 code 6; perf: forget 5; ptrace: forget 5; kernel: forget 5; perf: close; ptrace: close; kernel: close"
+	if got := strings.Join(log, "; "); got != want || !th.Hardware(s) {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

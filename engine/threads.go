@@ -8,11 +8,13 @@ import "hwdbg/arch"
 // any other (a single step, a trap of no engine) through the debug
 // registers, whichever way the thread is armed.
 type Threads struct {
-	n     int      // slots of the machine
-	regs  Engine   // the debug registers: always there
-	why   string   // why there is no preferred engine
-	pref  Engine   // nil: every thread through regs
-	all   []Engine // pref, if any, then regs: who may claim a signal
+	n    int      // slots of the machine
+	regs Engine   // the debug registers: always there
+	why  string   // why there is no preferred engine
+	pref Engine   // nil: every thread through regs
+	all  []Engine // pref, if any, then regs, then extra: who may claim a signal
+	// extra arm slots of their own beside each thread's engine (Also).
+	extra []Engine
 	unfit func(tid int) string
 	// fallen are the threads armed through regs although pref is set,
 	// with the reason.
@@ -30,7 +32,15 @@ func NewThreads(n int, regs Engine, why string) *Threads {
 // registers. unfit is asked again at each Rechoose.
 func (t *Threads) Prefer(e Engine, unfit func(tid int) string) {
 	t.pref, t.unfit, t.why = e, unfit, ""
-	t.all = []Engine{e, t.regs}
+	t.all = append([]Engine{e, t.regs}, t.extra...)
+}
+
+// Also adds an engine that arms slots of its own beside each thread's
+// engine (the caller arms them through it): its signals are claimed and
+// decoded through it, and it forgets threads and closes with the others.
+func (t *Threads) Also(e Engine) {
+	t.extra = append(t.extra, e)
+	t.all = append(t.all, e)
 }
 
 // For is the engine thread tid is armed through.

@@ -320,6 +320,15 @@ func (ev *evaluator) binary(e binaryExpr) (Value, error) {
 	if e.op == "+" || e.op == "-" {
 		return ev.arith(e, x, y, a, b), nil
 	}
+	if e.op == "&" {
+		// A mask: unsigned when either operand is (the result of C's
+		// usual conversions, at 64 bits).
+		v := intVal(a & b)
+		if isUnsigned(x.Type) || isUnsigned(y.Type) {
+			v.Type = cTypes["unsigned long"]
+		}
+		return v, nil
+	}
 	less := a < b
 	if isUnsigned(x.Type) || isUnsigned(y.Type) {
 		less = uint64(a) < uint64(b)

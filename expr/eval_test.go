@@ -107,6 +107,16 @@ var evalCases = []evalCase{
 	{scope: bareScope, in: "marker", noInt: true, addr: 0x8049100, fn: "marker"},
 	{scope: bareScope, in: "q", err: `no symbol "q" in the program`},
 
+	// Masks: "&" binds looser than "==", as in C.
+	{scope: cScope, in: "counter & 0xf", n: 10},
+	{scope: cScope, in: "(counter & 0x8) == 8", n: 1},
+	{scope: cScope, in: "counter & 8 == 8", n: 0}, // counter & (8 == 8)
+	{scope: cScope, in: "counter & 2 && arr[1] & 0x10", n: 1},
+	{scope: cScope, in: "(counter & -1) < 0", n: 0},
+	{scope: cScope, in: "(-1 & -1) > 0", n: 0},
+	{scope: cScope, in: "(-1 & (unsigned long)-1) > 0", n: 1}, // an unsigned mask compares unsigned
+	{scope: cScope, in: "&counter & 0xfff", n: 0},
+
 	// Go: names as Delve takes them, slices, automatic dereference.
 	{scope: goScope, in: "counter", n: 7, addr: 0x5000, typ: "int"},
 	{scope: goScope, in: "main.counter", n: 7, addr: 0x5000},

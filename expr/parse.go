@@ -11,7 +11,8 @@ import (
 //
 //	expr    = or
 //	or      = and { "||" and }
-//	and     = cmp { "&&" cmp }
+//	and     = bitand { "&&" bitand }
+//	bitand  = cmp { "&" cmp }               (C's precedence: x & 4 == 4 is x & (4 == 4))
 //	cmp     = add [ ("=="|"!="|"<"|"<="|">"|">=") add ]
 //	add     = unary { ("+"|"-") unary }
 //	unary   = ("&"|"*"|"-"|"!") unary | "(" TYPE ")" unary | postfix
@@ -147,7 +148,12 @@ func (p *exprParser) or(depth int) (Expr, error) {
 }
 
 func (p *exprParser) and(depth int) (Expr, error) {
-	return p.binary(depth, []string{"&&"}, p.cmp)
+	return p.binary(depth, []string{"&&"}, p.bitAnd)
+}
+
+// bitAnd is a mask: "&" between operands (before one it takes an address).
+func (p *exprParser) bitAnd(depth int) (Expr, error) {
+	return p.binary(depth, []string{"&"}, p.cmp)
 }
 
 func (p *exprParser) cmp(depth int) (Expr, error) {

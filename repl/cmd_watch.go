@@ -117,7 +117,8 @@ func (s *Session) enable(cmd Command) (Result, error) {
 func (s *Session) infoWatchpoints(Command) (Result, error) {
 	var rows []watchRow
 	for _, w := range s.d.SortedWatchpoints() {
-		r := watchRow{ID: w.ID, Kind: w.Kind(), Label: w.Label(), Enabled: w.Enabled, Expr: w.Expr, Addr: w.Addr, Len: w.Len,
+		eng := s.d.EngineOf(w) // first: it brings the kernel's counts in
+		r := watchRow{Engine: eng.Name, EngineWhy: eng.Why, Accesses: w.Accesses, ID: w.ID, Kind: w.Kind(), Label: w.Label(), Enabled: w.Enabled, Expr: w.Expr, Addr: w.Addr, Len: w.Len,
 			Slots: s.slotList(w), Covers: w.Pieces(), Hits: w.Hits, ThreadHits: w.ThreadHits, Thread: w.Thread,
 			Cond: w.Cond, Ignore: w.Ignore, Modify: w.Modify, Commands: s.commands[w.ID]}
 		if w.Soft {

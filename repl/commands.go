@@ -80,7 +80,7 @@ func init() {
 			args: parseCount, live: true, run: (*Session).stepi},
 		{name: "nexti", usage: "nexti [N]", help: "stepi, but a call runs until the called function returns (alias ni)",
 			args: parseCount, live: true, run: (*Session).nexti},
-		{name: "info watchpoints", usage: "info watchpoints", help: "list watch/breakpoints: range requested, slots, range covered, hits (also info breakpoints)",
+		{name: "info watchpoints", usage: "info watchpoints", help: "list watch/breakpoints: range requested, slots, range covered, hits, accesses, engine (kernel: conditions judged in the kernel; HWDBG_ENGINE=kernel|ptrace forces one) (also info breakpoints)",
 			args: noArgs, run: (*Session).infoWatchpoints},
 		{name: "info slots", usage: "info slots", help: "every thread's debug-register slots as armed in the kernel, and how",
 			args: noArgs, live: true, run: (*Session).infoSlots},

@@ -275,6 +275,11 @@ type watchRow struct {
 	Slots   []string
 	Covers  []arch.Piece // what the slots really cover
 	Hits    int
+	// Accesses counts every access, whether or not the condition held.
+	Accesses int
+	// Engine arms it: ptrace, perf or kernel; EngineWhy says why not the
+	// kernel, for one with something to filter.
+	Engine, EngineWhy string
 	// ThreadHits counts the hits per thread.
 	ThreadHits map[int]int
 	Thread     int // only this thread, 0 for all
@@ -285,7 +290,6 @@ type watchRow struct {
 	// with no read-only slot.
 	ReadAsRW bool
 	Commands []string
-	Engine   string         // for a row that is not a watch/breakpoint's (a trace: "perf")
 	Extra    []string       // more lines under the row
 	More     map[string]any // more keys of the row's JSON
 }
@@ -350,6 +354,11 @@ func (w watchRow) notes() []string {
 		notes = append(notes, fmt.Sprintf("ignore next %d %s", w.Ignore, plural(w.Ignore, "crossing", "crossings")))
 	}
 	notes = append(notes, w.Extra...)
+	if w.Engine == "kernel" {
+		notes = append(notes, fmt.Sprintf("engine kernel: judged in the kernel (BPF), %d accesses", w.Accesses))
+	} else if w.EngineWhy != "" {
+		notes = append(notes, fmt.Sprintf("engine %s, not kernel: %s", w.Engine, w.EngineWhy))
+	}
 	if len(w.ThreadHits) > 0 {
 		var per []string
 		for _, tid := range sortedKeys(w.ThreadHits) {
@@ -384,6 +393,12 @@ func (r watchList) data() map[string]any {
 		}
 		if w.Engine != "" {
 			row["engine"] = w.Engine
+		}
+		if w.EngineWhy != "" {
+			row["engine_why"] = w.EngineWhy
+		}
+		if w.Kind == debugger.KindWatch && w.Label != "trace" { // a trace's are its hits
+			row["accesses"] = w.Accesses
 		}
 		for k, v := range w.More {
 			row[k] = v

@@ -58,7 +58,7 @@ func TestRenderEcho(t *testing.T) {
 	if got := render("echo", echoed{Text: "a\tb"}, false); got != "a\tb" {
 		t.Errorf("echo text: %q", got)
 	}
-	if got := render("echo", echoed{Text: "a & b\n"}, true); got != `{"command":"echo","event":"result","text":"a \u0026 b\n"}`+"\n" {
+	if got := render("echo", echoed{Text: "a & b\n"}, true); got != `{"command":"echo","event":"result","text":"a & b\n"}`+"\n" {
 		t.Errorf("echo JSON: %q", got)
 	}
 }

@@ -145,7 +145,7 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"     stop only if x > 1",
 				"     ignore next 2 crossings",
 				"     hits by thread 11: 2, thread 12: 3"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x555555558030","commands":null,"cond":"x > 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"accesses":0,"addr":"0x555555558030","commands":null,"cond":"x > 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
 		{"disabled, two pieces; tbreak; hbreak", "info watchpoints", watchList{Rows: []watchRow{
 			{ID: 6, Kind: debugger.KindWatch, Label: "write", Expr: "&s", Addr: 0x1004, Len: 8, Slots: []string{"DR1", "DR2"},
 				Covers: []arch.Piece{{Addr: 0x1004, Len: 4}, {Addr: 0x1008, Len: 4}}},
@@ -157,9 +157,24 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 				"2    tbreak y    withdraw                 at 0x555555555171 <withdraw+8> int3                                          0",
 				"3    hbreak y    teller                   1 bytes at 0x555555555192    DR0        0x555555555192+1                   0"},
 			`{"command":"info watchpoints","event":"result","watchpoints":[` +
-				`{"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
+				`{"accesses":0,"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
 				`{"addr":"0x555555555171","commands":null,"cond":"","enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"thread":0,"thread_hits":{}},` +
 				`{"addr":"0x555555555192","commands":null,"cond":"","covers":[{"addr":"0x555555555192","len":1}],"enabled":true,"expr":"teller","hits":0,"id":3,"ignore":0,"kind":"hbreak","len":1,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}}]}`},
+		{"kernel engine, and a fallback", "info watchpoints", watchList{Rows: []watchRow{
+			{ID: 1, Kind: debugger.KindWatch, Label: "write", Enabled: true, Expr: "&counter", Addr: 0x4010, Len: 8, Slots: []string{"DR0"},
+				Covers: []arch.Piece{{Addr: 0x4010, Len: 8}}, Hits: 1, Accesses: 200000, Cond: "counter == 199999", Engine: "kernel"},
+			{ID: 2, Kind: debugger.KindWatch, Label: "write", Enabled: true, Expr: "&g", Addr: 0x4020, Len: 4, Slots: []string{"DR1"},
+				Covers: []arch.Piece{{Addr: 0x4020, Len: 4}}, Cond: "q > 1", Engine: "ptrace", EngineWhy: "the condition is evaluated by hwdbg: q: q is a local of a frame"}}},
+			[]string{header,
+				"1    write  y    &counter                 8 bytes at 0x4010            DR0        0x4010+8                           1",
+				"     stop only if counter == 199999",
+				"     engine kernel: judged in the kernel (BPF), 200000 accesses",
+				"2    write  y    &g                       4 bytes at 0x4020            DR1        0x4020+4                           0",
+				"     stop only if q > 1",
+				"     engine ptrace, not kernel: the condition is evaluated by hwdbg: q: q is a local of a frame"},
+			`{"command":"info watchpoints","event":"result","watchpoints":[` +
+				`{"accesses":200000,"addr":"0x4010","commands":null,"cond":"counter == 199999","covers":[{"addr":"0x4010","len":8}],"enabled":true,"engine":"kernel","expr":"&counter","hits":1,"id":1,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}},` +
+				`{"accesses":0,"addr":"0x4020","commands":null,"cond":"q > 1","covers":[{"addr":"0x4020","len":4}],"enabled":true,"engine":"ptrace","engine_why":"the condition is evaluated by hwdbg: q: q is a local of a frame","expr":"&g","hits":0,"id":2,"ignore":0,"kind":"write","len":4,"modify":false,"slots":["DR1"],"thread":0,"thread_hits":{}}]}`},
 	})
 }
 

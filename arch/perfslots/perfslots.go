@@ -33,35 +33,68 @@ import (
 // index in the low byte.
 const tag = 0x68776462 << 32
 
+// FilterTag marks the si_perf_data of events opened with filters
+// (NewFiltered): "hwdk" in the high 32 bits.
+const FilterTag = 0x6877646b << 32
+
 // SlotOf is the slot a TRAP_PERF SIGTRAP's si_perf_data names, if the
-// event is one this package opened.
-func SlotOf(perfData uint64) (int, bool) {
+// event is one this package opened without filters.
+func SlotOf(perfData uint64) (int, bool) { return slotOf(tag, perfData) }
+
+func slotOf(tag, perfData uint64) (int, bool) {
 	if perfData&^0xff != tag {
 		return 0, false
 	}
 	return int(perfData & 0xff), true
 }
 
+// Filter is what a slot's event does besides signalling: a BPF program
+// that decides which accesses overflow, and a period.
+type Filter struct {
+	// Prog is the file descriptor of a BPF program of type PERF_EVENT,
+	// attached with PERF_EVENT_IOC_SET_BPF: the event overflows (and
+	// signals) only when it returns non-zero (Linux 6.10; before, every
+	// overflow still signals). 0: none (descriptor 0 is standard input).
+	Prog int
+	// Period: the event overflows at every Period-th access (0: every
+	// one).
+	Period uint64
+}
+
 // Arm holds the events of every thread it armed. Its methods issue
 // syscalls only (no ptrace): any goroutine may call them, one at a time.
 type Arm struct {
 	n       int
+	tag     uint64
+	filter  func(tid, slot int) Filter // nil: none
 	threads map[int]*thread
 }
 
 type thread struct {
-	fds   []int       // -1: no event for that slot
-	slots []arch.Slot // what each open event is programmed for
-	on    []bool      // whether each open event is enabled
+	fds     []int       // -1: no event for that slot
+	slots   []arch.Slot // what each open event is programmed for
+	filters []Filter    // and with what filter
+	on      []bool      // whether each open event is enabled
 }
 
 // New returns an Arm for a machine with n slots.
-func New(n int) *Arm { return &Arm{n: n, threads: map[int]*thread{}} }
+func New(n int) *Arm { return &Arm{n: n, tag: tag, threads: map[int]*thread{}} }
+
+// NewFiltered returns an Arm whose events are opened with the filter
+// filter gives for the thread and slot (asked at each Write; an event
+// whose filter changed is opened again), and signal with FilterTag.
+func NewFiltered(n int, filter func(tid, slot int) Filter) *Arm {
+	return &Arm{n: n, tag: FilterTag, filter: filter, threads: map[int]*thread{}}
+}
+
+// SlotOf is the slot a TRAP_PERF SIGTRAP's si_perf_data names, if one of
+// a's events raised it.
+func (a *Arm) SlotOf(perfData uint64) (int, bool) { return slotOf(a.tag, perfData) }
 
 func (a *Arm) thread(tid int) *thread {
 	t := a.threads[tid]
 	if t == nil {
-		t = &thread{fds: make([]int, a.n), slots: make([]arch.Slot, a.n), on: make([]bool, a.n)}
+		t = &thread{fds: make([]int, a.n), slots: make([]arch.Slot, a.n), filters: make([]Filter, a.n), on: make([]bool, a.n)}
 		for i := range t.fds {
 			t.fds[i] = -1
 		}
@@ -77,6 +110,12 @@ func (a *Arm) thread(tid int) *thread {
 func (a *Arm) Write(tid int, want []arch.Slot) error {
 	t := a.thread(tid)
 	var errs []error
+	filters := make([]Filter, a.n)
+	for i := 0; a.filter != nil && i < a.n && i < len(want); i++ {
+		if want[i].Enabled {
+			filters[i] = a.filter(tid, i)
+		}
+	}
 	// Turn off and close first: the kernel counts a thread's breakpoint
 	// events against its slots whether they are enabled or not.
 	for i := 0; i < a.n; i++ {
@@ -89,7 +128,7 @@ func (a *Arm) Write(tid int, want []arch.Slot) error {
 			continue
 		}
 		switch {
-		case w.Enabled && w == t.slots[i]:
+		case w.Enabled && w == t.slots[i] && filters[i] == t.filters[i]:
 			// Same range: kept, enabled below if it is off.
 		case w.Enabled:
 			unix.Close(fd)
@@ -117,12 +156,12 @@ func (a *Arm) Write(tid int, want []arch.Slot) error {
 			}
 			continue
 		}
-		fd, err := open(tid, i, w)
+		fd, err := open(tid, i, w, a.tag, filters[i])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("slot %d: %w", i, err))
 			continue
 		}
-		t.fds[i], t.slots[i], t.on[i] = fd, w, true
+		t.fds[i], t.slots[i], t.filters[i], t.on[i] = fd, w, filters[i], true
 	}
 	return errors.Join(errs...)
 }
@@ -160,12 +199,16 @@ func (a *Arm) Close() {
 	}
 }
 
-// attr is the perf event for slot i programmed as s.
-func attr(i int, s arch.Slot) (unix.PerfEventAttr, error) {
+// attr is the perf event for slot i programmed as s, whose signal
+// carries tag, overflowing every period accesses (0: every one).
+func attr(i int, s arch.Slot, tag, period uint64) (unix.PerfEventAttr, error) {
+	if period == 0 {
+		period = 1 // every access overflows, so every access signals
+	}
 	at := unix.PerfEventAttr{
 		Type:     unix.PERF_TYPE_BREAKPOINT,
 		Size:     uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
-		Sample:   1, // every access overflows, so every access signals
+		Sample:   period,
 		Bits:     unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv | perfbp.BitRemoveOnExec | perfbp.BitSigtrap,
 		Ext1:     s.Addr,
 		Ext2:     uint64(s.Len),
@@ -189,8 +232,8 @@ func attr(i int, s arch.Slot) (unix.PerfEventAttr, error) {
 	return at, nil
 }
 
-func open(tid, i int, s arch.Slot) (int, error) {
-	at, err := attr(i, s)
+func open(tid, i int, s arch.Slot, tag uint64, f Filter) (int, error) {
+	at, err := attr(i, s, tag, f.Period)
 	if err != nil {
 		return -1, err
 	}
@@ -198,14 +241,27 @@ func open(tid, i int, s arch.Slot) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("open a perf breakpoint (%s %d bytes at %#x) on thread %d: %w", s.Access, s.Len, s.Addr, tid, err)
 	}
+	if f.Prog != 0 {
+		// The thread is stopped: no access overflows before the program
+		// is attached.
+		if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_BPF, f.Prog); err != nil {
+			unix.Close(fd)
+			return -1, fmt.Errorf("attach the condition's BPF program to the perf breakpoint on thread %d: %w", tid, err)
+		}
+	}
 	return fd, nil
 }
 
 // Available says whether this kernel arms slots as perf events for this
 // process: it opens one (disabled) on the calling thread and closes it.
-func Available() error {
+func Available() error { return AvailableFiltered(Filter{}) }
+
+// AvailableFiltered says whether this kernel arms slots as perf events
+// with filter f for this process: it opens one (disabled) on the calling
+// thread, attaches f's program, and closes it.
+func AvailableFiltered(f Filter) error {
 	var x uint64
-	at, _ := attr(0, arch.Slot{Enabled: true, Addr: uint64(uintptr(unsafe.Pointer(&x))), Len: 8, Access: arch.Write})
+	at, _ := attr(0, arch.Slot{Enabled: true, Addr: uint64(uintptr(unsafe.Pointer(&x))), Len: 8, Access: arch.Write}, tag, f.Period)
 	at.Bits |= unix.PerfBitDisabled
 	fd, err := unix.PerfEventOpen(&at, 0, -1, -1, unix.PERF_FLAG_FD_CLOEXEC)
 	if err != nil {
@@ -214,6 +270,11 @@ func Available() error {
 		}
 		return fmt.Errorf("perf breakpoints are refused: %w", err)
 	}
-	unix.Close(fd)
+	defer unix.Close(fd)
+	if f.Prog != 0 {
+		if err := unix.IoctlSetInt(fd, unix.PERF_EVENT_IOC_SET_BPF, f.Prog); err != nil {
+			return fmt.Errorf("a BPF program cannot be attached to a perf breakpoint: %w", err)
+		}
+	}
 	return nil
 }

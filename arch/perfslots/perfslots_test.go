@@ -41,7 +41,7 @@ func TestAttr(t *testing.T) {
 		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: arch.Exec}, perfbp.X, execLen, false},
 		{arch.Slot{Enabled: true, Addr: 0x1000, Len: 1, Access: 0}, 0, 0, true},
 	} {
-		at, err := attr(2, tc.slot)
+		at, err := attr(2, tc.slot, tag, 0)
 		if (err != nil) != tc.refused {
 			t.Errorf("%+v: err %v", tc.slot, err)
 			continue
@@ -66,5 +66,28 @@ func TestAttr(t *testing.T) {
 func TestAvailable(t *testing.T) {
 	if err := Available(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFilteredAttr: a filtered Arm's events signal with FilterTag, which
+// the unfiltered SlotOf does not take, and overflow every Period accesses.
+func TestFilteredAttr(t *testing.T) {
+	s := arch.Slot{Enabled: true, Addr: 0x1000, Len: 8, Access: arch.Write}
+	at, err := attr(1, s, FilterTag, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at.Sample != 1000 || at.Bits&perfbp.BitSigtrap == 0 {
+		t.Errorf("period 1000: sample %d bits %#x", at.Sample, at.Bits)
+	}
+	a := NewFiltered(4, func(int, int) Filter { return Filter{} })
+	if slot, ok := a.SlotOf(at.Sig_data); !ok || slot != 1 {
+		t.Errorf("filtered SlotOf(%#x) = %d, %v", at.Sig_data, slot, ok)
+	}
+	if _, ok := SlotOf(at.Sig_data); ok {
+		t.Errorf("the unfiltered SlotOf took a filtered event's %#x", at.Sig_data)
+	}
+	if _, ok := a.SlotOf(tag | 1); ok {
+		t.Errorf("a filtered Arm took an unfiltered event's signal")
 	}
 }
