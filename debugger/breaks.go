@@ -179,25 +179,10 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		}
 	}
 	th.atBreak = true
-	for _, id := range append([]int(nil), sb.owners...) {
-		w := d.byID(id)
-		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
-			continue
-		}
-		if w.Internal {
-			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
-				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
-			}
-			continue
-		}
-		ok, problem := d.crossing(w, th.Tid)
-		if problem != nil {
-			evs = append(evs, *problem)
-		}
-		if ok {
-			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
-			d.afterStop(w)
-		}
+	if d.resumedByPreemption(th, regs, addr) {
+		tracef("thread %d: the Go runtime resumed the instruction at %#x after preempting it: the same crossing", th.Tid, addr)
+	} else {
+		evs = d.crossBreak(th, sb, addr, regs)
 	}
 	if len(evs) > 0 {
 		if err := setPC(); err != nil {
@@ -224,6 +209,32 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
+}
+
+// crossBreak counts th's crossing of the breakpoint at addr for each of
+// its owners that applies, and returns the events of those that stop.
+func (d *Debugger) crossBreak(th *thread, sb *softBreak, addr uint64, regs arch.Regs) (evs []Event) {
+	for _, id := range append([]int(nil), sb.owners...) {
+		w := d.byID(id)
+		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
+			continue
+		}
+		if w.Internal {
+			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
+				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
+			}
+			continue
+		}
+		ok, problem := d.crossing(w, th.Tid)
+		if problem != nil {
+			evs = append(evs, *problem)
+		}
+		if ok {
+			evs = append(evs, BreakHit{ID: w.ID, Tid: th.Tid, At: d.location(addr), Hits: w.Hits})
+			d.afterStop(w)
+		}
+	}
+	return evs
 }
 
 // condAt says whether a breakpoint at sb that applies to thread tid has
