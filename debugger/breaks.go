@@ -210,22 +210,10 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		}
 	}
 	th.atBreak = true
-	for _, id := range append([]int(nil), sb.owners...) {
-		w := d.byID(id)
-		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
-			continue
-		}
-		if w.step != nil {
-			evs = append(evs, d.onStepTarget(w, th, regs)...)
-			continue
-		}
-		if w.Internal {
-			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
-				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
-			}
-			continue
-		}
-		evs = append(evs, d.breakCrossed(w, th.Tid, addr)...)
+	if d.resumedByPreemption(th, regs, addr) {
+		tracef("thread %d: the Go runtime resumed the instruction at %#x after preempting it: the same crossing", th.Tid, addr)
+	} else {
+		evs = d.crossBreak(th, sb, addr, regs)
 	}
 	if len(evs) > 0 {
 		if err := setPC(); err != nil {
@@ -252,6 +240,30 @@ func (d *Debugger) onSoftBreak(th *thread) (evs []Event, stop, ours bool) {
 		return []Event{Warning{Text: err.Error()}}, true, true
 	}
 	return nil, false, true
+}
+
+// crossBreak counts th's crossing of the breakpoint at addr for each of
+// its owners that applies (a step's target, a scope check, a user's
+// breakpoint), and returns the events of those that stop.
+func (d *Debugger) crossBreak(th *thread, sb *softBreak, addr uint64, regs arch.Regs) (evs []Event) {
+	for _, id := range append([]int(nil), sb.owners...) {
+		w := d.byID(id)
+		if w == nil || !w.Enabled || (w.Thread != 0 && w.Thread != th.Tid) {
+			continue
+		}
+		if w.step != nil {
+			evs = append(evs, d.onStepTarget(w, th, regs)...)
+			continue
+		}
+		if w.Internal {
+			if ev := d.scopeCheck(w, regs.SP()); ev != nil {
+				evs = append(evs, *ev, Stop{Tid: th.Tid, Reason: "scope", At: d.location(addr)})
+			}
+			continue
+		}
+		evs = append(evs, d.breakCrossed(w, th.Tid, addr)...)
+	}
+	return evs
 }
 
 // breakCrossed counts thread tid's crossing of software breakpoint w at

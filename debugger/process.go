@@ -40,6 +40,9 @@ type thread struct {
 	// atBreak is set when the thread stopped on one of our software
 	// breakpoints (its pc moved back onto it).
 	atBreak bool
+	// passed is the software breakpoint the thread was last stepped past,
+	// and its stack pointer then (resumedByPreemption).
+	passed passedBreak
 }
 
 // Debugger is one debugging session of one process.

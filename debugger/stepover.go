@@ -62,6 +62,7 @@ func (d *Debugger) stepPastBreak(th *thread, regs arch.Regs, dirty bool) (evs []
 		}
 		return nil, false, err
 	}
+	th.passed = passedBreak{pc: pc, sp: regs.SP()}
 	next, eerr := d.emulate(th, pc, regs)
 	if eerr == nil {
 		return nil, false, d.arch.SetRegs(th.Tid, next)
@@ -202,7 +203,9 @@ func (d *Debugger) stepPastWatched(th *thread, pc uint64, decoded []int) ([]Even
 		}
 		si, _ := d.proc.Siginfo(th.Tid)
 		var err error
-		if trap, err = d.decodeTrap(th, si); err != nil || len(trap.Fired) == 0 {
+		trap, err = d.decodeTrap(th, si)
+		tracef("thread %d: step at %#x ended with si_code %d si_addr %#x: fired %v step %v (%v)", th.Tid, pc, si.Code, si.Addr, trap.Fired, trap.Step, err)
+		if err != nil || len(trap.Fired) == 0 {
 			return nil, err
 		}
 	}

@@ -17,6 +17,9 @@ func (p *Process) Resume(th *Thread) error {
 	if th.groupStop {
 		err = ptraceListen(th.Tid)
 	} else {
+		if th.sig != 0 {
+			Tracef("resume %d with signal %d", th.Tid, th.sig)
+		}
 		err = ptraceCont(th.Tid, th.sig)
 	}
 	th.stopped, th.groupStop, th.sig = err != nil && err != unix.ESRCH, false, 0
@@ -83,6 +86,7 @@ func (p *Process) SingleStep(th *Thread) error {
 			p.hold(th, ws)
 			return fmt.Errorf("thread %d ended while stepping", th.Tid)
 		}
+		Tracef("step %d: %v event %d", th.Tid, ws.StopSignal(), stopEvent(ws))
 		switch stopEvent(ws) {
 		case unix.PTRACE_EVENT_CLONE:
 			p.noteClone(th.Tid)

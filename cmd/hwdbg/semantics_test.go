@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -32,6 +33,9 @@ func startLive(t *testing.T, args ...string) *live {
 	cmd := exec.Command(hwdbgBin, append([]string{"--json", "-q"}, args...)...)
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
+	if os.Getenv("HWDBG_TRACE") != "" {
+		cmd.Stderr = os.Stderr // the trace log, to read beside a failure
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
