@@ -183,7 +183,7 @@ func TestInspectSetVar(t *testing.T) {
 	}
 	// The program itself sees the new values: the bitfield's neighbours
 	// kept, the register the local lives in set.
-	out := strings.Join(r.text, "\n")
+	out := r.output()
 	for _, w := range []string{"count 40 ratio 1.25 scale 3 grade Z port 16 origin 1,2 area 30 hue 0 limit 1007",
 		"balance 77", "acc 100"} {
 		if !strings.Contains(out, w) {

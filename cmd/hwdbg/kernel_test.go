@@ -120,7 +120,7 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	}
 	// The program prints "PID T1 T2", then T3's tid.
 	var t3 string
-	for _, l := range r.text {
+	for _, l := range strings.Split(r.output(), "\n") {
 		if f := strings.Fields(l); len(f) == 1 {
 			if _, err := strconv.Atoi(f[0]); err == nil {
 				t3 = f[0]

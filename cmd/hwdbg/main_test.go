@@ -112,10 +112,10 @@ func (r result) output() string { return strings.Join(r.text, "\n") + "\n" + r.s
 
 func (r result) String() string {
 	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as hwdbg writes them
 	for _, e := range r.events {
-		j, _ := json.Marshal(e)
-		b.Write(j)
-		b.WriteByte('\n')
+		enc.Encode(e)
 	}
 	for _, t := range r.text {
 		b.WriteString("| " + t + "\n")

@@ -197,7 +197,7 @@ func TestTraceExec(t *testing.T) {
 	if notices != 1 || ti < 0 || xi < ti || len(r.byEvent("trace_paused")) != 0 {
 		t.Errorf("want the exec's notice, the report, then the new image's exit:\n%s", r)
 	}
-	if !strings.Contains(strings.Join(r.text, "\n"), "again") {
+	if !strings.Contains(r.output(), "again") {
 		t.Errorf("the new image did not run:\n%s", r)
 	}
 }
