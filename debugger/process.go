@@ -127,7 +127,14 @@ type Stdio = tracee.Stdio
 // LaunchStdio is Launch with the program's standard input, output and
 // error given.
 func LaunchStdio(path string, args []string, stdio Stdio) (*Debugger, error) {
-	p, err := tracee.LaunchStdio(path, args, stdio)
+	return launch(launchSpec{path: path, args: args, stdio: stdio})
+}
+
+// launch starts the program as spec says (its input replaced by the file
+// spec.input names, if any, which the caller opened into spec.stdio), and
+// returns its debugger, slots counted and symbols loaded.
+func launch(spec launchSpec) (*Debugger, error) {
+	p, err := tracee.LaunchStdio(spec.path, spec.args, spec.stdio)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +148,7 @@ func LaunchStdio(path string, args []string, stdio Stdio) (*Debugger, error) {
 		d.Kill()
 		return nil, err
 	}
-	d.launch = launchSpec{path: path, args: args, stdio: stdio}
+	d.launch = spec
 	return d, nil
 }
 

@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-
-	"hwdbg/tracee"
 )
 
 // run again: the program hwdbg started is started anew (the old process
@@ -70,21 +68,11 @@ func (d *Debugger) Rerun(args []string, input string) ([]Event, error) {
 		}
 	})
 	d.Kill()
-	p, err := tracee.LaunchStdio(d.launch.path, args, stdio)
+	nd, err := launch(launchSpec{path: d.launch.path, args: args, stdio: stdio, input: input})
 	if err != nil {
 		return nil, err
 	}
-	nd := newDebugger(p)
-	p.Do(func() { err = nd.initSlots() })
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
-	if err := nd.loadSymbols(); err != nil {
-		nd.Kill()
-		return nil, err
-	}
-	nd.launch = launchSpec{path: d.launch.path, args: args, stdio: d.launch.stdio, input: input}
+	nd.launch.stdio = d.launch.stdio // the next run opens input anew
 	nd.bps, nd.nextID, nd.lastInternal, nd.probed = nil, d.nextID, d.lastInternal, d.probed
 	old := d.bps
 	d.adopt(nd)
