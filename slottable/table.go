@@ -117,7 +117,7 @@ func (t *Table) Place(r Request) ([]int, error) {
 			continue
 		}
 		need++
-		plan[k] = t.findFree(r.Thread, r.Access, taken)
+		plan[k] = t.findFree(r.Thread, r.Access, taken, r.Engine)
 		if plan[k] < 0 {
 			short = true
 			continue
@@ -323,11 +323,23 @@ func findShared(row []Entry, p arch.Piece, acc arch.Access, engine string) int {
 	})
 }
 
-// findFree is the first slot not in taken that can do acc and is free
-// where a request for tid needs it, or -1.
-func (t Table) findFree(tid int, acc arch.Access, taken map[int]bool) int {
-	for i, info := range t.infos {
-		if !taken[i] && info.Can&acc == acc && t.freeFor(tid, i) {
+// findFree is a slot not in taken that can do acc and is free where a
+// request for tid needs it, or -1: the first such slot for the thread's
+// own engine, the last for an engine of its own (engine != "").
+//
+// The thread's own engine may be positional in the kernel: arm64's ptrace
+// regsets write slots from the first, and the kernel reserves one of the
+// CPU's breakpoints for each slot written, enabled or not, so slot k
+// costs k+1 of them. An engine of its own (perf events) takes any one the
+// kernel has free. Keeping the two at opposite ends lets them share the
+// CPU's slots as the table counts them.
+func (t Table) findFree(tid int, acc arch.Access, taken map[int]bool, engine string) int {
+	for k := range t.infos {
+		i := k
+		if engine != "" {
+			i = len(t.infos) - 1 - k
+		}
+		if !taken[i] && t.infos[i].Can&acc == acc && t.freeFor(tid, i) {
 			return i
 		}
 	}

@@ -143,11 +143,14 @@ func TestPlace(t *testing.T) {
 			{op: "release", owner: 1},
 			{owner: 1, addr: buf + 8, len: 8, acc: arch.Write, want: "[0]"},
 		}},
+		// An engine of its own takes slots from the last (findFree).
 		{"engines share only within themselves", amd64Slots(t), amd64.New(), []step{
 			{owner: 1, addr: buf, len: 8, acc: arch.Write, want: "[0]"},
-			{owner: 2, addr: buf, len: 8, acc: arch.Write, engine: "trace", want: "[1]"},
-			{owner: 3, addr: buf, len: 8, acc: arch.Write, engine: "trace", want: "[1]"},
+			{owner: 2, addr: buf, len: 8, acc: arch.Write, engine: "trace", want: "[3]"},
+			{owner: 3, addr: buf, len: 8, acc: arch.Write, engine: "trace", want: "[3]"},
 			{owner: 4, addr: buf, len: 8, acc: arch.Write, want: "[0]"},
+			{owner: 5, addr: buf + 8, len: 8, acc: arch.Write, want: "[1]"},
+			{owner: 6, addr: buf + 16, len: 8, acc: arch.Write, engine: "kernel:6", want: "[2]"},
 		}},
 	}
 	for _, c := range cases {
@@ -223,7 +226,7 @@ func TestHoldersNameEngines(t *testing.T) {
 	}
 	_, err := tab.Place(Request{Owner: 4, Pieces: []arch.Piece{{Addr: buf + 16, Len: 8}}, Access: arch.Write})
 	var pe *PlanError
-	if !errors.As(err, &pe) || pe.Holders != "WP0 held by trace 3, WP1 by 1" {
+	if !errors.As(err, &pe) || pe.Holders != "WP0 held by 1, WP1 by trace 3" {
 		t.Errorf("got %v", err)
 	}
 }

@@ -72,7 +72,7 @@ func TestTraceOwnsSlots(t *testing.T) {
 	if len(errs) != 1 || errs[0]["command"] != "watch" || !strings.Contains(errs[0]["message"].(string), "not enough hardware slots") {
 		t.Fatalf("want one watch refused for want of slots:\n%s", r)
 	}
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, " held by trace 2") {
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, " by trace 2") {
 		t.Errorf("the refusal does not name trace 2 as a holder: %s", msg)
 	}
 	ev := traceEvent(t, r)
@@ -155,8 +155,11 @@ func TestTraceWideAccessOnce(t *testing.T) {
 	if lost == 0 && (lines[19] != 3000 || lines[25] != 2000 || lines[26] != 2000) {
 		t.Errorf("hits by line %v, want pieces.c:19 3000, :25 2000, :26 2000", lines)
 	}
-	if ev["merged"] != float64(3000) {
-		t.Errorf("merged %v, want the 3000 second pieces of the whole stores", ev["merged"])
+	// A CPU reports both pieces of a whole store (amd64: DR6 names two
+	// slots), and the second is merged; QEMU's amd64 and arm64 report one,
+	// so there is nothing to merge. Either way the hits above count stores.
+	if m := ev["merged"]; m != float64(3000) && m != float64(0) {
+		t.Errorf("merged %v, want the 3000 second pieces of the whole stores, or none where one piece is reported", m)
 	}
 }
 
