@@ -147,21 +147,28 @@ type startBreak struct{ breakSet }
 
 func (startBreak) data() map[string]any { return nil }
 
-// conditionSet confirms condition: a line of text only when the condition
-// was removed.
+// conditionSet confirms condition: a line of text only when no condition
+// is left.
 type conditionSet struct {
-	ID   int
-	Cond string
+	ID      int
+	Cond    string
+	HitCond string // the hit-count condition, as a condition on $hits
 }
 
 func (r conditionSet) text() []string {
-	if r.Cond != "" {
+	if r.Cond != "" || r.HitCond != "" {
 		return nil
 	}
 	return []string{fmt.Sprintf("Watchpoint/breakpoint %d now stops unconditionally.", r.ID)}
 }
 
-func (r conditionSet) data() map[string]any { return map[string]any{"id": r.ID, "cond": r.Cond} }
+func (r conditionSet) data() map[string]any {
+	d := map[string]any{"id": r.ID, "cond": r.Cond}
+	if r.HitCond != "" {
+		d["hit_cond"] = r.HitCond
+	}
+	return d
+}
 
 // ignoreSet confirms ignore.
 type ignoreSet struct{ ID, Count int }
@@ -274,9 +281,9 @@ type watchRow struct {
 	At      debugger.Location // where a software breakpoint is
 	Slots   []string
 	Covers  []arch.Piece // what the slots really cover
-	Hits    int
-	// Accesses counts every access, whether or not the condition held.
-	Accesses int
+	// Hits counts every access to the range (crossing of the location),
+	// whether or not the condition held; Stops the stops it made.
+	Hits, Stops int
 	// Engine arms it: ptrace, perf or kernel; EngineWhy says why not the
 	// kernel, for one with something to filter.
 	Engine, EngineWhy string
@@ -284,6 +291,7 @@ type watchRow struct {
 	ThreadHits map[int]int
 	Thread     int // only this thread, 0 for all
 	Cond       string
+	HitCond    string // the hit-count condition, as a condition on $hits
 	Ignore     int
 	Modify     bool
 	// ReadAsRW: a read watchpoint in a read-or-write slot, on a machine
@@ -298,7 +306,7 @@ func (r watchList) text() []string {
 	if len(r.Rows) == 0 {
 		return []string{"No watchpoints or breakpoints."}
 	}
-	lines := []string{fmt.Sprintf("%-4s %-6s %-4s %-24s %-28s %-10s %-34s %s", "Num", "Kind", "Enb", "What", "Requested", "Slots", "Covers", "Hits")}
+	lines := []string{fmt.Sprintf("%-4s %-6s %-4s %-24s %-28s %-10s %-34s %-8s %s", "Num", "Kind", "Enb", "What", "Requested", "Slots", "Covers", "Hits", "Stops")}
 	for _, w := range r.Rows {
 		lines = append(lines, w.text()...)
 	}
@@ -324,8 +332,12 @@ func (w watchRow) text() []string {
 	if !w.Enabled {
 		slots = "-"
 	}
-	lines := []string{fmt.Sprintf("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %d", w.ID, w.Label, enb, truncate(w.Expr, 24), req, slots,
-		strings.Join(covers, " "), w.Hits)}
+	stops := strconv.Itoa(w.Stops)
+	if w.Label == "trace" {
+		stops = "-" // a trace never stops the program
+	}
+	lines := []string{fmt.Sprintf("%-4d %-6s %-4s %-24s %-28s %-10s %-34s %-8d %s", w.ID, w.Label, enb, truncate(w.Expr, 24), req, slots,
+		strings.Join(covers, " "), w.Hits, stops)}
 	for _, n := range w.notes() {
 		lines = append(lines, "     "+n)
 	}
@@ -347,6 +359,9 @@ func (w watchRow) notes() []string {
 	if w.Thread != 0 {
 		notes = append(notes, fmt.Sprintf("only thread %d, in its own slots", w.Thread))
 	}
+	if w.HitCond != "" {
+		notes = append(notes, "stop only if "+w.HitCond+" (hit-count condition)")
+	}
 	if w.Cond != "" {
 		notes = append(notes, "stop only if "+w.Cond)
 	}
@@ -355,7 +370,7 @@ func (w watchRow) notes() []string {
 	}
 	notes = append(notes, w.Extra...)
 	if w.Engine == "kernel" {
-		notes = append(notes, fmt.Sprintf("engine kernel: judged in the kernel (BPF), %d accesses", w.Accesses))
+		notes = append(notes, "engine kernel: counted and judged in the kernel (BPF)")
 	} else if w.EngineWhy != "" {
 		notes = append(notes, fmt.Sprintf("engine %s, not kernel: %s", w.Engine, w.EngineWhy))
 	}
@@ -384,7 +399,7 @@ func (r watchList) data() map[string]any {
 			threadHits[strconv.Itoa(tid)] = n
 		}
 		row := map[string]any{"id": w.ID, "kind": w.Label, "enabled": w.Enabled, "expr": w.Expr,
-			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits,
+			"addr": hex(w.Addr), "len": w.Len, "slots": w.Slots, "covers": covers, "hits": w.Hits, "stops": w.Stops,
 			"thread_hits": threadHits, "thread": w.Thread, "cond": w.Cond, "ignore": w.Ignore, "modify": w.Modify,
 			"commands": w.Commands}
 		if w.soft() { // a software breakpoint holds no slot and covers nothing
@@ -397,8 +412,11 @@ func (r watchList) data() map[string]any {
 		if w.EngineWhy != "" {
 			row["engine_why"] = w.EngineWhy
 		}
-		if w.Kind == debugger.KindWatch && w.Label != "trace" { // a trace's are its hits
-			row["accesses"] = w.Accesses
+		if w.HitCond != "" {
+			row["hit_cond"] = w.HitCond
+		}
+		if w.Label == "trace" {
+			delete(row, "stops") // a trace never stops the program
 		}
 		for k, v := range w.More {
 			row[k] = v
