@@ -282,30 +282,9 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 // allowed, BPF programs are not) keeps a conditional watchpoint on ptrace,
 // says why, and stops where the condition holds.
 func TestKernelEngineFallsBackWithoutBPF(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root, to run hwdbg as nobody with chosen capabilities")
-	}
-	dir, err := os.MkdirTemp("", "hwdbg-nobpf-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
-	hw, prog := filepath.Join(dir, "hwdbg"), filepath.Join(dir, "hot")
-	for from, to := range map[string]string{hwdbgBin: hw, fixture.C(t, "hot", fixture.PIE): prog} {
-		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
-			t.Fatalf("cp: %v %s", err, out)
-		}
-		os.Chmod(to, 0o755)
-	}
-	cmd := exec.Command(hw, "--json", "-q", prog, "1000")
-	cmd.Env = append(os.Environ(), "HWDBG_ENGINE=")
-	cmd.Dir = dir
+	hw, prog := nobodyCopies(t)
+	cmd := asNobody(exec.Command(hw, "--json", "-q", prog, "1000"))
 	cmd.Stdin = strings.NewReader("watch -w &counter if counter == 500\ncontinue\ninfo watchpoints\nkill\n")
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential:  &syscall.Credential{Uid: 65534, Gid: 65534},
-		AmbientCaps: []uintptr{unix.CAP_PERFMON},
-	}
 	out, err := cmd.CombinedOutput()
 	r := parseOutput(string(out))
 	hits := r.byEvent("watchpoint")
@@ -320,6 +299,81 @@ func TestKernelEngineFallsBackWithoutBPF(t *testing.T) {
 	if !kernelEngine() && !strings.Contains(why, "traps before the access") {
 		t.Errorf("the reason must name the machine: %q", why)
 	}
+}
+
+// TestDoctorKernelEngine: hwdbg doctor says whether the kernel engine is
+// usable here and, when not, why: HWDBG_ENGINE=ptrace, the machine, BPF
+// refused (as nobody without CAP_BPF).
+func TestDoctorKernelEngine(t *testing.T) {
+	// doctor runs hwdbg doctor (--json, then as text) as mk makes it.
+	doctor := func(mk func(args ...string) *exec.Cmd) (usable bool, why, text string) {
+		t.Helper()
+		out, _ := mk("doctor", "--json").Output() // exit status 1 when something is not usable
+		var r struct {
+			KernelEngine struct {
+				Usable bool
+				Error  string
+			} `json:"kernel_engine"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, out)
+		}
+		b, _ := mk("doctor").Output()
+		return r.KernelEngine.Usable, r.KernelEngine.Error, string(b)
+	}
+	usable, why, text := doctor(func(args ...string) *exec.Cmd { return exec.Command(hwdbgBin, args...) })
+	if usable != kernelEngine() || (usable && !strings.Contains(text, "kernel engine         usable: data watchpoints' conditions")) {
+		t.Errorf("here: usable %v (%q), want %v\n%s", usable, why, kernelEngine(), text)
+	}
+	if !kernelEngine() && (!strings.Contains(why, "traps before the access") || !strings.Contains(text, "kernel engine         NOT USABLE: on ")) {
+		t.Errorf("on %s the reason must name the machine: %q\n%s", runtime.GOARCH, why, text)
+	}
+	usable, why, text = doctor(func(args ...string) *exec.Cmd {
+		cmd := exec.Command(hwdbgBin, args...)
+		cmd.Env = append(os.Environ(), "HWDBG_ENGINE=ptrace")
+		return cmd
+	})
+	if usable || why != "HWDBG_ENGINE=ptrace" || !strings.Contains(text, "kernel engine         NOT USABLE: HWDBG_ENGINE=ptrace; hwdbg judges conditions at each stop") {
+		t.Errorf("HWDBG_ENGINE=ptrace: usable %v, %q\n%s", usable, why, text)
+	}
+	if !kernelEngine() {
+		return
+	}
+	hw, _ := nobodyCopies(t)
+	usable, why, text = doctor(func(args ...string) *exec.Cmd { return asNobody(exec.Command(hw, args...)) })
+	if usable || !strings.Contains(why, "BPF refused") || !strings.Contains(text, "kernel engine         NOT USABLE: BPF refused") {
+		t.Errorf("as nobody without CAP_BPF: usable %v, %q\n%s", usable, why, text)
+	}
+}
+
+// nobodyCopies copies hwdbg and hot where nobody may run them.
+func nobodyCopies(t *testing.T) (hw, prog string) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run hwdbg as nobody with chosen capabilities")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	hw, prog = filepath.Join(dir, "hwdbg"), filepath.Join(dir, "hot")
+	for from, to := range map[string]string{hwdbgBin: hw, fixture.C(t, "hot", fixture.PIE): prog} {
+		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v %s", err, out)
+		}
+		os.Chmod(to, 0o755)
+	}
+	return hw, prog
+}
+
+// asNobody runs cmd as nobody with CAP_PERFMON alone (perf breakpoints
+// allowed, BPF programs not), in the directory of its program.
+func asNobody(cmd *exec.Cmd) *exec.Cmd {
+	cmd.Env = append(os.Environ(), "HWDBG_ENGINE=")
+	cmd.Dir = filepath.Dir(cmd.Path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential:  &syscall.Credential{Uid: 65534, Gid: 65534},
+		AmbientCaps: []uintptr{unix.CAP_PERFMON},
+	}
+	return cmd
 }
 
 // parseOutput splits hwdbg's JSON lines from the rest.
