@@ -37,8 +37,8 @@ func (d *Debugger) onHit(th *thread, trap arch.Trap, stepPC uint64) (evs []Event
 		}
 	}
 	for _, f := range fired {
-		if f.w.IsBreak() || f.w.Access != arch.Read {
-			d.countHit(f.w, th.Tid) // a read watchpoint's, once it knows the access was a read
+		if d.hitAtTrap(f.w) {
+			d.countHit(f.w, th.Tid)
 		}
 		switch {
 		case f.w.IsBreak():
@@ -160,7 +160,9 @@ func (h *hit) watchHit(f firing) []Event {
 		if !h.insn.MemReads {
 			return nil
 		}
-		d.countHit(w, h.th.Tid)
+		if !d.hitAtTrap(w) {
+			d.countHit(w, h.th.Tid)
+		}
 	}
 	if w.Modify && bytes.Equal(old, cur) {
 		return nil
@@ -188,6 +190,13 @@ func (h *hit) watchHit(f firing) []Event {
 		ev.Text = h.insn.Text
 	}
 	return append(evs, ev)
+}
+
+// hitAtTrap: every trap of w's slots is a hit, but that of a read
+// watchpoint in a read-or-write slot, which is one once the accessing
+// instruction is known to read.
+func (d *Debugger) hitAtTrap(w *Watchpoint) bool {
+	return w.IsBreak() || w.Access != arch.Read || d.arch.ReadOnlySlots()
 }
 
 // countHit counts a hit of w by thread tid: an access to its range of the

@@ -441,7 +441,7 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 	want := map[string]int{"read": n, "write": n, "rw": 2 * n}
 	for _, pair := range [][2]string{{"read", "write"}, {"write", "read"}, {"read", "rw"}, {"rw", "read"}, {"rw", "write"}, {"write", "rw"}} {
 		t.Run(pair[0]+"+"+pair[1], func(t *testing.T) {
-			script := cmds[pair[0]] + "\n" + cmds[pair[1]] + "\n" + strings.Repeat("continue\n", 2*n+1)
+			script := cmds[pair[0]] + "\n" + cmds[pair[1]] + "\n" + strings.Repeat("continue\n", 2*n+1) + "info watchpoints\n"
 			r := hwdbg(t, script, bin, strconv.Itoa(n))
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s", r.code, r)
@@ -459,6 +459,11 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 				}
 				if got != want[kind] {
 					t.Errorf("%s watch (%v): %d hits reported, want %d\n%s", kind, id, got, want[kind], r)
+				}
+				// Its hits are the accesses of its kind: a read watch in a
+				// read-or-write slot does not count the writes.
+				if wp := r.listed(i); wp == nil || wp["hits"] != float64(want[kind]) || wp["stops"] != float64(want[kind]) {
+					t.Errorf("%s watch (%v): listed %v, want %d hits and stops", kind, id, wp, want[kind])
 				}
 			}
 		})
