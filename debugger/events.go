@@ -31,8 +31,9 @@ type WatchHit struct {
 	New    string
 	Insn   Location // the instruction that made the access
 	Text   string   // its disassembly
-	// Hits counts every access to the range so far, this one included;
-	// Stops the stops of the program it made, this one included.
+	// Hits counts every access to the range up to this one, included
+	// (its number: $hits when its condition was judged); Stops the stops
+	// of the program it made, this one included.
 	Hits, Stops int
 	// Guessed is true when the accessing instruction could not be found by
 	// decoding from a symbol's start and was guessed backwards from the pc.

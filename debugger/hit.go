@@ -183,7 +183,7 @@ func (h *hit) watchHit(f firing) []Event {
 	ev := WatchHit{
 		ID: w.ID, Expr: w.Expr, Access: w.Access.String(), Addr: w.Addr, Len: w.Len,
 		Tid: h.th.Tid, Slots: f.slots, Old: d.formatWatched(w, old), New: d.formatWatched(w, cur),
-		Hits: w.Hits, Stops: w.Stops, Guessed: h.guessed,
+		Hits: d.hitNumber(w), Stops: w.Stops, Guessed: h.guessed,
 	}
 	if h.haveInsn {
 		ev.Insn = d.location(h.insn.PC)

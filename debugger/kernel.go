@@ -71,6 +71,9 @@ type kernelWatch struct {
 	cond, hitCond *condition
 	image         int // d.image when the condition was lowered
 	threads       map[int]int
+	// last is the number of the access last judged at a stop ($hits
+	// then): other threads may have made more since.
+	last uint64
 }
 
 // engineEnv names the environment variable that forces an engine.
@@ -428,6 +431,9 @@ func (d *Debugger) kernelCrossing(w *Watchpoint, tid int) (stop bool, problem *N
 	if t, ok := per[tid]; ok {
 		hits = t.Last
 	}
+	if kw := d.kern.onFor(w); kw != nil {
+		kw.last = hits
+	}
 	holds, problem := d.condsHold(w, tid, hits)
 	switch {
 	case problem != nil:
@@ -436,6 +442,16 @@ func (d *Debugger) kernelCrossing(w *Watchpoint, tid int) (stop bool, problem *N
 		return false, nil
 	}
 	return !w.AutoContinue, nil
+}
+
+// hitNumber is the number of the hit of w being reported: its hit count
+// then ($hits), which on the kernel engine other threads may have passed
+// since.
+func (d *Debugger) hitNumber(w *Watchpoint) int {
+	if kw := d.kern.onFor(w); kw != nil && kw.last > 0 {
+		return int(kw.last)
+	}
+	return w.Hits
 }
 
 // WatchEngine is how a watchpoint is armed, for `info watchpoints`.

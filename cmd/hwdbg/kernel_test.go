@@ -42,6 +42,7 @@ func TestConditionsOnBothEngines(t *testing.T) {
 			"HitsEvery1000th":                   TestHitsConditionEvery1000th,
 			"HitCountCondition":                 TestHitCountCondition,
 			"DivisionInConditions":              TestDivisionInConditions,
+			"HitsAmongThreads":                  TestHitsAmongThreads,
 		} {
 			t.Run(engine+"/"+name, func(t *testing.T) {
 				t.Setenv("HWDBG_ENGINE", engine)
@@ -274,6 +275,25 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	}
 	if counting["hits"] != float64(65000) || sum != 65000 || len(th) != 4 || th[t3] != float64(30000) {
 		t.Errorf("the counting watchpoint: hits %v, per thread %v; want 65000 over 4 threads, 30000 by T3 %s", counting["hits"], th, t3)
+	}
+}
+
+// TestHitsAmongThreads: $hits numbers the hits of every thread; among
+// two threads writing at once, $hits == 20000 stops once, at the 20000th
+// write, and the stop's hits is that number, on either engine (the kernel
+// keeps each thread's last number: the total has moved on by the time
+// hwdbg looks).
+func TestHitsAmongThreads(t *testing.T) {
+	bin := fixture.C(t, "writers", fixture.PIE)
+	// T1 and T2 write 10000 and 20000 times at once, main 5000, T3 30000.
+	r := hwdbg(t, "watch -w &target if $hits == 20000\ncontinue\ncontinue\ninfo watchpoints\n", bin, "threads", "nowait")
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["hits"] != float64(20000) || hits[0]["stops"] != float64(1) {
+		t.Fatalf("want one stop, the 20000th hit: %v\n%s", hits, r)
+	}
+	wp := listedEngine(t, r, 0, forcedEngine())
+	if wp["hits"] != float64(65000) || wp["stops"] != float64(1) {
+		t.Errorf("after the end: hits %v, stops %v; want 65000 and 1", wp["hits"], wp["stops"])
 	}
 }
 
