@@ -58,7 +58,7 @@ func (b *bins) kernelLoop(n, gdbN, runs int) error {
 		c := exec.Command(b.hwdbg, "-q", "--json", "--batch", "-x", script, b.hot, strconv.Itoa(k))
 		c.Env = append(os.Environ(), "HWDBG_ENGINE=kernel")
 		return c
-	}, kernelAccesses, 0)
+	}, kernelHits, 0)
 	if err != nil {
 		return fmt.Errorf("hwdbg: %w", err)
 	}
@@ -83,15 +83,15 @@ func (b *bins) kernelLoop(n, gdbN, runs int) error {
 	return nil
 }
 
-// kernelAccesses reads, from hwdbg's info watchpoints, the writes the
-// kernel engine counted for watchpoint 1 (its "accesses"); the
-// watchpoint must be on the kernel engine.
-func kernelAccesses(out string) (int, error) {
+// kernelHits reads, from hwdbg's info watchpoints, the writes the kernel
+// engine counted for watchpoint 1 (its hits: every access, whether or not
+// the condition held); the watchpoint must be on the kernel engine.
+func kernelHits(out string) (int, error) {
 	w, err := watchpointOne(out)
 	if err == nil && w.Engine != "kernel" {
 		err = fmt.Errorf("watchpoint 1 is on the %s engine, not the kernel's: %s", w.Engine, w.EngineWhy)
 	}
-	return w.Accesses, err
+	return w.Hits, err
 }
 
 // gdbStoppedAtLast checks that gdb stopped once, at the last write, and

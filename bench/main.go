@@ -591,7 +591,6 @@ func hwdbgHits(out string) (int, error) {
 type listedWatchpoint struct {
 	ID        int    `json:"id"`
 	Hits      int    `json:"hits"`
-	Accesses  int    `json:"accesses"`
 	Engine    string `json:"engine"`
 	EngineWhy string `json:"engine_why"`
 }

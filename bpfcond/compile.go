@@ -6,21 +6,27 @@
 // The kernel runs the program at every access that overflows the perf
 // breakpoint it is attached to (PERF_EVENT_IOC_SET_BPF). The program
 //
-//   - counts the access (every one: the true hit count),
-//   - evaluates the condition, reading memory with bpf_probe_read_user,
-//   - when it holds, counts a crossing (gdb's hit count), process-wide and
-//     per thread, and says "stop" (returns 1) only when that crossing's
-//     number is past the threshold: the crossings already counted plus
-//     the ignore count, set by the debugger before the program runs on.
+//   - counts the access (every one: the watchpoint's hits), process-wide
+//     and per thread, and keeps, per thread, the number of its last
+//     access (what $hits was for the access a stopped thread made),
+//   - evaluates the condition, reading memory with bpf_probe_read_user
+//     ($hits is this access's number),
+//   - when it holds, counts a crossing, and says "stop" (returns 1) only
+//     when that crossing's number is past the threshold: the crossings
+//     already counted plus the ignore count, set by the debugger before
+//     the program runs on.
 //
 // Counting the ignore count in the map rather than with the event's
 // sample_period keeps it process-wide and exact: every thread has its
 // own event, so a period would count each thread's accesses apart, and
 // an atomic fetch-and-add numbers the crossings of all threads at once.
 //
-// A read that faults counts a crossing and stops: the debugger then
-// evaluates the condition itself, and reports the error as it does for a
-// condition it evaluates.
+// A read that faults, or a division by zero, counts a crossing and stops:
+// the debugger then evaluates the condition itself, and reports the error
+// as it does for a condition it evaluates.
+//
+// Registers: r7 points to the counts map's value, r8 holds this access's
+// number, r6 the verdict; r0-r5 are scratch (helpers clobber them).
 package bpfcond
 
 import (
@@ -64,18 +70,28 @@ const (
 )
 
 // Stack: an 8-byte buffer for reads and map keys, then one 8-byte slot
-// per level of the condition.
+// per level of the condition (the first two also hold a new per-thread
+// value before the condition runs).
 const (
 	bufOff   = -8
 	slot0Off = -16
 	maxSlots = (512 - 16) / 8
 )
 
+// The per-thread map's value: the thread's accesses, and the number of
+// its last access.
+const (
+	threadAccesses = 0
+	threadLast     = 8
+	threadSize     = 16
+	threadValOff   = slot0Off - 8 // where a new value is built
+)
+
 // Labels of the program's tail.
 const (
 	lblOut0  = "out0"  // return 0: no stop
-	lblFault = "fault" // a read faulted: a crossing that stops
-	lblCount = "count" // count the crossing for the thread, return r6
+	lblFault = "fault" // a read faulted, or a divisor was 0: a crossing that stops
+	lblRet   = "ret"   // return r6
 )
 
 // Compile is the program for cond (nil: a condition that always holds)
@@ -95,10 +111,12 @@ func Compile(cond expr.Low, w Watched) (asm.Instructions, error) {
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, lblOut0),
 		asm.Mov.Reg(asm.R7, asm.R0),
-		// Every access counts.
-		asm.Mov.Imm(asm.R1, 1),
-		asm.AddAtomic.Mem(asm.R7, asm.R1, asm.DWord, offAccesses),
+		// Every access counts; r8 is its number.
+		asm.Mov.Imm(asm.R8, 1),
+		fetchAdd(asm.R7, asm.R8, offAccesses),
+		asm.Add.Imm(asm.R8, 1),
 	}
+	insns = append(insns, perThread()...)
 	insns = append(insns, keepValue(w)...)
 	if cond != nil {
 		if err := c.gen(cond, 0); err != nil {
@@ -117,22 +135,21 @@ func Compile(cond expr.Low, w Watched) (asm.Instructions, error) {
 		asm.Add.Imm(asm.R1, 1),
 		asm.LoadMem(asm.R2, asm.R7, offThreshold, asm.DWord),
 		asm.Mov.Imm(asm.R6, 1),
-		asm.JGT.Reg(asm.R1, asm.R2, lblCount),
+		asm.JGT.Reg(asm.R1, asm.R2, lblRet),
 		asm.Mov.Imm(asm.R6, 0),
 	)
-	if c.reads {
+	if c.faults {
 		// The verifier refuses code no path reaches: this only where a
-		// read may fault.
+		// read may fault or a divisor be 0.
 		insns = append(insns,
-			asm.Ja.Label(lblCount),
+			asm.Ja.Label(lblRet),
 			asm.Mov.Imm(asm.R1, 1).WithSymbol(lblFault),
 			asm.AddAtomic.Mem(asm.R7, asm.R1, asm.DWord, offCrossings),
 			asm.Mov.Imm(asm.R6, 1),
 		)
 	}
-	insns = append(insns, perThread()...)
 	insns = append(insns,
-		asm.Mov.Reg(asm.R0, asm.R6),
+		asm.Mov.Reg(asm.R0, asm.R6).WithSymbol(lblRet),
 		asm.Return(),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol(lblOut0),
 		asm.Return(),
@@ -171,11 +188,11 @@ func fetchAdd(dst, src asm.Register, off int16) asm.Instruction {
 	return ins
 }
 
-// perThread counts a crossing in the threads map, by thread id, and
-// falls through.
+// perThread counts the access in the threads map, by thread id, keeps
+// its number (r8) there, and falls through.
 func perThread() asm.Instructions {
 	return asm.Instructions{
-		asm.FnGetCurrentPidTgid.Call().WithSymbol(lblCount),
+		asm.FnGetCurrentPidTgid.Call(),
 		asm.StoreMem(asm.RFP, bufOff, asm.R0, asm.Word), // the thread id: the low half
 		asm.LoadMapPtr(asm.R1, 0).WithReference(refThreads),
 		asm.Mov.Reg(asm.R2, asm.RFP),
@@ -183,17 +200,19 @@ func perThread() asm.Instructions {
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "insert"),
 		asm.Mov.Imm(asm.R1, 1),
-		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, threadAccesses),
+		asm.StoreMem(asm.R0, threadLast, asm.R8, asm.DWord),
 		asm.Ja.Label("counted"),
-		// First crossing of the thread. Another CPU cannot race it: a
+		// First access of the thread. Another CPU cannot race it: a
 		// thread runs on one CPU at a time.
 		asm.Mov.Imm(asm.R1, 1).WithSymbol("insert"),
-		asm.StoreMem(asm.RFP, slot0Off, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, threadValOff+threadAccesses, asm.R1, asm.DWord),
+		asm.StoreMem(asm.RFP, threadValOff+threadLast, asm.R8, asm.DWord),
 		asm.LoadMapPtr(asm.R1, 0).WithReference(refThreads),
 		asm.Mov.Reg(asm.R2, asm.RFP),
 		asm.Add.Imm(asm.R2, bufOff),
 		asm.Mov.Reg(asm.R3, asm.RFP),
-		asm.Add.Imm(asm.R3, slot0Off),
+		asm.Add.Imm(asm.R3, threadValOff),
 		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
 		asm.FnMapUpdateElem.Call(),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("counted"),
@@ -205,7 +224,7 @@ func perThread() asm.Instructions {
 type compiler struct {
 	out    asm.Instructions
 	labels int
-	reads  bool // a read that may fault was emitted
+	faults bool // a read that may fault, or a division, was emitted
 }
 
 func (c *compiler) emit(insns ...asm.Instruction) { c.out = append(c.out, insns...) }
@@ -241,11 +260,14 @@ func (c *compiler) gen(n expr.Low, k int) error {
 	case expr.LowConst:
 		c.emit(asm.LoadImm(asm.R0, int64(n.V), asm.DWord))
 		c.store(k)
+	case expr.LowHits:
+		c.emit(asm.Mov.Reg(asm.R0, asm.R8))
+		c.store(k)
 	case expr.LowLoad:
 		if n.Size < 1 || n.Size > 8 {
 			return fmt.Errorf("cannot read %d bytes at %#x", n.Size, n.Addr)
 		}
-		c.reads = true
+		c.faults = true
 		c.emit(
 			asm.Mov.Imm(asm.R1, 0),
 			asm.StoreMem(asm.RFP, bufOff, asm.R1, asm.DWord),
@@ -357,9 +379,50 @@ func (c *compiler) binary(n expr.LowBinary, k int) error {
 		c.emit(asm.Add.Reg(asm.R0, asm.R1))
 	case "-":
 		c.emit(asm.Sub.Reg(asm.R0, asm.R1))
+	case "*":
+		c.emit(asm.Mul.Reg(asm.R0, asm.R1))
+	case "/", "%":
+		c.divide(n.Op, n.Unsigned)
 	default:
 		return fmt.Errorf("unknown operator %q", n.Op)
 	}
 	c.store(k)
 	return nil
+}
+
+// divide puts r0 / r1 or r0 % r1 in r0. A divisor of 0 faults (the
+// debugger reports it). BPF divides unsigned only (signed division needs
+// Linux 6.6): a signed one divides the magnitudes and gives the quotient
+// the sign of a*b, the remainder that of a, as C does. The most negative
+// number is its own magnitude, which unsigned division reads right.
+func (c *compiler) divide(op string, unsigned bool) {
+	c.faults = true
+	c.emit(asm.JEq.Imm(asm.R1, 0, lblFault))
+	alu := asm.Div
+	if op == "%" {
+		alu = asm.Mod
+	}
+	if unsigned {
+		c.emit(alu.Reg(asm.R0, asm.R1))
+		return
+	}
+	aPos, bPos, done := c.label(), c.label(), c.label()
+	c.emit(
+		asm.Mov.Imm(asm.R2, 0), // r2: a < 0
+		asm.JSGE.Imm(asm.R0, 0, aPos),
+		asm.Neg.Imm(asm.R0, 0),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.Mov.Reg(asm.R3, asm.R2).WithSymbol(aPos), // r3: negate the result
+		asm.JSGE.Imm(asm.R1, 0, bPos),
+		asm.Neg.Imm(asm.R1, 0),
+	)
+	if op == "/" {
+		c.emit(asm.Xor.Imm(asm.R3, 1))
+	}
+	c.emit(
+		alu.Reg(asm.R0, asm.R1).WithSymbol(bPos),
+		asm.JEq.Imm(asm.R3, 0, done),
+		asm.Neg.Imm(asm.R0, 0),
+		asm.Mov.Reg(asm.R0, asm.R0).WithSymbol(done),
+	)
 }

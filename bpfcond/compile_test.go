@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"hwdbg/expr"
 )
@@ -89,6 +90,13 @@ func TestConditions(t *testing.T) {
 		"(unsigned char)(s16 + 44) == 0", "1", "0", "u8 >= 250 && u8 <= 250",
 		fmt.Sprintf("*(int*)%#x == -70000", addr(&s32)), fmt.Sprintf("*(unsigned short*)%#x == 65000", addr(&u16)),
 		"*(long*)0x10 == 1", // faults: the program stops, and hwdbg reports the error
+		// *, / and %, signed (by the magnitudes) and unsigned.
+		"s64 % 3 == -2", "s64 / 2 == -2", "-s64 % 3 == 2", "s32 / -7 == 10000", "s32 % 7 == 0", "s8 * s16 == 900",
+		"u32 / 3 == 1333333333", "u32 % 7 == 4000000000 % 7", "(int)u32 / 2 < 0", "u64 / 2 == 0x4000000000000002",
+		"u64 % 10 == 3", "(unsigned)s32 / 2 > 0", "(unsigned)s8 % 10 == 3", "u8 * u8 == 62500", "(unsigned char)(u8 * 2) == 244",
+		"(long)0x8000000000000000 / -1 < 0", "(long)0x8000000000000000 % -1 == 0", "(int)0x80000000 / (int)-1 < 0",
+		"s64 * -3 / 5 % 2 != 0", "arr[3] % arr[2] == 1 && st.b / st.a == 14",
+		"s64 / (s64 + 5) == 1", "u8 % (u8 - 250) == 0", // a divisor of 0: the program stops, hwdbg reports it
 	} {
 		cond, err := lowered(src)
 		if err != nil {
@@ -115,7 +123,7 @@ func TestConditions(t *testing.T) {
 
 // TestThreshold: the ignore count is counted in the map: crossings up to
 // the threshold do not stop, every access and crossing is counted, and
-// per thread.
+// every access per thread.
 func TestThreshold(t *testing.T) {
 	needBPF(t)
 	for _, tc := range []struct {
@@ -151,19 +159,59 @@ func TestThreshold(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		per, err := f.ThreadCrossings()
+		per, err := f.Threads()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var sum uint64
 		for _, n := range per {
-			sum += n
+			sum += n.Accesses
 		}
-		if stops != tc.stops || c.Accesses != uint64(tc.runs) || c.Crossings != tc.crossings || c.Threshold != tc.threshold || sum != tc.crossings {
+		if stops != tc.stops || c.Accesses != uint64(tc.runs) || c.Crossings != tc.crossings || c.Threshold != tc.threshold || sum != uint64(tc.runs) {
 			t.Errorf("%q threshold %d, %d runs: %d stops, counts %+v, per thread %v; want %d stops, %d crossings",
 				tc.src, tc.threshold, tc.runs, stops, c, per, tc.stops, tc.crossings)
 		}
 		f.Close()
+	}
+}
+
+// TestHits: $hits is the number of the access being judged, counted on
+// from where SetAccesses started it; each thread's entry keeps the number
+// of its last access.
+func TestHits(t *testing.T) {
+	needBPF(t)
+	const src = "$hits % 1000 == 999 && s8 < 0"
+	cond, err := lowered(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := loadBoth(t, src, cond)
+	defer f.Close()
+	if err := errors.Join(f.SetThreshold(0), f.SetAccesses(2990)); err != nil {
+		t.Fatal(err)
+	}
+	var stopped []uint64
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for i := 0; i < 2020; i++ {
+		if run(t, f) == 1 {
+			c, err := f.Counts()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stopped = append(stopped, c.Accesses)
+			if err := f.SetThreshold(c.Crossings); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	per, err := f.Threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := per[unix.Gettid()]
+	if fmt.Sprint(stopped) != "[2999 3999 4999]" || me.Accesses != 2020 || me.Last != 5010 {
+		t.Errorf("stopped at hits %v, want [2999 3999 4999]; this thread's counts %+v, want 2020 accesses, the last 5010", stopped, me)
 	}
 }
 
@@ -234,7 +282,8 @@ func TestNotLowered(t *testing.T) {
 // with Eval.
 func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"s8 < 0", "(flags & 0x0f) == 0xa || st.b", "!(u64 > s64) && (short)u16 + 1",
-		"arr[3] - arr[0] >= (unsigned char)s8", "-(int)u32 <= *(long*)0x10"} {
+		"arr[3] - arr[0] >= (unsigned char)s8", "-(int)u32 <= *(long*)0x10", "s64 % 3 == -2", "u32 / (s16 + 300)",
+		"(unsigned)s32 * s8 / -7 % (short)u16 > st.b"} {
 		f.Add(s)
 	}
 	bpf := bpfAllowed() == nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/cilium/ebpf"
 
@@ -14,10 +15,11 @@ import (
 // Counts is what a filter has counted, and where it stops.
 type Counts struct {
 	// Accesses counts every access the program ran for, whether or not
-	// the condition held.
+	// the condition held, from where SetAccesses started it: the
+	// watchpoint's hits ($hits).
 	Accesses uint64
 	// Crossings counts the accesses for which the condition held (or
-	// could not be read): gdb's hit count.
+	// could not be evaluated): what the ignore count counts.
 	Crossings uint64
 	// Threshold: the program stops the thread at the crossing whose
 	// number is past it (crossings so far plus the ignore count).
@@ -34,10 +36,17 @@ const maxThreads = 4096
 // Filter is a condition loaded in the kernel: its program, to attach to
 // perf breakpoints, and its counts.
 type Filter struct {
+	serial  uint64
 	watched Watched
 	prog    *ebpf.Program
 	counts  *ebpf.Map // array of one Counts
-	threads *ebpf.Map // thread id -> crossings
+	threads *ebpf.Map // thread id -> ThreadCount
+}
+
+// ThreadCount is what the program counted of one thread.
+type ThreadCount struct {
+	Accesses uint64 // its accesses
+	Last     uint64 // the number (Counts.Accesses then) of its last one
 }
 
 // Load compiles cond (nil: always true) and loads it as a program of
@@ -50,12 +59,12 @@ func Load(cond expr.Low, w Watched, typ ebpf.ProgramType) (*Filter, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{watched: w}
+	f := &Filter{watched: w, serial: serials.Add(1)}
 	f.counts, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hwdbg_counts", Type: ebpf.Array, KeySize: 4, ValueSize: uint32(w.valueSize()), MaxEntries: 1})
 	if err != nil {
 		return nil, fmt.Errorf("create the BPF map of counts: %w", err)
 	}
-	f.threads, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hwdbg_threads", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: maxThreads})
+	f.threads, err = ebpf.NewMap(&ebpf.MapSpec{Name: "hwdbg_threads", Type: ebpf.Hash, KeySize: 4, ValueSize: threadSize, MaxEntries: maxThreads})
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("create the BPF map of per-thread counts: %w", err)
@@ -82,6 +91,13 @@ func Load(cond expr.Low, w Watched, typ ebpf.ProgramType) (*Filter, error) {
 
 // FD is the program's file descriptor, for PERF_EVENT_IOC_SET_BPF.
 func (f *Filter) FD() int { return f.prog.FD() }
+
+// serials numbers the filters loaded.
+var serials atomic.Uint64
+
+// Serial tells f from every other filter this process loaded, also one
+// whose descriptor had the same number before it was closed.
+func (f *Filter) Serial() uint64 { return f.serial }
 
 // Program is the loaded program.
 func (f *Filter) Program() *ebpf.Program { return f.prog }
@@ -122,6 +138,13 @@ func (f *Filter) SetThreshold(t uint64) error {
 	return f.update(func(b []byte) { binary.LittleEndian.PutUint64(b[offThreshold:], t) })
 }
 
+// SetAccesses sets the access count the program counts on from: the
+// watchpoint's hits so far, so that $hits numbers its hits. No program
+// may run meanwhile.
+func (f *Filter) SetAccesses(n uint64) error {
+	return f.update(func(b []byte) { binary.LittleEndian.PutUint64(b[offAccesses:], n) })
+}
+
 // SetValue says what the watched bytes hold now (when the program is
 // attached, and when the debugger changed them): the next access finds
 // them.
@@ -142,14 +165,15 @@ func (f *Filter) update(change func([]byte)) error {
 	return nil
 }
 
-// ThreadCrossings reads the crossings of each thread.
-func (f *Filter) ThreadCrossings() (map[int]uint64, error) {
-	out := map[int]uint64{}
+// Threads reads the counts of each thread that made an access.
+func (f *Filter) Threads() (map[int]ThreadCount, error) {
+	out := map[int]ThreadCount{}
 	var tid uint32
-	var n uint64
+	var v [threadSize]byte
 	it := f.threads.Iterate()
-	for it.Next(&tid, &n) {
-		out[int(tid)] = n
+	for it.Next(&tid, &v) {
+		le := binary.LittleEndian
+		out[int(tid)] = ThreadCount{Accesses: le.Uint64(v[threadAccesses:]), Last: le.Uint64(v[threadLast:])}
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("read the condition's per-thread counts: %w", err)

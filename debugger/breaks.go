@@ -271,12 +271,13 @@ func (d *Debugger) crossBreak(th *thread, sb *softBreak, addr uint64, regs arch.
 // ignore count is left), and what went wrong with its condition.
 func (d *Debugger) breakCrossed(w *Watchpoint, tid int, addr uint64) []Event {
 	var evs []Event
+	d.countHit(w, tid)
 	ok, problem := d.crossing(w, tid)
 	if problem != nil {
 		evs = append(evs, *problem)
 	}
 	if ok {
-		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits, Temporary: w.Temp})
+		evs = append(evs, BreakHit{ID: w.ID, Tid: tid, At: d.location(addr), Hits: w.Hits, Stops: w.Stops, Temporary: w.Temp})
 		d.afterStop(w)
 	}
 	return evs

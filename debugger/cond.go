@@ -2,6 +2,8 @@ package debugger
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"hwdbg/debuginfo"
 	"hwdbg/expr"
@@ -90,17 +92,38 @@ func (s bindingScope) Where() string {
 	return fmt.Sprintf("%s (frame #%d, where %s)", s.cond.fn, s.cond.frame, s.cond.when)
 }
 
-// condHolds evaluates w's condition for a hit in thread tid: in its
-// innermost frame, or, bound, in the frame it was bound to.
-func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
-	c := w.cond
-	var s expr.Scope = &frameScope{d: d, tid: tid}
+// condsHold evaluates w's hit-count condition, then its condition, for a
+// hit of thread tid whose hit count ($hits) is hits: both must hold. An
+// error in either stops the program: it is the notice of the stop.
+func (d *Debugger) condsHold(w *Watchpoint, tid int, hits uint64) (bool, *Notice) {
+	for _, c := range []struct {
+		c   *condition
+		src string
+	}{{w.hitCond, w.HitCond}, {w.cond, w.Cond}} {
+		if c.c == nil {
+			continue
+		}
+		ok, err := d.condHolds(c.c, tid, hits)
+		if err != nil {
+			return true, &Notice{Text: fmt.Sprintf("error in the condition of %d (%s): %v; stopped", w.ID, c.src, err)}
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// condHolds evaluates condition c for a hit in thread tid, $hits being
+// hits: in its innermost frame, or, bound, in the frame it was bound to.
+func (d *Debugger) condHolds(c *condition, tid int, hits uint64) (bool, error) {
+	var s expr.Scope = hitScope{&frameScope{d: d, tid: tid}, hits}
 	var v expr.Value
 	var err error
 	if c.bound == nil {
 		v, err = expr.Eval(c.x, s)
 	} else {
-		s = &boundScope{frameScope: frameScope{d: d, tid: tid}, cond: c.scope}
+		s = hitScope{&boundScope{frameScope: frameScope{d: d, tid: tid}, cond: c.scope}, hits}
 		v, err = d.evalBound(c, s)
 	}
 	if err != nil {
@@ -111,6 +134,35 @@ func (d *Debugger) condHolds(w *Watchpoint, tid int) (bool, error) {
 		return false, err
 	}
 	return n != 0, nil
+}
+
+// hitScope is a scope at a hit: $hits is its hit count.
+type hitScope struct {
+	expr.Scope
+	hits uint64
+}
+
+func (s hitScope) Hits() uint64 { return s.hits }
+
+// hitCountOps are the operators of condition -hitcount N OP K, as Delve
+// has them: "% K" stops at every K-th hit.
+var hitCountOps = []string{"==", "!=", "<", "<=", ">", ">=", "%"}
+
+// hitCondition is the condition on $hits that condition -hitcount OP K
+// means.
+func hitCondition(op string, k int64) (*condition, string, error) {
+	if !slices.Contains(hitCountOps, op) {
+		return nil, "", fmt.Errorf("%q is not a hit-count operator: give one of %s", op, strings.Join(hitCountOps, " "))
+	}
+	if k < 0 || (op == "%" && k == 0) {
+		return nil, "", fmt.Errorf("the hit count to compare with must be a count (0 or more; more than 0 after %%), not %d", k)
+	}
+	src := fmt.Sprintf("$hits %s %d", op, k)
+	if op == "%" {
+		src += " == 0"
+	}
+	c, err := parseCond(src)
+	return c, src, err
 }
 
 // evalBound evaluates a bound condition in s. An error names the scope

@@ -31,7 +31,10 @@ type WatchHit struct {
 	New    string
 	Insn   Location // the instruction that made the access
 	Text   string   // its disassembly
-	Hits   int
+	// Hits counts every access to the range up to this one, included
+	// (its number: $hits when its condition was judged); Stops the stops
+	// of the program it made, this one included.
+	Hits, Stops int
 	// Guessed is true when the accessing instruction could not be found by
 	// decoding from a symbol's start and was guessed backwards from the pc.
 	Guessed bool
@@ -43,7 +46,9 @@ type BreakHit struct {
 	Tid  int
 	At   Location
 	Slot string // hardware slot, "" for a software breakpoint
-	Hits int
+	// Hits counts the crossings so far, this one included (whether or not
+	// the condition held); Stops the stops it made, this one included.
+	Hits, Stops int
 	// Temporary: a tbreak (or start's breakpoint at main), deleted by
 	// this stop.
 	Temporary bool

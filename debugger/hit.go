@@ -37,8 +37,8 @@ func (d *Debugger) onHit(th *thread, trap arch.Trap, stepPC uint64) (evs []Event
 		}
 	}
 	for _, f := range fired {
-		if d.kern.onFor(f.w) == nil {
-			f.w.Accesses++ // the kernel engine counts its own
+		if d.hitAtTrap(f.w) {
+			d.countHit(f.w, th.Tid)
 		}
 		switch {
 		case f.w.IsBreak():
@@ -124,7 +124,7 @@ func (h *hit) breakHit(f firing) []Event {
 		evs = append(evs, *problem)
 	}
 	if ok {
-		evs = append(evs, BreakHit{ID: f.w.ID, Tid: h.th.Tid, At: h.d.location(h.pc), Slot: f.slots[0], Hits: f.w.Hits, Temporary: f.w.Temp})
+		evs = append(evs, BreakHit{ID: f.w.ID, Tid: h.th.Tid, At: h.d.location(h.pc), Slot: f.slots[0], Hits: f.w.Hits, Stops: f.w.Stops, Temporary: f.w.Temp})
 		h.d.afterStop(f.w)
 	}
 	return evs
@@ -160,6 +160,9 @@ func (h *hit) watchHit(f firing) []Event {
 		if !h.insn.MemReads {
 			return nil
 		}
+		if !d.hitAtTrap(w) {
+			d.countHit(w, h.th.Tid)
+		}
 	}
 	if w.Modify && bytes.Equal(old, cur) {
 		return nil
@@ -180,7 +183,7 @@ func (h *hit) watchHit(f firing) []Event {
 	ev := WatchHit{
 		ID: w.ID, Expr: w.Expr, Access: w.Access.String(), Addr: w.Addr, Len: w.Len,
 		Tid: h.th.Tid, Slots: f.slots, Old: d.formatWatched(w, old), New: d.formatWatched(w, cur),
-		Hits: w.Hits, Guessed: h.guessed,
+		Hits: d.hitNumber(w), Stops: w.Stops, Guessed: h.guessed,
 	}
 	if h.haveInsn {
 		ev.Insn = d.location(h.insn.PC)
@@ -189,31 +192,52 @@ func (h *hit) watchHit(f firing) []Event {
 	return append(evs, ev)
 }
 
-// crossing applies a watch/breakpoint's condition, counts and ignore
-// count to one hit that passed its access filters, and says whether it
-// stops the program. A condition that cannot be evaluated stops it, with
-// the reason.
-func (d *Debugger) crossing(w *Watchpoint, tid int) (stop bool, problem *Notice) {
+// hitAtTrap: every trap of w's slots is a hit, but that of a read
+// watchpoint in a read-or-write slot, which is one once the accessing
+// instruction is known to read.
+func (d *Debugger) hitAtTrap(w *Watchpoint) bool {
+	return w.IsBreak() || w.Access != arch.Read || d.arch.ReadOnlySlots()
+}
+
+// countHit counts a hit of w by thread tid: an access to its range of the
+// kind it watches, or a crossing of its location, whatever its filters
+// and conditions then say. The kernel engine counts its own.
+func (d *Debugger) countHit(w *Watchpoint, tid int) {
 	if d.kern.onFor(w) != nil {
-		return d.kernelCrossing(w, tid) // counted in the kernel
-	}
-	if w.cond != nil {
-		ok, err := d.condHolds(w, tid)
-		if err != nil {
-			problem = &Notice{Text: fmt.Sprintf("error in the condition of %d (%s): %v; stopped", w.ID, w.Cond, err)}
-		} else if !ok {
-			return false, nil
-		}
+		return
 	}
 	w.Hits++
 	if w.ThreadHits == nil {
 		w.ThreadHits = map[int]int{}
 	}
 	w.ThreadHits[tid]++
-	if problem != nil {
-		return true, problem
+}
+
+// crossing applies a watch/breakpoint's conditions and ignore count to
+// one hit (counted) that passed its access filters, says whether it stops
+// the program, and counts the stop. A condition that cannot be evaluated
+// stops it, with the reason.
+func (d *Debugger) crossing(w *Watchpoint, tid int) (stop bool, problem *Notice) {
+	if d.kern.onFor(w) != nil {
+		stop, problem = d.kernelCrossing(w, tid) // counted in the kernel
+	} else {
+		stop, problem = d.judge(w, tid)
 	}
-	if w.Ignore > 0 {
+	if stop {
+		w.Stops++
+	}
+	return stop, problem
+}
+
+// judge is crossing for a watch/breakpoint hwdbg counts itself.
+func (d *Debugger) judge(w *Watchpoint, tid int) (stop bool, problem *Notice) {
+	ok, problem := d.condsHold(w, tid, uint64(w.Hits))
+	switch {
+	case problem != nil:
+		return true, problem
+	case !ok:
+		return false, nil
+	case w.Ignore > 0:
 		w.Ignore--
 		return false, nil
 	}

@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -61,15 +62,18 @@ type kernelState struct {
 	armed map[int]int
 }
 
-// kernelWatch is a watchpoint on the kernel engine: its program, and the
-// counts it had when it came (the program's count from zero).
+// kernelWatch is a watchpoint on the kernel engine: its program, the
+// conditions it was compiled from, and the hits per thread it had when it
+// came (the program counts each thread's from zero; its total counts on
+// from the watchpoint's).
 type kernelWatch struct {
-	filter   *bpfcond.Filter
-	cond     *condition
-	image    int // d.image when the condition was lowered
-	hits     int
-	accesses int
-	threads  map[int]int
+	filter        *bpfcond.Filter
+	cond, hitCond *condition
+	image         int // d.image when the condition was lowered
+	threads       map[int]int
+	// last is the number of the access last judged at a stop ($hits
+	// then): other threads may have made more since.
+	last uint64
 }
 
 // engineEnv names the environment variable that forces an engine.
@@ -127,7 +131,7 @@ func KernelEngineProblem() string {
 // watchpoint holding it.
 func (d *Debugger) kernelFilter(tid, i int) perfslots.Filter {
 	if kw := d.kern.on[kernelOwner(d.slots.At(tid, i).Engine)]; kw != nil {
-		return perfslots.Filter{Prog: kw.filter.FD()}
+		return perfslots.Filter{Prog: kw.filter.FD(), Serial: kw.filter.Serial()}
 	}
 	return perfslots.Filter{}
 }
@@ -206,15 +210,15 @@ func (d *Debugger) syncKernel() {
 	}
 	changed := false
 	for _, w := range d.bps {
-		why, cond := d.kernelFit(w)
+		why := d.kernelFit(w)
 		kw := k.on[w.ID]
-		if why == "" && kw != nil && (kw.cond != cond || kw.image != d.image) {
+		if why == "" && kw != nil && (kw.cond != w.cond || kw.hitCond != w.hitCond || kw.image != d.image) {
 			d.leaveKernel(w) // a new condition: a new program
 			kw, changed = nil, true
 		}
 		switch {
 		case why == "" && kw == nil:
-			if why = d.enterKernel(w, cond); why == "" {
+			if why = d.enterKernel(w); why == "" {
 				changed = true
 			}
 		case why != "" && kw != nil:
@@ -241,36 +245,54 @@ func (d *Debugger) syncKernel() {
 }
 
 // kernelFit says why w cannot be on the kernel engine ("-": it has nothing
-// for the kernel to filter; "": it can), with the condition to compile.
-func (d *Debugger) kernelFit(w *Watchpoint) (string, *condition) {
+// for the kernel to filter; "": it can).
+func (d *Debugger) kernelFit(w *Watchpoint) string {
 	k := d.kern
-	filters := w.cond != nil || w.Ignore > 0 || w.AutoContinue
+	filters := w.cond != nil || w.hitCond != nil || w.Ignore > 0 || w.AutoContinue
 	switch {
 	case !w.Enabled || w.IsBreak() || w.Internal || (!filters && k.force != "kernel"):
-		return "-", nil
+		return "-"
 	case k.force == "ptrace" || os.Getenv("HWDBG_ARM") == "ptrace":
-		return engineEnv + "=ptrace", nil
+		return engineEnv + "=ptrace"
 	case k.eng == nil:
-		return k.why, nil
+		return k.why
 	case w.Modify:
-		return "-m compares with the value at the last stop, which only hwdbg keeps", nil
+		return "-m compares with the value at the last stop, which only hwdbg keeps"
 	case w.Access == arch.Read:
-		return "telling a read from a write needs the accessing instruction, which only hwdbg decodes", nil
+		return "telling a read from a write needs the accessing instruction, which only hwdbg decodes"
 	case w.bitSize > 0:
-		return "a bitfield's bits are told apart by hwdbg", nil
+		return "a bitfield's bits are told apart by hwdbg"
 	}
-	return "", w.cond
+	return ""
+}
+
+// kernelCondition lowers w's hit-count condition and condition into the
+// one the program judges (nil: none); both must hold.
+func (d *Debugger) kernelCondition(w *Watchpoint) (expr.Low, error) {
+	var low expr.Low
+	for _, c := range []*condition{w.hitCond, w.cond} {
+		if c == nil {
+			continue
+		}
+		l, err := expr.Lower(c.x, c.bound, d.selected())
+		if err != nil {
+			return nil, err
+		}
+		if low == nil {
+			low = l
+		} else {
+			low = expr.LowBinary{Op: "&&", X: low, Y: l}
+		}
+	}
+	return low, nil
 }
 
 // enterKernel loads w's program and moves its slots to the kernel engine;
 // it says why not when it cannot.
-func (d *Debugger) enterKernel(w *Watchpoint, c *condition) string {
-	var low expr.Low
-	if c != nil {
-		var err error
-		if low, err = expr.Lower(c.x, c.bound, d.selected()); err != nil {
-			return "the condition is evaluated by hwdbg: " + err.Error()
-		}
+func (d *Debugger) enterKernel(w *Watchpoint) string {
+	low, err := d.kernelCondition(w)
+	if err != nil {
+		return "the condition is evaluated by hwdbg: " + err.Error()
 	}
 	if w.Len > bpfcond.MaxWatched {
 		return fmt.Sprintf("the kernel engine keeps the value of at most %d bytes", bpfcond.MaxWatched)
@@ -279,11 +301,11 @@ func (d *Debugger) enterKernel(w *Watchpoint, c *condition) string {
 	if err != nil {
 		return err.Error()
 	}
-	if err := f.SetValue(w.old); err != nil {
+	if err := errors.Join(f.SetValue(w.old), f.SetAccesses(uint64(w.Hits))); err != nil {
 		f.Close()
 		return err.Error()
 	}
-	kw := &kernelWatch{filter: f, cond: c, image: d.image, hits: w.Hits, accesses: w.Accesses, threads: maps.Clone(w.ThreadHits)}
+	kw := &kernelWatch{filter: f, cond: w.cond, hitCond: w.hitCond, image: d.image, threads: maps.Clone(w.ThreadHits)}
 	d.kern.on[w.ID] = kw
 	if err := d.replace(w); err != nil {
 		delete(d.kern.on, w.ID)
@@ -340,26 +362,30 @@ func (d *Debugger) setThreshold(w *Watchpoint, kw *kernelWatch) {
 	}
 }
 
-// kernelCounts brings w's counts (hits, accesses, per thread, the ignore
-// count left) in line with its program's map, and returns the map's.
-func (d *Debugger) kernelCounts(w *Watchpoint) (bpfcond.Counts, bool) {
+// kernelCounts brings w's counts (hits, per thread, the ignore count
+// left) in line with its program's map, and returns the map's, with the
+// program's counts of each thread.
+func (d *Debugger) kernelCounts(w *Watchpoint) (bpfcond.Counts, map[int]bpfcond.ThreadCount, bool) {
 	kw := d.kern.onFor(w)
 	if kw == nil {
-		return bpfcond.Counts{}, false
+		return bpfcond.Counts{}, nil, false
 	}
 	c, err := kw.filter.Counts()
 	if err != nil {
 		tracef("watchpoint %d: %v", w.ID, err)
-		return c, false
+		return c, nil, false
 	}
-	w.Hits, w.Accesses = kw.hits+int(c.Crossings), kw.accesses+int(c.Accesses)
-	if per, err := kw.filter.ThreadCrossings(); err == nil && len(per)+len(kw.threads) > 0 {
+	w.Hits = int(c.Accesses)
+	per, err := kw.filter.Threads()
+	if err != nil {
+		tracef("watchpoint %d: %v", w.ID, err)
+	} else if len(per)+len(kw.threads) > 0 {
 		w.ThreadHits = maps.Clone(kw.threads)
 		if w.ThreadHits == nil {
 			w.ThreadHits = map[int]int{}
 		}
 		for tid, n := range per {
-			w.ThreadHits[tid] += int(n)
+			w.ThreadHits[tid] += int(n.Accesses)
 		}
 	}
 	if c.Threshold != bpfcond.Never {
@@ -368,7 +394,7 @@ func (d *Debugger) kernelCounts(w *Watchpoint) (bpfcond.Counts, bool) {
 			w.Ignore = int(c.Threshold - c.Crossings)
 		}
 	}
-	return c, true
+	return c, per, true
 }
 
 func (k *kernelState) onFor(w *Watchpoint) *kernelWatch {
@@ -394,20 +420,21 @@ func (d *Debugger) kernelOld(w *Watchpoint) ([]byte, bool) {
 }
 
 // kernelCrossing is crossing for a watchpoint on the kernel engine: the
-// kernel counted the hit and judged the condition and the ignore count;
-// the tracer judges the condition again (a kernel before 6.10 signals
-// every overflow, and the value may have changed since), and reports an
-// error in it as for any condition.
+// kernel counted the hit and judged the conditions and the ignore count;
+// the tracer judges the conditions again (a kernel before 6.10 signals
+// every overflow, and the value may have changed since), $hits being the
+// number of the access the thread made (other threads may have made more
+// since), and reports an error in them as for any condition.
 func (d *Debugger) kernelCrossing(w *Watchpoint, tid int) (stop bool, problem *Notice) {
-	holds := true
-	if w.cond != nil {
-		ok, err := d.condHolds(w, tid)
-		if err != nil {
-			problem = &Notice{Text: fmt.Sprintf("error in the condition of %d (%s): %v; stopped", w.ID, w.Cond, err)}
-		}
-		holds = ok
+	c, per, _ := d.kernelCounts(w)
+	hits := c.Accesses
+	if t, ok := per[tid]; ok {
+		hits = t.Last
 	}
-	c, _ := d.kernelCounts(w)
+	if kw := d.kern.onFor(w); kw != nil {
+		kw.last = hits
+	}
+	holds, problem := d.condsHold(w, tid, hits)
 	switch {
 	case problem != nil:
 		return true, problem
@@ -415,6 +442,16 @@ func (d *Debugger) kernelCrossing(w *Watchpoint, tid int) (stop bool, problem *N
 		return false, nil
 	}
 	return !w.AutoContinue, nil
+}
+
+// hitNumber is the number of the hit of w being reported: its hit count
+// then ($hits), which on the kernel engine other threads may have passed
+// since.
+func (d *Debugger) hitNumber(w *Watchpoint) int {
+	if kw := d.kern.onFor(w); kw != nil && kw.last > 0 {
+		return int(kw.last)
+	}
+	return w.Hits
 }
 
 // WatchEngine is how a watchpoint is armed, for `info watchpoints`.

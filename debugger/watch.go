@@ -34,16 +34,23 @@ type Watchpoint struct {
 	// it is set ("" for nothing).
 	Note string
 
-	Cond   string // condition, "" for none
-	cond   *condition
-	Ignore int // crossings still to ignore
+	Cond string // condition, "" for none
+	cond *condition
+	// HitCond is the hit-count condition (condition -hitcount), as the
+	// condition on $hits it means ("$hits > 100"), "" for none; both it
+	// and Cond must hold.
+	HitCond string
+	hitCond *condition
+	Ignore  int // crossings (conditions true) still to ignore
 
-	// Hits counts the crossings (condition true), ThreadHits per thread.
+	// Hits counts every access to a data watchpoint's range (of the
+	// access it watches), every crossing of a breakpoint's location,
+	// whether or not the conditions held, ignored ones included;
+	// ThreadHits per thread. Stops counts the stops of the program it
+	// made.
 	Hits       int
 	ThreadHits map[int]int
-	// Accesses counts every access that reached the watchpoint, whether
-	// or not its condition held (on the kernel engine, every access).
-	Accesses int
+	Stops      int
 
 	// AutoContinue: the user's commands for it are exactly silent and
 	// continue, so a crossing is counted and the program resumed right in
@@ -517,6 +524,33 @@ func (d *Debugger) SetCondition(id int, cond string) error {
 		return err
 	}
 	w.Cond, w.cond = cond, c
+	return nil
+}
+
+// SetHitCondition sets id's hit-count condition (Delve's condition
+// -hitcount ID OP K): it stops only when its hit count OP K holds, or, for
+// "%", at every K-th hit. It and the condition must both hold.
+func (d *Debugger) SetHitCondition(id int, op string, k int64) error {
+	w := d.byID(id)
+	if w == nil {
+		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
+	}
+	c, src, err := hitCondition(op, k)
+	if err != nil {
+		return err
+	}
+	w.HitCond, w.hitCond = src, c
+	return nil
+}
+
+// ClearConditions removes id's condition and hit-count condition
+// (Delve's condition -clear).
+func (d *Debugger) ClearConditions(id int) error {
+	w := d.byID(id)
+	if w == nil {
+		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
+	}
+	w.Cond, w.cond, w.HitCond, w.hitCond = "", nil, "", nil
 	return nil
 }
 

@@ -19,6 +19,7 @@ type (
 	numExpr   struct{ v uint64 }
 	nameExpr  struct{ name string }
 	regExpr   struct{ name string }
+	hitsExpr  struct{} // $hits: the hit count of the watch- or breakpoint whose condition it is
 	unaryExpr struct {
 		op string
 		x  Expr
@@ -42,6 +43,7 @@ type (
 func (e numExpr) String() string  { return fmt.Sprintf("%#x", e.v) }
 func (e nameExpr) String() string { return e.name }
 func (e regExpr) String() string  { return "$" + e.name }
+func (hitsExpr) String() string   { return "$" + hitsName }
 func (e unaryExpr) String() string {
 	x := e.x.String()
 	if strings.ContainsAny(x[:1], "&*-!") {

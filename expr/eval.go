@@ -42,6 +42,8 @@ func (ev *evaluator) eval(e Expr) (Value, error) {
 		return ev.name(e.name)
 	case regExpr:
 		return ev.register(e.name)
+	case hitsExpr:
+		return ev.hits()
 	case unaryExpr:
 		return ev.unary(e)
 	case castExpr:
@@ -319,6 +321,9 @@ func (ev *evaluator) binary(e binaryExpr) (Value, error) {
 	}
 	if e.op == "+" || e.op == "-" {
 		return ev.arith(e, x, y, a, b), nil
+	}
+	if e.op == "*" || e.op == "/" || e.op == "%" {
+		return ev.mulDiv(e, x, y, a, b)
 	}
 	if e.op == "&" {
 		// A mask: unsigned when either operand is (the result of C's

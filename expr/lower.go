@@ -13,7 +13,10 @@ import (
 // addresses. It means what Eval of the condition means, operator by
 // operator: a value of fewer than 8 bytes is widened as its type says
 // (sign-extended when signed), a comparison is unsigned when either side
-// is, a mask is unsigned when either side is.
+// is, a mask is unsigned when either side is, and *, / and % are done in
+// the type C's usual arithmetic conversions give (arith.go): operands
+// converted to it, the result cut to it. $hits is the watch- or
+// breakpoint's hit count, which the machine that evaluates keeps.
 //
 // Lower refuses what cannot be read at a fixed address or computed on
 // integers, and says why: a local of a frame (its address depends on the
@@ -48,10 +51,15 @@ type LowTrunc struct {
 	Signed bool
 }
 
+// LowHits is the hit count, this hit included ($hits).
+type LowHits struct{}
+
 // LowBinary is X Op Y: a comparison ("==", "!=", "<", "<=", ">", ">=";
 // 1 or 0, ordered as unsigned numbers when Unsigned), a mask ("&"),
-// "+", "-", or "&&" and "||" (1 or 0; Y is not evaluated when X
-// decides).
+// "+", "-", "*", "/" and "%" (64-bit; / and % unsigned when Unsigned,
+// else signed, the quotient rounded toward zero and the remainder of the
+// dividend's sign, as in C; a divisor of 0 is an error, as a read that
+// faults), or "&&" and "||" (1 or 0; Y is not evaluated when X decides).
 type LowBinary struct {
 	Op       string
 	X, Y     Low
@@ -63,6 +71,7 @@ func (LowLoad) low()   {}
 func (LowUnary) low()  {}
 func (LowTrunc) low()  {}
 func (LowBinary) low() {}
+func (LowHits) low()   {}
 
 // NotLowered is Lower's refusal: what in the condition cannot be
 // evaluated outside hwdbg, and why.
@@ -77,7 +86,16 @@ func (e *NotLowered) Error() string { return e.What + ": " + e.Why }
 type lowered struct {
 	n        Low
 	unsigned bool
-	pointer  bool // a pointer or an array: no arithmetic on it
+	pointer  bool  // a pointer or an array: no arithmetic on it
+	size     int64 // its type's size; 0 for a long (8)
+}
+
+// intType is l's type after promotion (arith.go).
+func (l lowered) intType() intType {
+	if l.size == 0 {
+		return intType{8, l.unsigned}
+	}
+	return promoted(l.size, l.unsigned)
 }
 
 // Lower lowers condition e, bound as b (nil for a condition with no
@@ -107,6 +125,8 @@ func (ev *evaluator) lower(e Expr, depth int) (lowered, error) {
 		return lowered{n: LowConst{e.v}}, nil
 	case regExpr:
 		return lowered{}, &NotLowered{e.String(), "a register (only memory at fixed addresses and constants are read in the kernel)"}
+	case hitsExpr:
+		return lowered{n: LowHits{}}, nil
 	case unaryExpr:
 		switch e.op {
 		case "!", "-":
@@ -141,7 +161,7 @@ func (ev *evaluator) lowerCast(e castExpr, depth int) (lowered, error) {
 	if err != nil {
 		return lowered{}, err
 	}
-	out := lowered{n: x.n, unsigned: isUnsigned(t), pointer: t.Kind == KindPointer}
+	out := lowered{n: x.n, unsigned: isUnsigned(t), pointer: t.Kind == KindPointer, size: t.Size}
 	if t.Size < 8 {
 		out.n = LowTrunc{X: x.n, Size: int(t.Size), Signed: !out.unsigned}
 	}
@@ -170,6 +190,16 @@ func (ev *evaluator) lowerBinary(e binaryExpr, depth int) (lowered, error) {
 			return lowered{}, &NotLowered{e.String(), "arithmetic on a pointer"}
 		}
 		return lowered{n: LowBinary{Op: e.op, X: x.n, Y: y.n}}, nil
+	case "*", "/", "%":
+		if x.pointer || y.pointer {
+			return lowered{}, &NotLowered{e.String(), "arithmetic on a pointer"}
+		}
+		t := common(x.intType(), y.intType())
+		n := Low(LowBinary{Op: e.op, X: t.lowConvert(x), Y: t.lowConvert(y), Unsigned: t.unsigned})
+		if t.size < 8 {
+			n = LowTrunc{X: n, Size: int(t.size), Signed: !t.unsigned}
+		}
+		return lowered{n: n, unsigned: t.unsigned, size: t.size}, nil
 	}
 	return lowered{}, &NotLowered{e.String(), fmt.Sprintf("the operator %q", e.op)}
 }
@@ -208,13 +238,25 @@ func (ev *evaluator) lowerOperand(e Expr) (lowered, error) {
 	}
 	u, p := isUnsigned(v.Type), v.Type.Kind == KindPointer
 	if v.Lvalue {
-		return lowered{n: LowLoad{Addr: v.Addr, Size: int(size), Signed: !u}, unsigned: u, pointer: p}, nil
+		return lowered{n: LowLoad{Addr: v.Addr, Size: int(size), Signed: !u}, unsigned: u, pointer: p, size: size}, nil
 	}
 	n, err := v.Int(ev.s)
 	if err != nil {
 		return lowered{}, err
 	}
-	return lowered{n: LowConst{uint64(n)}, unsigned: u, pointer: p}, nil
+	return lowered{n: LowConst{uint64(n)}, unsigned: u, pointer: p, size: size}, nil
+}
+
+// lowConvert is l converted to t: cut to t's size when its value may not
+// already be a value of t.
+func (t intType) lowConvert(l lowered) Low {
+	if t.size >= 8 || l.intType() == t {
+		return l.n
+	}
+	if c, ok := l.n.(LowConst); ok {
+		return LowConst{t.convert(c.V)}
+	}
+	return LowTrunc{X: l.n, Size: int(t.size), Signed: !t.unsigned}
 }
 
 // dependsOn: an operand's address needs what a fixed address does not.

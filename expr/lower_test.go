@@ -12,6 +12,12 @@ func interpret(t testing.TB, n Low, s Scope) (uint64, error) {
 	switch n := n.(type) {
 	case LowConst:
 		return n.V, nil
+	case LowHits:
+		h, ok := s.(HitScope)
+		if !ok {
+			return 0, errors.New("no hit count")
+		}
+		return h.Hits(), nil
 	case LowLoad:
 		b := make([]byte, n.Size)
 		if err := s.ReadMemory(n.Addr, b); err != nil {
@@ -72,6 +78,20 @@ func interpret(t testing.TB, n Low, s Scope) (uint64, error) {
 			return x + y, nil
 		case "-":
 			return x - y, nil
+		case "*":
+			return x * y, nil
+		case "/", "%":
+			if y == 0 {
+				return 0, errors.New("division by zero")
+			}
+			if n.Unsigned && n.Op == "/" {
+				return x / y, nil
+			} else if n.Unsigned {
+				return x % y, nil
+			} else if n.Op == "/" {
+				return uint64(int64(x) / int64(y)), nil
+			}
+			return uint64(int64(x) % int64(y)), nil
 		}
 	}
 	t.Fatalf("interpret: unknown node %#v", n)
@@ -129,8 +149,28 @@ func TestLower(t *testing.T) {
 		{in: "marker == 1", err: "a function's code"},
 		{in: "head + 1 == 0", err: "arithmetic on a pointer"},
 		{in: strings.Repeat("!", 40) + "counter", err: "nested more than"},
+		// *, / and %: in C's types, signed or unsigned.
+		{in: "counter % 5 == 2"},
+		{in: "counter * 3 / 4"},
+		{in: "-counter / 5"},
+		{in: "-counter % 5"},
+		{in: "(int)-7 % 3"},
+		{in: "(int)-7 / 2"},
+		{in: "(unsigned int)-7 / 2"},
+		{in: "(unsigned int)counter * -1"},
+		{in: "(unsigned char)200 * 2"},
+		{in: "(unsigned int)-1 * (long)2"},
+		{in: "(unsigned long)-1 / 2"},
+		{in: "(int)0x80000000 / -1"},
+		{in: "(long)0x8000000000000000 / -1"},
+		{in: "(short)-300 % (unsigned char)7"},
+		{in: "raw % 1000"},
+		{in: "counter / (counter - 42)"}, // a divisor of 0 at the hit: an error, as a faulting read
+		{in: "head * 2", err: "arithmetic on a pointer"},
+		{in: "$hits % 1000 == 0 && counter == 42"},
+		{in: "$hits / 7 > counter"},
 	} {
-		s := cScope()
+		s := withHits{cScope(), 3000}
 		l, err := lowerIn(c.in, s)
 		if c.err != "" {
 			var nl *NotLowered
@@ -159,7 +199,7 @@ func checkLowered(t testing.TB, src string, l Low, s Scope) {
 	if (err != nil) != (gotErr != nil) {
 		t.Fatalf("%s: Eval err %v, lowered err %v", src, err, gotErr)
 	}
-	if err == nil && (want != 0) != (got != 0) {
+	if err == nil && uint64(want) != got {
 		t.Fatalf("%s: Eval %d, lowered %d (%#v)", src, want, got, l)
 	}
 }
@@ -168,11 +208,12 @@ func checkLowered(t testing.TB, src string, l Low, s Scope) {
 // Eval says it means, in the C and the symbols-only program.
 func FuzzLower(f *testing.F) {
 	for _, s := range []string{"counter == 42", "arr[1] & 0x10 && n1.val", "(unsigned char)counter > -1",
-		"(short)counter - 50 < 0", "!(counter >= 42) || static_b", "*(long*)0x2010 <= 10", "-(int)arr[3] > head"} {
+		"(short)counter - 50 < 0", "!(counter >= 42) || static_b", "*(long*)0x2010 <= 10", "-(int)arr[3] > head",
+		"$hits % 1000 == 999", "(unsigned)counter / -3 * (short)arr[1] % 7", "-counter % (int)arr[2]"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		for _, s := range []*fakeScope{cScope(), bareScope()} {
+		for _, s := range []Scope{withHits{cScope(), 12345}, withHits{bareScope(), 7}} {
 			l, err := lowerIn(src, s)
 			if err != nil {
 				continue
@@ -181,3 +222,11 @@ func FuzzLower(f *testing.F) {
 		}
 	})
 }
+
+// withHits is a scope at a hit: $hits is n.
+type withHits struct {
+	Scope
+	n uint64
+}
+
+func (s withHits) Hits() uint64 { return s.n }

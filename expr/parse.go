@@ -14,10 +14,15 @@ import (
 //	and     = bitand { "&&" bitand }
 //	bitand  = cmp { "&" cmp }               (C's precedence: x & 4 == 4 is x & (4 == 4))
 //	cmp     = add [ ("=="|"!="|"<"|"<="|">"|">=") add ]
-//	add     = unary { ("+"|"-") unary }
+//	add     = mul { ("+"|"-") mul }
+//	mul     = unary { ("*"|"/"|"%") unary }
 //	unary   = ("&"|"*"|"-"|"!") unary | "(" TYPE ")" unary | postfix
 //	postfix = primary { "[" expr "]" | "." name | "->" name }
-//	primary = number | float | 'c' | name | "$" register | "(" expr ")"
+//	primary = number | float | 'c' | name | "$hits" | "$" register | "(" expr ")"
+//
+// A '/' between two names with no space around it, followed further on by
+// '.', is a Go import path (net/http.DefaultClient); anywhere else it
+// divides.
 
 // Parse parses s. It never panics; errors say where the problem is.
 func Parse(s string) (Expr, error) {
@@ -35,6 +40,9 @@ func Parse(s string) (Expr, error) {
 			return nil, fmt.Errorf("'=' assigns, which only set var and print do; compare with '==': %q", s)
 		}
 		return nil, fmt.Errorf("unexpected %q in expression %q", p.toks[p.pos].text, s)
+	}
+	if err := checkDivisors(e); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -84,7 +92,7 @@ func lexExpr(s string) ([]token, error) {
 					j++
 				} else if rs[j] == ':' && j+2 < len(rs) && rs[j+1] == ':' && isNameStart(rs[j+2]) {
 					j += 2
-				} else if rs[j] == '/' && j+1 < len(rs) && isNameStart(rs[j+1]) {
+				} else if rs[j] == '/' && importPath(rs, j) {
 					j++ // a Go import path: net/http.DefaultClient
 				} else {
 					break
@@ -113,7 +121,7 @@ func lexExpr(s string) ([]token, error) {
 				i += 2
 				continue
 			}
-			if strings.ContainsRune("&*+-!()[].<>=", r) {
+			if strings.ContainsRune("&*/%+-!()[].<>=", r) {
 				toks = append(toks, token{'o', string(r)})
 				i++
 				continue
@@ -175,7 +183,11 @@ func (p *exprParser) cmp(depth int) (Expr, error) {
 }
 
 func (p *exprParser) add(depth int) (Expr, error) {
-	return p.binary(depth, []string{"+", "-"}, p.unary)
+	return p.binary(depth, []string{"+", "-"}, p.mul)
+}
+
+func (p *exprParser) mul(depth int) (Expr, error) {
+	return p.binary(depth, []string{"*", "/", "%"}, p.unary)
 }
 
 func (p *exprParser) binary(depth int, ops []string, next func(int) (Expr, error)) (Expr, error) {
@@ -313,6 +325,9 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 		return charExpr{byte([]rune(t.text)[0])}, nil
 	case '$':
 		p.pos++
+		if strings.EqualFold(t.text, hitsName) {
+			return hitsExpr{}, nil
+		}
 		return regExpr{strings.ToLower(t.text)}, nil
 	case 'o':
 		if t.text == "(" {
@@ -330,4 +345,19 @@ func (p *exprParser) primary(depth int) (Expr, error) {
 		return nil, fmt.Errorf("unexpected %q", t.text)
 	}
 	return nil, fmt.Errorf("expression ends too soon")
+}
+
+// importPath tells whether the '/' at rs[i] joins the segments of a Go
+// import path: a name right before and after it, and, after the names
+// and slashes that follow, a '.' and a name (net/http.DefaultClient,
+// example.com/pkg.limit). Otherwise it divides: total/count.
+func importPath(rs []rune, i int) bool {
+	if i == 0 || !isNameChar(rs[i-1]) || i+1 >= len(rs) || !isNameStart(rs[i+1]) {
+		return false
+	}
+	j := i + 1
+	for j < len(rs) && (isNameChar(rs[j]) || rs[j] == '/' && j+1 < len(rs) && isNameStart(rs[j+1])) {
+		j++
+	}
+	return j+1 < len(rs) && rs[j] == '.' && isNameStart(rs[j+1])
 }

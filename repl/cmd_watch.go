@@ -56,11 +56,25 @@ func (s *Session) slotList(w *debugger.Watchpoint) []string {
 }
 
 func (s *Session) condition(cmd Command) (Result, error) {
+	switch cmd.Args[0] {
+	case "-hitcount":
+		id, _ := strconv.Atoi(cmd.Args[1])
+		if err := s.d.SetHitCondition(id, cmd.HitOp, cmd.HitK); err != nil {
+			return nil, err
+		}
+		return conditionSet{ID: id, Cond: s.d.Get(id).Cond, HitCond: s.d.Get(id).HitCond}, nil
+	case "-clear":
+		id, _ := strconv.Atoi(cmd.Args[1])
+		if err := s.d.ClearConditions(id); err != nil {
+			return nil, err
+		}
+		return conditionSet{ID: id}, nil
+	}
 	id, _ := strconv.Atoi(cmd.Args[0])
 	if err := s.d.SetCondition(id, cmd.Cond); err != nil {
 		return nil, err
 	}
-	return conditionSet{ID: id, Cond: cmd.Cond}, nil
+	return conditionSet{ID: id, Cond: cmd.Cond, HitCond: s.d.Get(id).HitCond}, nil
 }
 
 func (s *Session) ignore(cmd Command) (Result, error) {
@@ -118,9 +132,9 @@ func (s *Session) infoWatchpoints(Command) (Result, error) {
 	var rows []watchRow
 	for _, w := range s.d.SortedWatchpoints() {
 		eng := s.d.EngineOf(w) // first: it brings the kernel's counts in
-		r := watchRow{Engine: eng.Name, EngineWhy: eng.Why, Accesses: w.Accesses, ID: w.ID, Kind: w.Kind(), Label: w.Label(), Enabled: w.Enabled, Expr: w.Expr, Addr: w.Addr, Len: w.Len,
-			Slots: s.slotList(w), Covers: w.Pieces(), Hits: w.Hits, ThreadHits: w.ThreadHits, Thread: w.Thread,
-			Cond: w.Cond, Ignore: w.Ignore, Modify: w.Modify, Commands: s.commands[w.ID]}
+		r := watchRow{Engine: eng.Name, EngineWhy: eng.Why, ID: w.ID, Kind: w.Kind(), Label: w.Label(), Enabled: w.Enabled, Expr: w.Expr, Addr: w.Addr, Len: w.Len,
+			Slots: s.slotList(w), Covers: w.Pieces(), Hits: w.Hits, Stops: w.Stops, ThreadHits: w.ThreadHits, Thread: w.Thread,
+			Cond: w.Cond, HitCond: w.HitCond, Ignore: w.Ignore, Modify: w.Modify, Commands: s.commands[w.ID]}
 		if w.Soft {
 			r.At = s.d.Locate(w.Addr)
 		}

@@ -136,7 +136,7 @@ func (p *printer) watchHit(e debugger.WatchHit) {
 			"addr": hex(e.Addr), "len": e.Len, "tid": e.Tid, "slot": strings.Join(e.Slots, ","),
 			"slots": e.Slots, "old": e.Old, "new": e.New, "pc": hex(e.Insn.PC), "func": e.Insn.Func,
 			"offset": e.Insn.Offset, "file": e.Insn.File, "line": e.Insn.Line, "insn": e.Text,
-			"hits": e.Hits, "guessed": e.Guessed, "object": e.Insn.Object,
+			"hits": e.Hits, "stops": e.Stops, "guessed": e.Guessed, "object": e.Insn.Object,
 		})
 		return
 	}
@@ -168,7 +168,7 @@ func (p *printer) breakHit(e debugger.BreakHit) {
 	if p.json {
 		obj := map[string]any{"event": "breakpoint", "id": e.ID, "tid": e.Tid, "pc": hex(e.At.PC),
 			"func": e.At.Func, "offset": e.At.Offset, "file": e.At.File, "line": e.At.Line, "hits": e.Hits,
-			"temporary": e.Temporary}
+			"stops": e.Stops, "temporary": e.Temporary}
 		if e.Slot != "" { // a software breakpoint holds no slot
 			obj["slot"] = e.Slot
 		}

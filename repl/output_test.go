@@ -28,7 +28,7 @@ func TestBreakHitText(t *testing.T) {
 func TestEventRendering(t *testing.T) {
 	by := debugger.Location{PC: 0x555555555156, Func: "withdraw", Offset: 22, File: "bank.c", Line: 17}
 	hit := debugger.WatchHit{ID: 1, Expr: "&balance", Access: "write", Addr: 0x555555558010, Len: 8, Tid: 4312,
-		Slots: []string{"DR0"}, Old: "100", New: "90", Insn: by, Text: "mov qword ptr [rip+0x2eb3], rax", Hits: 3}
+		Slots: []string{"DR0"}, Old: "100", New: "90", Insn: by, Text: "mov qword ptr [rip+0x2eb3], rax", Hits: 3, Stops: 2}
 	read := hit
 	read.Access, read.Old, read.Slots = "read", "90", []string{"DR0", "DR1"}
 	undecoded := hit
@@ -45,20 +45,20 @@ func TestEventRendering(t *testing.T) {
 		{"write hit", hit,
 			"Watchpoint 1 hit: -w &balance (8 bytes at 0x555555558010), thread 4312, slot DR0\n  old = 100\n  new = 90\n" +
 				"  by 0x555555555156 withdraw+22 (bank.c:17): mov qword ptr [rip+0x2eb3], rax\n",
-			`{"access":"write","addr":"0x555555558010","event":"watchpoint","expr":"&balance","file":"bank.c","func":"withdraw","guessed":false,"hits":3,"id":1,"insn":"mov qword ptr [rip+0x2eb3], rax","len":8,"line":17,"new":"90","object":"","offset":22,"old":"100","pc":"0x555555555156","slot":"DR0","slots":["DR0"],"tid":4312}`},
+			`{"access":"write","addr":"0x555555558010","event":"watchpoint","expr":"&balance","file":"bank.c","func":"withdraw","guessed":false,"hits":3,"id":1,"insn":"mov qword ptr [rip+0x2eb3], rax","len":8,"line":17,"new":"90","object":"","offset":22,"old":"100","pc":"0x555555555156","slot":"DR0","slots":["DR0"],"stops":2,"tid":4312}`},
 		{"read hit in two slots", read,
 			"Watchpoint 1 hit: -r &balance (8 bytes at 0x555555558010), thread 4312, slots DR0, DR1\n  value = 90\n" +
 				"  by 0x555555555156 withdraw+22 (bank.c:17): mov qword ptr [rip+0x2eb3], rax\n",
-			`{"access":"read","addr":"0x555555558010","event":"watchpoint","expr":"&balance","file":"bank.c","func":"withdraw","guessed":false,"hits":3,"id":1,"insn":"mov qword ptr [rip+0x2eb3], rax","len":8,"line":17,"new":"90","object":"","offset":22,"old":"90","pc":"0x555555555156","slot":"DR0,DR1","slots":["DR0","DR1"],"tid":4312}`},
+			`{"access":"read","addr":"0x555555558010","event":"watchpoint","expr":"&balance","file":"bank.c","func":"withdraw","guessed":false,"hits":3,"id":1,"insn":"mov qword ptr [rip+0x2eb3], rax","len":8,"line":17,"new":"90","object":"","offset":22,"old":"90","pc":"0x555555555156","slot":"DR0,DR1","slots":["DR0","DR1"],"stops":2,"tid":4312}`},
 		{"undecoded", undecoded,
 			"Watchpoint 1 hit: -w &balance (8 bytes at 0x555555558010), thread 4312, slot DR0\n  old = 100\n  new = 90\n" +
 				"  by an instruction that could not be decoded, before 0x555555555156 (guessed: no symbol to decode from)\n", ""},
 		{"guessed", guessed,
 			"Watchpoint 1 hit: -w &balance (8 bytes at 0x555555558010), thread 4312, slot DR0\n  old = 100\n  new = 90\n" +
 				"  by 0x555555555156 withdraw+22 (bank.c:17): mov qword ptr [rip+0x2eb3], rax (guessed: no symbol to decode from)\n", ""},
-		{"hbreak hit", debugger.BreakHit{ID: 2, Tid: 7, At: at, Slot: "DR1", Hits: 1},
+		{"hbreak hit", debugger.BreakHit{ID: 2, Tid: 7, At: at, Slot: "DR1", Hits: 5, Stops: 1},
 			"Breakpoint 2 hit: 0x401126 tick+4, thread 7, slot DR1\n",
-			`{"event":"breakpoint","file":"","func":"tick","hits":1,"id":2,"line":0,"offset":4,"pc":"0x401126","slot":"DR1","temporary":false,"tid":7}`},
+			`{"event":"breakpoint","file":"","func":"tick","hits":5,"id":2,"line":0,"offset":4,"pc":"0x401126","slot":"DR1","stops":1,"temporary":false,"tid":7}`},
 		{"signal", debugger.Stop{Tid: 7, Reason: "signal", Signal: "SIGSEGV", At: at, Addr: 0x10},
 			"Thread 7 received SIGSEGV at 0x401126 tick+4, fault address 0x10 (continue delivers it)\n",
 			`{"addr":"0x10","event":"stop","file":"","func":"tick","line":0,"object":"","offset":4,"pc":"0x401126","reason":"signal","signal":"SIGSEGV","tid":7}`},

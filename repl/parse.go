@@ -23,12 +23,15 @@ type Command struct {
 	Rest string   // the text after the name, trimmed
 
 	// watch, rwatch, awatch
-	Access   arch.Access
-	Expr     string
-	Size     int
-	Thread   int
-	Cond     string
-	Modify   bool
+	Access arch.Access
+	Expr   string
+	Size   int
+	Thread int
+	Cond   string
+	Modify bool
+	// condition -hitcount N OP K
+	HitOp    string
+	HitK     int64
 	Location bool // watch -l: the address, kept after a local's frame returns
 
 	// trace
@@ -287,8 +290,11 @@ func isID(s string) bool {
 	return err == nil && n > 0
 }
 
-// parseCondition reads N [COND].
+// parseCondition reads N [COND], -hitcount N OP K, or -clear N.
 func parseCondition(cmd *Command, _, usage string) error {
+	if len(cmd.Args) > 0 && strings.HasPrefix(cmd.Args[0], "-") {
+		return parseConditionFlag(cmd, usage)
+	}
 	if len(cmd.Args) == 0 {
 		return fmt.Errorf("condition needs a watch/breakpoint number: %s", usage)
 	}
@@ -297,6 +303,38 @@ func parseCondition(cmd *Command, _, usage string) error {
 	}
 	cmd.Cond = strings.TrimSpace(strings.TrimPrefix(cmd.Rest, cmd.Args[0]))
 	return nil
+}
+
+// parseConditionFlag reads Delve's forms of condition: -hitcount N OP K
+// (OP and K may be written together: %1000), -clear N.
+func parseConditionFlag(cmd *Command, usage string) error {
+	flag := cmd.Args[0]
+	switch flag {
+	case "-hitcount", "-clear":
+	default:
+		return fmt.Errorf("condition: unknown flag %q (-hitcount N OP K, or -clear N): %s", truncate(flag, 20), usage)
+	}
+	if len(cmd.Args) < 2 || !isID(cmd.Args[1]) {
+		return fmt.Errorf("condition %s needs a watch/breakpoint number: %s", flag, usage)
+	}
+	rest := strings.Join(cmd.Args[2:], "")
+	if flag == "-clear" {
+		if rest != "" {
+			return fmt.Errorf("condition -clear takes one watch/breakpoint number: %s", usage)
+		}
+		return nil
+	}
+	for _, op := range []string{"==", "!=", "<=", ">=", "<", ">", "%"} {
+		if k, ok := strings.CutPrefix(rest, op); ok {
+			n, err := strconv.ParseInt(k, 0, 64)
+			if err != nil || n < 0 || (op == "%" && n == 0) {
+				return fmt.Errorf("condition -hitcount: %q is not a hit count to compare with (a number, 0 or more; more than 0 after %%)", truncate(k, 20))
+			}
+			cmd.HitOp, cmd.HitK = op, n
+			return nil
+		}
+	}
+	return fmt.Errorf("condition -hitcount needs an operator (== != < <= > >= or %%, every K-th hit) and a count: %s", usage)
 }
 
 // parseIgnore reads N COUNT.

@@ -100,7 +100,8 @@ func TestParseExamine(t *testing.T) {
 }
 
 func FuzzParseCommand(f *testing.F) {
-	for _, s := range []string{"watch -rw &x -s 8 thread 3 if x == 1", "x/4xg $sp", "info slots", "p/x *(int*)0x10", "delete 1 2", "hbreak *0x401000"} {
+	for _, s := range []string{"watch -rw &x -s 8 thread 3 if x == 1", "x/4xg $sp", "info slots", "p/x *(int*)0x10", "delete 1 2", "hbreak *0x401000",
+		"condition -hitcount 1 % 1000", "condition -clear 2", "watch x if $hits % 7 == 0"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -135,6 +136,19 @@ func TestParseArguments(t *testing.T) {
 		{line: "condition 2", check: func(c Command) bool { return c.Cond == "" && c.Args[0] == "2" }},
 		{line: "condition", wantErr: "condition needs a watch/breakpoint number"},
 		{line: "condition x", wantErr: `condition: "x" is not a watch/breakpoint number`},
+		{line: "condition -hitcount 2 > 100", check: func(c Command) bool { return c.Args[1] == "2" && c.HitOp == ">" && c.HitK == 100 }},
+		{line: "condition -hitcount 2 % 1000", check: func(c Command) bool { return c.HitOp == "%" && c.HitK == 1000 }},
+		{line: "condition -hitcount 3 >=7", check: func(c Command) bool { return c.HitOp == ">=" && c.HitK == 7 }},
+		{line: "condition -hitcount 3 == 0x10", check: func(c Command) bool { return c.HitOp == "==" && c.HitK == 16 }},
+		{line: "condition -clear 4", check: func(c Command) bool { return c.Args[0] == "-clear" && c.Args[1] == "4" }},
+		{line: "condition -hitcount 2 % 0", wantErr: `condition -hitcount: "0" is not a hit count to compare with`},
+		{line: "condition -hitcount 2 > -1", wantErr: `"-1" is not a hit count`},
+		{line: "condition -hitcount 2 > many", wantErr: `"many" is not a hit count`},
+		{line: "condition -hitcount 2 ~ 5", wantErr: "condition -hitcount needs an operator (== != < <= > >= or %, every K-th hit)"},
+		{line: "condition -hitcount x > 5", wantErr: "condition -hitcount needs a watch/breakpoint number"},
+		{line: "condition -clear", wantErr: "condition -clear needs a watch/breakpoint number"},
+		{line: "condition -clear 1 2", wantErr: "condition -clear takes one watch/breakpoint number"},
+		{line: "condition -per-g-hitcount 1 == 2", wantErr: `condition: unknown flag "-per-g-hitcount" (-hitcount N OP K, or -clear N)`},
 		{line: "ignore 3 0", check: func(c Command) bool { return len(c.Args) == 2 }},
 		{line: "ignore 3", wantErr: "ignore needs a number and a count"},
 		{line: "ignore 0 1", wantErr: `ignore: "0" is not a watch/breakpoint number`},

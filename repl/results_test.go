@@ -82,6 +82,8 @@ func TestRenderWatchAndBreakResults(t *testing.T) {
 			`{"command":"condition","cond":"","event":"result","id":5}`},
 		{"condition set", "condition", conditionSet{ID: 9, Cond: "balance > 1"}, nil,
 			`{"command":"condition","cond":"balance > 1","event":"result","id":9}`},
+		{"hit-count condition set", "condition", conditionSet{ID: 9, HitCond: "$hits % 1000 == 0"}, nil,
+			`{"command":"condition","cond":"","event":"result","hit_cond":"$hits % 1000 == 0","id":9}`},
 		{"ignore", "ignore", ignoreSet{ID: 3, Count: 2},
 			[]string{"Will ignore the next 2 crossings of 3."},
 			`{"command":"ignore","count":2,"event":"result","id":3}`},
@@ -121,31 +123,32 @@ func TestRenderSessionResults(t *testing.T) {
 }
 
 func TestRenderInfoWatchpoints(t *testing.T) {
-	header := "Num  Kind   Enb  What                     Requested                    Slots      Covers                             Hits"
+	header := "Num  Kind   Enb  What                     Requested                    Slots      Covers                             Hits     Stops"
 	checkResults(t, []resultCase{
 		{"none", "info watchpoints", watchList{}, []string{"No watchpoints or breakpoints."},
 			`{"command":"info watchpoints","event":"result","watchpoints":[]}`},
 		{"software breakpoint with commands", "info watchpoints", watchList{Rows: []watchRow{{
 			ID: 1, Kind: debugger.KindBreak, Label: "break", Enabled: true, Expr: "main", Addr: 0x5555555551eb, Len: 1, At: atMain,
-			Hits: 1, ThreadHits: map[int]int{4312: 1}, Commands: []string{"print balance"}}}},
+			Hits: 1, Stops: 1, ThreadHits: map[int]int{4312: 1}, Commands: []string{"print balance"}}}},
 			[]string{header,
-				"1    break  y    main                     at 0x5555555551eb <main+8>   int3                                          1",
+				"1    break  y    main                     at 0x5555555551eb <main+8>   int3                                          1        1",
 				"     hits by thread 4312: 1",
 				"        print balance"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"thread":0,"thread_hits":{"4312":1}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x5555555551eb","commands":["print balance"],"cond":"","enabled":true,"expr":"main","hits":1,"id":1,"ignore":0,"kind":"break","len":1,"modify":false,"stops":1,"thread":0,"thread_hits":{"4312":1}}]}`},
 		{"every note", "info watchpoints", watchList{Rows: []watchRow{{
 			ID: 7, Kind: debugger.KindWatch, Label: "read", Enabled: true, Expr: "a_rather_long_expression[12].field", Addr: 0x555555558030, Len: 8,
-			Slots: []string{"DR2"}, Covers: []arch.Piece{{Addr: 0x555555558030, Len: 8}}, Hits: 5, ThreadHits: map[int]int{12: 3, 11: 2},
-			Thread: 11, Cond: "x > 1", Ignore: 2, Modify: true, ReadAsRW: true}}},
+			Slots: []string{"DR2"}, Covers: []arch.Piece{{Addr: 0x555555558030, Len: 8}}, Hits: 5, Stops: 2, ThreadHits: map[int]int{12: 3, 11: 2},
+			Thread: 11, Cond: "x > 1", HitCond: "$hits % 5 == 0", Ignore: 2, Modify: true, ReadAsRW: true}}},
 			[]string{header,
-				"7    read   y    a_rather_long_expression... 8 bytes at 0x555555558030    DR2        0x555555558030+8                   5",
+				"7    read   y    a_rather_long_expression... 8 bytes at 0x555555558030    DR2        0x555555558030+8                   5        2",
 				"     stops only when the value changes (-m)",
 				"     x86 has no read-only slot: a read-or-write slot, writes filtered by decoding the instruction",
 				"     only thread 11, in its own slots",
+				"     stop only if $hits % 5 == 0 (hit-count condition)",
 				"     stop only if x > 1",
 				"     ignore next 2 crossings",
 				"     hits by thread 11: 2, thread 12: 3"},
-			`{"command":"info watchpoints","event":"result","watchpoints":[{"accesses":0,"addr":"0x555555558030","commands":null,"cond":"x > 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
+			`{"command":"info watchpoints","event":"result","watchpoints":[{"addr":"0x555555558030","commands":null,"cond":"x > 1","covers":[{"addr":"0x555555558030","len":8}],"enabled":true,"expr":"a_rather_long_expression[12].field","hit_cond":"$hits % 5 == 0","hits":5,"id":7,"ignore":2,"kind":"read","len":8,"modify":true,"slots":["DR2"],"stops":2,"thread":11,"thread_hits":{"11":2,"12":3}}]}`},
 		{"disabled, two pieces; tbreak; hbreak", "info watchpoints", watchList{Rows: []watchRow{
 			{ID: 6, Kind: debugger.KindWatch, Label: "write", Expr: "&s", Addr: 0x1004, Len: 8, Slots: []string{"DR1", "DR2"},
 				Covers: []arch.Piece{{Addr: 0x1004, Len: 4}, {Addr: 0x1008, Len: 4}}},
@@ -153,28 +156,28 @@ func TestRenderInfoWatchpoints(t *testing.T) {
 			{ID: 3, Kind: debugger.KindHBreak, Label: "hbreak", Enabled: true, Expr: "teller", Addr: 0x555555555192, Len: 1,
 				Slots: []string{"DR0"}, Covers: []arch.Piece{{Addr: 0x555555555192, Len: 1}}}}},
 			[]string{header,
-				"6    write  n    &s                       8 bytes at 0x1004            -          0x1004+4 0x1008+4                  0",
-				"2    tbreak y    withdraw                 at 0x555555555171 <withdraw+8> int3                                          0",
-				"3    hbreak y    teller                   1 bytes at 0x555555555192    DR0        0x555555555192+1                   0"},
+				"6    write  n    &s                       8 bytes at 0x1004            -          0x1004+4 0x1008+4                  0        0",
+				"2    tbreak y    withdraw                 at 0x555555555171 <withdraw+8> int3                                          0        0",
+				"3    hbreak y    teller                   1 bytes at 0x555555555192    DR0        0x555555555192+1                   0        0"},
 			`{"command":"info watchpoints","event":"result","watchpoints":[` +
-				`{"accesses":0,"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"thread":0,"thread_hits":{}},` +
-				`{"addr":"0x555555555171","commands":null,"cond":"","enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"thread":0,"thread_hits":{}},` +
-				`{"addr":"0x555555555192","commands":null,"cond":"","covers":[{"addr":"0x555555555192","len":1}],"enabled":true,"expr":"teller","hits":0,"id":3,"ignore":0,"kind":"hbreak","len":1,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}}]}`},
+				`{"addr":"0x1004","commands":null,"cond":"","covers":[{"addr":"0x1004","len":4},{"addr":"0x1008","len":4}],"enabled":false,"expr":"&s","hits":0,"id":6,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR1","DR2"],"stops":0,"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x555555555171","commands":null,"cond":"","enabled":true,"expr":"withdraw","hits":0,"id":2,"ignore":0,"kind":"tbreak","len":1,"modify":false,"stops":0,"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x555555555192","commands":null,"cond":"","covers":[{"addr":"0x555555555192","len":1}],"enabled":true,"expr":"teller","hits":0,"id":3,"ignore":0,"kind":"hbreak","len":1,"modify":false,"slots":["DR0"],"stops":0,"thread":0,"thread_hits":{}}]}`},
 		{"kernel engine, and a fallback", "info watchpoints", watchList{Rows: []watchRow{
 			{ID: 1, Kind: debugger.KindWatch, Label: "write", Enabled: true, Expr: "&counter", Addr: 0x4010, Len: 8, Slots: []string{"DR0"},
-				Covers: []arch.Piece{{Addr: 0x4010, Len: 8}}, Hits: 1, Accesses: 200000, Cond: "counter == 199999", Engine: "kernel"},
+				Covers: []arch.Piece{{Addr: 0x4010, Len: 8}}, Hits: 200000, Stops: 1, Cond: "counter == 199999", Engine: "kernel"},
 			{ID: 2, Kind: debugger.KindWatch, Label: "write", Enabled: true, Expr: "&g", Addr: 0x4020, Len: 4, Slots: []string{"DR1"},
 				Covers: []arch.Piece{{Addr: 0x4020, Len: 4}}, Cond: "q > 1", Engine: "ptrace", EngineWhy: "the condition is evaluated by hwdbg: q: q is a local of a frame"}}},
 			[]string{header,
-				"1    write  y    &counter                 8 bytes at 0x4010            DR0        0x4010+8                           1",
+				"1    write  y    &counter                 8 bytes at 0x4010            DR0        0x4010+8                           200000   1",
 				"     stop only if counter == 199999",
-				"     engine kernel: judged in the kernel (BPF), 200000 accesses",
-				"2    write  y    &g                       4 bytes at 0x4020            DR1        0x4020+4                           0",
+				"     engine kernel: counted and judged in the kernel (BPF)",
+				"2    write  y    &g                       4 bytes at 0x4020            DR1        0x4020+4                           0        0",
 				"     stop only if q > 1",
 				"     engine ptrace, not kernel: the condition is evaluated by hwdbg: q: q is a local of a frame"},
 			`{"command":"info watchpoints","event":"result","watchpoints":[` +
-				`{"accesses":200000,"addr":"0x4010","commands":null,"cond":"counter == 199999","covers":[{"addr":"0x4010","len":8}],"enabled":true,"engine":"kernel","expr":"&counter","hits":1,"id":1,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR0"],"thread":0,"thread_hits":{}},` +
-				`{"accesses":0,"addr":"0x4020","commands":null,"cond":"q > 1","covers":[{"addr":"0x4020","len":4}],"enabled":true,"engine":"ptrace","engine_why":"the condition is evaluated by hwdbg: q: q is a local of a frame","expr":"&g","hits":0,"id":2,"ignore":0,"kind":"write","len":4,"modify":false,"slots":["DR1"],"thread":0,"thread_hits":{}}]}`},
+				`{"addr":"0x4010","commands":null,"cond":"counter == 199999","covers":[{"addr":"0x4010","len":8}],"enabled":true,"engine":"kernel","expr":"&counter","hits":200000,"id":1,"ignore":0,"kind":"write","len":8,"modify":false,"slots":["DR0"],"stops":1,"thread":0,"thread_hits":{}},` +
+				`{"addr":"0x4020","commands":null,"cond":"q > 1","covers":[{"addr":"0x4020","len":4}],"enabled":true,"engine":"ptrace","engine_why":"the condition is evaluated by hwdbg: q: q is a local of a frame","expr":"&g","hits":0,"id":2,"ignore":0,"kind":"write","len":4,"modify":false,"slots":["DR1"],"stops":0,"thread":0,"thread_hits":{}}]}`},
 	})
 }
 

@@ -142,8 +142,8 @@ func TestRenderTraceCounts(t *testing.T) {
 		Paused: "breakpoint 1 stopped the program", Count: 100000})
 	checkResults(t, []resultCase{{"info watchpoints with a trace", "info watchpoints", watchList{Rows: []watchRow{row}},
 		[]string{
-			"Num  Kind   Enb  What                     Requested                    Slots      Covers                             Hits",
-			"3    trace  y    pair                     16 bytes at 0x404030         DR0,DR1    0x404030+8 0x404038+8              48213",
+			"Num  Kind   Enb  What                     Requested                    Slots      Covers                             Hits     Stops",
+			"3    trace  y    pair                     16 bytes at 0x404030         DR0,DR1    0x404030+8 0x404038+8              48213    -",
 			"     trace write of pair, through perf events: paused (breakpoint 1 stopped the program), 0 lost, 2.2s run",
 			"     ends after 100000 hits",
 		},

@@ -59,6 +59,10 @@ type Filter struct {
 	// Period: the event overflows at every Period-th access (0: every
 	// one).
 	Period uint64
+	// Serial tells programs apart: once a program's descriptor is closed
+	// its number goes to the next one opened, which must not be taken
+	// for the program an event already holds.
+	Serial uint64
 }
 
 // Arm holds the events of every thread it armed. Its methods issue

@@ -1,7 +1,11 @@
 package perfslots
 
 import (
+	"runtime"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
 	"hwdbg/arch/perfbp"
@@ -89,5 +93,35 @@ func TestFilteredAttr(t *testing.T) {
 	}
 	if _, ok := a.SlotOf(tag | 1); ok {
 		t.Errorf("a filtered Arm took an unfiltered event's signal")
+	}
+}
+
+// TestFilterChangeReopens: a slot whose filter changed gets a new event,
+// also when only the program's serial did (its descriptor's number was
+// reused), and keeps its event when nothing changed.
+func TestFilterChangeReopens(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	var probe uint64
+	s := arch.Slot{Enabled: true, Addr: uint64(uintptr(unsafe.Pointer(&probe))), Len: 8, Access: arch.Write}
+	serial := uint64(1)
+	a := NewFiltered(4, func(int, int) Filter { return Filter{Serial: serial} })
+	defer a.Close()
+	fd := func() int {
+		if err := a.Write(tid, []arch.Slot{s}); err != nil {
+			t.Fatal(err)
+		}
+		return a.threads[tid].fds[0]
+	}
+	first := fd()
+	if again := fd(); again != first {
+		t.Errorf("the same filter: event %d reopened as %d", first, again)
+	}
+	serial = 2
+	// The old event is closed before the new one opens: the kernel may
+	// give the new one the same number, so compare what it holds.
+	if fd(); a.threads[tid].filters[0].Serial != 2 {
+		t.Errorf("a new program's serial: the event still holds %+v", a.threads[tid].filters[0])
 	}
 }

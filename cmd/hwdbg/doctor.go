@@ -21,8 +21,9 @@ const (
 
 const doctorUsage = `usage: hwdbg doctor [--json]
   what this machine lets hwdbg do: debug-register traps delivered or not,
-  perf hardware breakpoints, BPF, slots, ptrace_scope, capabilities, kernel,
-  virtualisation. Exit status 0 when all is usable, 1 when not.
+  perf hardware breakpoints, BPF, the kernel engine (conditions judged in
+  the kernel), slots, ptrace_scope, capabilities, kernel, virtualisation.
+  Exit status 0 when all is usable, 1 when not.
 `
 
 // doctorReport is `hwdbg doctor --json`: one object.
@@ -47,6 +48,13 @@ type doctorReport struct {
 		Loads bool   `json:"loads"`
 		Error string `json:"error,omitempty"`
 	} `json:"bpf"`
+	// KernelEngine: data watchpoints' conditions and ignore counts judged
+	// in the kernel (a BPF program on a perf breakpoint), and why not.
+	// Not needed for Usable: without it hwdbg judges them at each stop.
+	KernelEngine struct {
+		Usable bool   `json:"usable"`
+		Error  string `json:"error,omitempty"`
+	} `json:"kernel_engine"`
 	// Arming: slots armed as perf events with sigtrap, which the kernel
 	// removes if hwdbg is killed (arch/perfslots).
 	Arming struct {
@@ -116,6 +124,8 @@ func examine() *doctorReport {
 	} else {
 		r.BPF.Loads = true
 	}
+	r.KernelEngine.Error = debugger.KernelEngineProblem()
+	r.KernelEngine.Usable = r.KernelEngine.Error == ""
 	r.Arming.Error = debugger.PerfArmingProblem()
 	r.Arming.Perf = r.Arming.Error == ""
 	s := probe.ReadSystem()
@@ -199,6 +209,11 @@ func (r *doctorReport) write(w io.Writer) {
 	} else {
 		row("BPF programs", "NOT ALLOWED: %s", r.BPF.Error)
 	}
+	if r.KernelEngine.Usable {
+		row("kernel engine", "usable: data watchpoints' conditions and ignore counts are judged in the kernel (BPF)")
+	} else {
+		row("kernel engine", "NOT USABLE: %s; hwdbg judges conditions at each stop", r.KernelEngine.Error)
+	}
 	row("slots", "%d: %s", len(r.Slots), strings.Join(r.Slots, " "))
 	if r.Arming.Perf {
 		row("armed as", "perf events owned by hwdbg in an attached program: it survives hwdbg's SIGKILL")
@@ -225,8 +240,12 @@ func (r *doctorReport) write(w io.Writer) {
 	}
 	row("virtualisation", "%s", virt)
 	fmt.Fprintln(w)
-	if r.Usable {
+	if r.Usable && r.KernelEngine.Usable {
 		fmt.Fprintln(w, "All usable: watchpoints, hardware breakpoints, tracing and in-kernel conditions work here.")
+		return
+	}
+	if r.Usable {
+		fmt.Fprintln(w, "Usable: watchpoints, hardware breakpoints and tracing work here; conditions are judged by hwdbg at each stop, not in the kernel ("+r.KernelEngine.Error+").")
 		return
 	}
 	for _, a := range r.Advice {

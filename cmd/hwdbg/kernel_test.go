@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,11 @@ func TestConditionsOnBothEngines(t *testing.T) {
 			"ConditionBindsLocalsOfItsFrame":    TestConditionBindsLocalsOfItsFrame,
 			"ThreadScopedWatchpoints":           TestThreadScopedWatchpoints,
 			"ModifyMode":                        TestModifyMode,
+			"Every1000th":                       TestConditionEvery1000th,
+			"HitsEvery1000th":                   TestHitsConditionEvery1000th,
+			"HitCountCondition":                 TestHitCountCondition,
+			"DivisionInConditions":              TestDivisionInConditions,
+			"HitsAmongThreads":                  TestHitsAmongThreads,
 		} {
 			t.Run(engine+"/"+name, func(t *testing.T) {
 				t.Setenv("HWDBG_ENGINE", engine)
@@ -70,44 +76,174 @@ func listedEngine(t *testing.T, r result, i int, want string) map[string]any {
 }
 
 // TestKernelConditionAtTheLastWrite: a condition true only at the last
-// of 200000 writes stops once, at that write; the kernel counted every
-// write.
+// of 200000 writes stops once, at that write; every write is a hit.
 func TestKernelConditionAtTheLastWrite(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
 	const n = 200000
 	r := hwdbg(t, "watch -w &counter if counter == "+strconv.Itoa(n-1)+"\ncontinue\ninfo watchpoints\ncontinue\n", bin, strconv.Itoa(n))
 	hits := r.byEvent("watchpoint")
-	if r.code != 0 || len(hits) != 1 || hits[0]["new"] != strconv.Itoa(n-1) || hits[0]["old"] != strconv.Itoa(n-2) || hits[0]["hits"] != float64(1) {
-		t.Fatalf("want one stop at the last write: exit %d, %v\n%s", r.code, hits, r)
+	if r.code != 0 || len(hits) != 1 || hits[0]["new"] != strconv.Itoa(n-1) || hits[0]["old"] != strconv.Itoa(n-2) ||
+		hits[0]["stops"] != float64(1) || hits[0]["hits"] != float64(n) {
+		t.Fatalf("want one stop at the last write, its %dth hit: exit %d, %v\n%s", n, r.code, hits, r)
 	}
 	wp := listedEngine(t, r, 0, "kernel")
-	if wp["hits"] != float64(1) || (kernelEngine() && wp["accesses"] != float64(n)) {
-		t.Errorf("counts: hits %v, accesses %v; want 1 and %d", wp["hits"], wp["accesses"], n)
+	if wp["stops"] != float64(1) || wp["hits"] != float64(n) {
+		t.Errorf("counts: stops %v, hits %v; want 1 and %d", wp["stops"], wp["hits"], n)
 	}
 	if len(r.byEvent("exit")) != 1 {
 		t.Errorf("the program must run to its end after the stop\n%s", r)
 	}
 }
 
-// TestKernelConditionEvery1024th: a mask true at every 1024th write stops
-// exactly N/1024 times, each time at such a write.
-func TestKernelConditionEvery1024th(t *testing.T) {
+// TestConditionEvery1000th: a condition true at every 1000th write
+// (counter % 1000 == 999, a signed remainder) stops exactly N/1000 times,
+// each time at such a write.
+func TestConditionEvery1000th(t *testing.T) {
+	testEveryKth(t, "counter % 1000 == 999", 1000)
+}
+
+// TestHitsConditionEvery1000th: $hits in a condition is the hit count,
+// this hit included: $hits % 1000 == 0 stops at writes 1000, 2000, ...
+func TestHitsConditionEvery1000th(t *testing.T) {
+	testEveryKth(t, "$hits % 1000 == 0", 1000)
+}
+
+// testEveryKth runs hot with a watch on counter whose condition cond holds
+// at every k-th write (counter = k-1, 2k-1, ...), printing counter at each
+// stop: exactly n/k stops, where the condition holds, and n hits.
+func testEveryKth(t *testing.T, cond string, k int) {
 	bin := fixture.C(t, "hot", fixture.PIE)
-	const n, every = 102400, 1024
-	script := "watch -w &counter if (counter & 1023) == 1023\ncommands 1\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n"
+	n := hotWrites // 100000 where traps are native
+	script := "watch -w &counter if " + cond + "\ncommands 1\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n"
 	r := hwdbg(t, script, bin, strconv.Itoa(n))
 	prints := r.results("print")
-	if r.code != 0 || len(prints) != n/every {
-		t.Fatalf("want %d stops, got %d (exit %d)\n%s", n/every, len(prints), r.code, r)
+	if r.code != 0 || len(prints) != n/k {
+		t.Fatalf("%s: want %d stops, got %d (exit %d)\n%s", cond, n/k, len(prints), r.code, r)
 	}
-	for k, p := range prints {
-		if p["value"] != strconv.Itoa((k+1)*every-1) {
-			t.Fatalf("stop %d at counter = %v, want %d", k, p["value"], (k+1)*every-1)
+	for i, p := range prints {
+		if p["value"] != strconv.Itoa((i+1)*k-1) {
+			t.Fatalf("%s: stop %d at counter = %v, want %d", cond, i, p["value"], (i+1)*k-1)
 		}
 	}
-	wp := listedEngine(t, r, 0, "kernel")
-	if wp["hits"] != float64(n/every) || (kernelEngine() && wp["accesses"] != float64(n)) {
-		t.Errorf("counts: hits %v, accesses %v", wp["hits"], wp["accesses"])
+	wp := listedEngine(t, r, 0, forcedEngine())
+	if wp["stops"] != float64(n/k) || wp["hits"] != float64(n) {
+		t.Errorf("%s: counts: stops %v, hits %v; want %d and %d", cond, wp["stops"], wp["hits"], n/k, n)
+	}
+}
+
+// forcedEngine is the engine a watchpoint with a condition the kernel can
+// judge is on: the one HWDBG_ENGINE forces, else the kernel's.
+func forcedEngine() string {
+	if os.Getenv("HWDBG_ENGINE") == "ptrace" {
+		return "ptrace"
+	}
+	return "kernel"
+}
+
+// TestHitCountCondition: Delve's condition -hitcount N OP K stops only
+// where the hit count OP K holds (% K: every K-th hit), together with the
+// watchpoint's condition; condition -clear removes both.
+func TestHitCountCondition(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	n := hotWrites
+	// Hits n-9 to n: the last 10 writes.
+	r := hwdbg(t, "watch -w &counter\ncondition -hitcount 1 > "+strconv.Itoa(n-10)+"\ncommands 1\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n",
+		bin, strconv.Itoa(n))
+	prints := r.results("print")
+	if r.code != 0 || len(prints) != 10 || prints[0]["value"] != strconv.Itoa(n-10) || prints[9]["value"] != strconv.Itoa(n-1) {
+		t.Fatalf("-hitcount 1 > %d: want the last 10 writes, got %v\n%s", n-10, prints, r)
+	}
+	wp := listedEngine(t, r, 0, forcedEngine())
+	if wp["hit_cond"] != "$hits > "+strconv.Itoa(n-10) || wp["stops"] != float64(10) || wp["hits"] != float64(n) {
+		t.Errorf("info watchpoints: %v", wp)
+	}
+	// Every k-th hit where counter < 3k: hits k, 2k, 3k. Then cleared: the
+	// next write stops.
+	k := n / 10
+	r = hwdbg(t, fmt.Sprintf("watch -w &counter if counter < %d\ncondition -hitcount 1 %% %d\ncontinue\ncontinue\ncontinue\ninfo watchpoints\n", 3*k, k)+
+		"condition -clear 1\ncontinue\ninfo watchpoints\nkill\n", bin, strconv.Itoa(n))
+	var got []string
+	for _, h := range r.byEvent("watchpoint") {
+		got = append(got, fmt.Sprintf("%v@%v", h["new"], h["hits"]))
+	}
+	want := fmt.Sprintf("[%d@%d %d@%d %d@%d %d@%d]", k-1, k, 2*k-1, 2*k, 3*k-1, 3*k, 3*k, 3*k+1)
+	if fmt.Sprint(got) != want {
+		t.Fatalf("-hitcount 1 %% %d with counter < %d, then -clear: value@hits %v, want %s\n%s", k, 3*k, got, want, r)
+	}
+	listings := r.results("info watchpoints")
+	if wp := listings[0]["watchpoints"].([]any)[0].(map[string]any); wp["cond"] != fmt.Sprintf("counter < %d", 3*k) ||
+		wp["hit_cond"] != fmt.Sprintf("$hits %% %d == 0", k) || wp["stops"] != float64(3) {
+		t.Errorf("both conditions listed: %v", wp)
+	}
+	if wp := r.listed(0); wp["cond"] != "" || wp["hit_cond"] != nil || wp["stops"] != float64(4) {
+		t.Errorf("after condition -clear: %v", wp)
+	}
+	// A refusal says what to give.
+	for script, want := range map[string]string{
+		"watch -w &counter\ncondition -hitcount 1 % 0\n": "more than 0 after %",
+		"watch -w &counter\ncondition -hitcount 7 > 1\n": "no watchpoint or breakpoint 7",
+	} {
+		r = hwdbg(t, script, bin, "10")
+		if errs := r.byEvent("error"); len(errs) != 1 || !strings.Contains(errs[0]["message"].(string), want) {
+			t.Errorf("%q: %v, want %q", script, errs, want)
+		}
+	}
+}
+
+// TestHitCountOnBreakpoint: a breakpoint's hits are its crossings:
+// condition -hitcount N == 5 stops at the fifth, $hits in its condition
+// counts every crossing, the condition true or not.
+func TestHitCountOnBreakpoint(t *testing.T) {
+	bin := fixture.C(t, "stepping", fixture.PIE)
+	r := hwdbg(t, "break "+at(t, "loop-body")+"\ncondition -hitcount 1 == 3\nrun\nprint i\ninfo breakpoints\nkill\n", bin)
+	bps := r.byEvent("breakpoint")
+	if p := r.results("print"); len(bps) != 1 || bps[0]["hits"] != float64(3) || bps[0]["stops"] != float64(1) || len(p) != 1 || p[0]["value"] != "2" {
+		t.Fatalf("-hitcount 1 == 3 stops at the third crossing (i = 2): %v %v\n%s", bps, p, r)
+	}
+	r = hwdbg(t, "break "+at(t, "loop-body")+" if i != 1 && $hits % 2 == 0\nrun\nprint i\nkill\n", bin)
+	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "3" {
+		t.Fatalf("i != 1 && $hits %% 2 == 0: the second crossing has i = 1, the fourth i = 3: %v\n%s", p, r)
+	}
+}
+
+// TestDivisionInConditions: / and % in conditions, signed as C divides
+// (toward zero, the remainder of the dividend's sign); a constant divisor
+// of 0 is refused when the watch is set, one that is 0 at a hit stops
+// with the reason.
+func TestDivisionInConditions(t *testing.T) {
+	bin := fixture.C(t, "hot", fixture.PIE)
+	n := hotWrites
+	// -counter / 7 == -(n/7) - k: the writes counter = 7*(n/7)...; and
+	// -counter % 7 == -3 among the last 20.
+	q := n/7 - 1
+	cond := fmt.Sprintf("-counter / 7 == %d || (-counter %% 7 == -3 && counter >= %d)", -q, n-20)
+	var want []string
+	for c := 0; c < n; c++ {
+		if -c/7 == -q || (-c%7 == -3 && c >= n-20) {
+			want = append(want, strconv.Itoa(c))
+		}
+	}
+	r := hwdbg(t, "watch -w &counter if "+cond+"\ncommands\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n", bin, strconv.Itoa(n))
+	var got []string
+	for _, p := range r.results("print") {
+		got = append(got, p["value"].(string))
+	}
+	if r.code != 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("%s: stops at %v, want %v\n%s", cond, got, want, r)
+	}
+	listedEngine(t, r, 0, forcedEngine())
+	r = hwdbg(t, "watch -w &counter if counter / (2 - 2) == 1\n", bin, "10")
+	if e := r.byEvent("error"); len(e) != 1 || !strings.Contains(e[0]["message"].(string), "division by zero: the divisor of (counter / (0x2 - 0x2)) is always 0") {
+		t.Errorf("a constant divisor of 0: %v", e)
+	}
+	// counter = 0, the first write: the condition cannot be evaluated.
+	r = hwdbg(t, "watch -w &counter if 1000 % counter == 0\ncontinue\ncontinue\n", bin, "10")
+	hits, notes := r.byEvent("watchpoint"), r.byEvent("notice")
+	if len(hits) < 1 || hits[0]["new"] != "0" || len(notes) < 1 || !strings.Contains(notes[0]["message"].(string), "error in the condition of 1 (1000 % counter == 0): division by zero") {
+		t.Errorf("a divisor of 0 at a hit stops with the reason: %v %v\n%s", hits, notes, r)
+	}
+	if len(hits) != 2 || hits[1]["new"] != "1" {
+		t.Errorf("then 1000 %% counter == 0 holds at counter = 1: %v", hits)
 	}
 }
 
@@ -149,35 +285,33 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	}
 }
 
+// TestHitsAmongThreads: $hits numbers the hits of every thread; among
+// two threads writing at once, $hits == 20000 stops once, at the 20000th
+// write, and the stop's hits is that number, on either engine (the kernel
+// keeps each thread's last number: the total has moved on by the time
+// hwdbg looks).
+func TestHitsAmongThreads(t *testing.T) {
+	bin := fixture.C(t, "writers", fixture.PIE)
+	// T1 and T2 write 10000 and 20000 times at once, main 5000, T3 30000.
+	r := hwdbg(t, "watch -w &target if $hits == 20000\ncontinue\ncontinue\ninfo watchpoints\n", bin, "threads", "nowait")
+	hits := r.byEvent("watchpoint")
+	if len(hits) != 1 || hits[0]["hits"] != float64(20000) || hits[0]["stops"] != float64(1) {
+		t.Fatalf("want one stop, the 20000th hit: %v\n%s", hits, r)
+	}
+	wp := listedEngine(t, r, 0, forcedEngine())
+	if wp["hits"] != float64(65000) || wp["stops"] != float64(1) {
+		t.Errorf("after the end: hits %v, stops %v; want 65000 and 1", wp["hits"], wp["stops"])
+	}
+}
+
 // TestKernelEngineFallsBackWithoutBPF: hwdbg run without CAP_BPF and
 // CAP_SYS_ADMIN (as nobody, keeping CAP_PERFMON: perf breakpoints are
 // allowed, BPF programs are not) keeps a conditional watchpoint on ptrace,
 // says why, and stops where the condition holds.
 func TestKernelEngineFallsBackWithoutBPF(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("needs root, to run hwdbg as nobody with chosen capabilities")
-	}
-	dir, err := os.MkdirTemp("", "hwdbg-nobpf-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o755)
-	hw, prog := filepath.Join(dir, "hwdbg"), filepath.Join(dir, "hot")
-	for from, to := range map[string]string{hwdbgBin: hw, fixture.C(t, "hot", fixture.PIE): prog} {
-		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
-			t.Fatalf("cp: %v %s", err, out)
-		}
-		os.Chmod(to, 0o755)
-	}
-	cmd := exec.Command(hw, "--json", "-q", prog, "1000")
-	cmd.Env = append(os.Environ(), "HWDBG_ENGINE=")
-	cmd.Dir = dir
+	hw, prog := nobodyCopies(t)
+	cmd := asNobody(exec.Command(hw, "--json", "-q", prog, "1000"))
 	cmd.Stdin = strings.NewReader("watch -w &counter if counter == 500\ncontinue\ninfo watchpoints\nkill\n")
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential:  &syscall.Credential{Uid: 65534, Gid: 65534},
-		AmbientCaps: []uintptr{unix.CAP_PERFMON},
-	}
 	out, err := cmd.CombinedOutput()
 	r := parseOutput(string(out))
 	hits := r.byEvent("watchpoint")
@@ -192,6 +326,81 @@ func TestKernelEngineFallsBackWithoutBPF(t *testing.T) {
 	if !kernelEngine() && !strings.Contains(why, "traps before the access") {
 		t.Errorf("the reason must name the machine: %q", why)
 	}
+}
+
+// TestDoctorKernelEngine: hwdbg doctor says whether the kernel engine is
+// usable here and, when not, why: HWDBG_ENGINE=ptrace, the machine, BPF
+// refused (as nobody without CAP_BPF).
+func TestDoctorKernelEngine(t *testing.T) {
+	// doctor runs hwdbg doctor (--json, then as text) as mk makes it.
+	doctor := func(mk func(args ...string) *exec.Cmd) (usable bool, why, text string) {
+		t.Helper()
+		out, _ := mk("doctor", "--json").Output() // exit status 1 when something is not usable
+		var r struct {
+			KernelEngine struct {
+				Usable bool
+				Error  string
+			} `json:"kernel_engine"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("doctor --json: %v\n%s", err, out)
+		}
+		b, _ := mk("doctor").Output()
+		return r.KernelEngine.Usable, r.KernelEngine.Error, string(b)
+	}
+	usable, why, text := doctor(func(args ...string) *exec.Cmd { return exec.Command(hwdbgBin, args...) })
+	if usable != kernelEngine() || (usable && !strings.Contains(text, "kernel engine         usable: data watchpoints' conditions")) {
+		t.Errorf("here: usable %v (%q), want %v\n%s", usable, why, kernelEngine(), text)
+	}
+	if !kernelEngine() && (!strings.Contains(why, "traps before the access") || !strings.Contains(text, "kernel engine         NOT USABLE: on ")) {
+		t.Errorf("on %s the reason must name the machine: %q\n%s", runtime.GOARCH, why, text)
+	}
+	usable, why, text = doctor(func(args ...string) *exec.Cmd {
+		cmd := exec.Command(hwdbgBin, args...)
+		cmd.Env = append(os.Environ(), "HWDBG_ENGINE=ptrace")
+		return cmd
+	})
+	if usable || why != "HWDBG_ENGINE=ptrace" || !strings.Contains(text, "kernel engine         NOT USABLE: HWDBG_ENGINE=ptrace; hwdbg judges conditions at each stop") {
+		t.Errorf("HWDBG_ENGINE=ptrace: usable %v, %q\n%s", usable, why, text)
+	}
+	if !kernelEngine() {
+		return
+	}
+	hw, _ := nobodyCopies(t)
+	usable, why, text = doctor(func(args ...string) *exec.Cmd { return asNobody(exec.Command(hw, args...)) })
+	if usable || !strings.Contains(why, "BPF refused") || !strings.Contains(text, "kernel engine         NOT USABLE: BPF refused") {
+		t.Errorf("as nobody without CAP_BPF: usable %v, %q\n%s", usable, why, text)
+	}
+}
+
+// nobodyCopies copies hwdbg and hot where nobody may run them.
+func nobodyCopies(t *testing.T) (hw, prog string) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run hwdbg as nobody with chosen capabilities")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	hw, prog = filepath.Join(dir, "hwdbg"), filepath.Join(dir, "hot")
+	for from, to := range map[string]string{hwdbgBin: hw, fixture.C(t, "hot", fixture.PIE): prog} {
+		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v %s", err, out)
+		}
+		os.Chmod(to, 0o755)
+	}
+	return hw, prog
+}
+
+// asNobody runs cmd as nobody with CAP_PERFMON alone (perf breakpoints
+// allowed, BPF programs not), in the directory of its program.
+func asNobody(cmd *exec.Cmd) *exec.Cmd {
+	cmd.Env = append(os.Environ(), "HWDBG_ENGINE=")
+	cmd.Dir = filepath.Dir(cmd.Path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential:  &syscall.Credential{Uid: 65534, Gid: 65534},
+		AmbientCaps: []uintptr{unix.CAP_PERFMON},
+	}
+	return cmd
 }
 
 // parseOutput splits hwdbg's JSON lines from the rest.

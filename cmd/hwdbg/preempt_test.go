@@ -40,7 +40,7 @@ func TestGoPreemptionIsNotASecondCrossing(t *testing.T) {
 			}
 			return
 		}
-		if len(hits) != 1 || hits[0]["hits"] != float64(i+1) {
+		if len(hits) != 1 || hits[0]["hits"] != float64(i+1) || hits[0]["stops"] != float64(i+1) {
 			t.Fatalf("continue %d: want crossing %d of the breakpoint, got %v", i, i+1, evs)
 		}
 		// Call i stores i; before it, level holds call i-1's.

@@ -100,17 +100,19 @@ func TestConditionStopsOnceIn100000(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
+	// The stop is the first; every write so far, the condition true or
+	// not, is a hit.
 	hits := r.byEvent("watchpoint")
-	if len(hits) != 1 || hits[0]["new"] != want || hits[0]["old"] != before || hits[0]["hits"] != float64(1) {
-		t.Fatalf("want exactly one stop, at %s, got %v", want, hits)
+	if len(hits) != 1 || hits[0]["new"] != want || hits[0]["old"] != before || hits[0]["stops"] != float64(1) || hits[0]["hits"] != float64(target+1) {
+		t.Fatalf("want exactly one stop, at %s, the %dth hit, got %v", want, target+1, hits)
 	}
 	res := r.byEvent("result")
 	if res[1]["value"] != want {
 		t.Errorf("print counter at the stop: %v", res[1])
 	}
 	wp := res[2]["watchpoints"].([]any)[0].(map[string]any)
-	if wp["cond"] != "counter == "+want || wp["hits"] != float64(1) {
-		t.Errorf("info watchpoints: %v", wp)
+	if wp["cond"] != "counter == "+want || wp["stops"] != float64(1) || wp["hits"] != float64(target+1) {
+		t.Errorf("info watchpoints: want 1 stop and %d hits: %v", target+1, wp)
 	}
 	if e := r.byEvent("exit"); len(e) != 1 {
 		t.Errorf("want the program to run to its end after the one stop\n%s", r)
@@ -145,11 +147,11 @@ func TestIgnoreCount(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
 	r := hwdbg(t, "watch -w &counter\nignore 1 999\ncontinue\ninfo watchpoints\nkill\n", bin, "100000")
 	hits := r.byEvent("watchpoint")
-	if len(hits) != 1 || hits[0]["new"] != "999" || hits[0]["hits"] != float64(1000) {
+	if len(hits) != 1 || hits[0]["new"] != "999" || hits[0]["hits"] != float64(1000) || hits[0]["stops"] != float64(1) {
 		t.Fatalf("ignore 1 999 must stop at the 1000th write (counter = 999): %v\n%s", hits, r)
 	}
 	wp := r.byEvent("result")[2]["watchpoints"].([]any)[0].(map[string]any)
-	if wp["hits"] != float64(1000) || wp["ignore"] != float64(0) {
+	if wp["hits"] != float64(1000) || wp["stops"] != float64(1) || wp["ignore"] != float64(0) {
 		t.Errorf("info watchpoints after: %v", wp)
 	}
 	th := wp["thread_hits"].(map[string]any)
@@ -175,8 +177,8 @@ func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
 	}
 	wp := r.listed(0)
 	// counter = 0 keeps the value (0) but is a write; -w counts it.
-	if wp == nil || wp["hits"] != float64(10000) {
-		t.Fatalf("want exactly 10000 hits counted, got %v\n%s", wp, r)
+	if wp == nil || wp["hits"] != float64(10000) || wp["stops"] != float64(0) {
+		t.Fatalf("want exactly 10000 hits counted and no stop, got %v\n%s", wp, r)
 	}
 	// Commands that do more than continue run at every stop.
 	r = hwdbg(t, "watch -w &counter\ncommands\nsilent\nprint counter\ncontinue\nend\ncontinue\n", bin, "5")
@@ -383,8 +385,8 @@ func testBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 		t.Errorf("the program's own count is wrong under the breakpoint:\n%s", r)
 	}
 	wp := r.listed(0)
-	if wp == nil || wp["hits"] != float64(4000) {
-		t.Fatalf("want all 4000 calls seen, got %v", wp)
+	if wp == nil || wp["hits"] != float64(4000) || wp["stops"] != float64(0) {
+		t.Fatalf("want all 4000 calls seen and none stopping the program, got %v", wp)
 	}
 	if th := wp["thread_hits"].(map[string]any); len(th) != 4 {
 		t.Errorf("hits by thread: %v", th)
@@ -439,7 +441,7 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 	want := map[string]int{"read": n, "write": n, "rw": 2 * n}
 	for _, pair := range [][2]string{{"read", "write"}, {"write", "read"}, {"read", "rw"}, {"rw", "read"}, {"rw", "write"}, {"write", "rw"}} {
 		t.Run(pair[0]+"+"+pair[1], func(t *testing.T) {
-			script := cmds[pair[0]] + "\n" + cmds[pair[1]] + "\n" + strings.Repeat("continue\n", 2*n+1)
+			script := cmds[pair[0]] + "\n" + cmds[pair[1]] + "\n" + strings.Repeat("continue\n", 2*n+1) + "info watchpoints\n"
 			r := hwdbg(t, script, bin, strconv.Itoa(n))
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s", r.code, r)
@@ -457,6 +459,11 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 				}
 				if got != want[kind] {
 					t.Errorf("%s watch (%v): %d hits reported, want %d\n%s", kind, id, got, want[kind], r)
+				}
+				// Its hits are the accesses of its kind: a read watch in a
+				// read-or-write slot does not count the writes.
+				if wp := r.listed(i); wp == nil || wp["hits"] != float64(want[kind]) || wp["stops"] != float64(want[kind]) {
+					t.Errorf("%s watch (%v): listed %v, want %d hits and stops", kind, id, wp, want[kind])
 				}
 			}
 		})

@@ -162,7 +162,7 @@ func TestContinueCount(t *testing.T) {
 	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "3" {
 		t.Errorf("continue 3 from the first crossing stops at the fourth (i = 3): i = %v\n%s", p, r)
 	}
-	if w := r.listed(0); w == nil || w["hits"] != float64(4) || w["ignore"] != float64(0) {
+	if w := r.listed(0); w == nil || w["hits"] != float64(4) || w["stops"] != float64(2) || w["ignore"] != float64(0) {
 		t.Errorf("breakpoint 1 after continue 3: %v", w)
 	}
 	text := runScript(t, "break "+at(t, "loop-body")+"\nrun\ncontinue 3\n", "-q", bin)
