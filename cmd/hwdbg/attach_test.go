@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -189,19 +188,8 @@ func TestAttachRefusalsSayWhy(t *testing.T) {
 	}
 	defer os.RemoveAll(dir)
 	os.Chmod(dir, 0o755)
-	place := func(src string) string {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, filepath.Base(src))
-		if err := os.WriteFile(dst, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dst
-	}
-	hw := place(hwdbgBin)
-	undumpable := place(fixture.C(t, "undumpable", fixture.PIE))
+	hw := placeFor(t, dir, hwdbgBin)
+	undumpable := placeFor(t, dir, fixture.C(t, "undumpable", fixture.PIE))
 	const nobody = 65534
 	asNobody := func(c *exec.Cmd) *exec.Cmd {
 		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}

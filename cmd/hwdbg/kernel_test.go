@@ -59,6 +59,17 @@ func TestConditionsOnBothEngines(t *testing.T) {
 	}
 }
 
+// conditionWrites is how many writes the tests of conditions the kernel
+// can judge make: hotWrites (100000 where traps are native) where the
+// kernel engine judges them, 2000 where every write is a stop of ours
+// under emulation (arm64, ~9 ms each).
+func conditionWrites() int {
+	if kernelEngine() {
+		return hotWrites
+	}
+	return 2000
+}
+
 // noKernelEngine says whether this machine has no kernel engine, and logs
 // why the test has nothing to run here (what it would run on ptrace costs
 // why).
@@ -127,7 +138,7 @@ func TestHitsConditionEvery1000th(t *testing.T) {
 // stop: exactly n/k stops, where the condition holds, and n hits.
 func testEveryKth(t *testing.T, cond string, k int) {
 	bin := fixture.C(t, "hot", fixture.PIE)
-	n := hotWrites // 100000 where traps are native
+	n := conditionWrites()
 	script := "watch -w &counter if " + cond + "\ncommands 1\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n"
 	r := hwdbg(t, script, bin, strconv.Itoa(n))
 	prints := r.results("print")
@@ -159,7 +170,7 @@ func forcedEngine() string {
 // watchpoint's condition; condition -clear removes both.
 func TestHitCountCondition(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
-	n := hotWrites
+	n := conditionWrites()
 	// Hits n-9 to n: the last 10 writes.
 	r := hwdbg(t, "watch -w &counter\ncondition -hitcount 1 > "+strconv.Itoa(n-10)+"\ncommands 1\nsilent\nprint counter\ncontinue\nend\ncontinue\ninfo watchpoints\n",
 		bin, strconv.Itoa(n))
@@ -226,7 +237,7 @@ func TestHitCountOnBreakpoint(t *testing.T) {
 // with the reason.
 func TestDivisionInConditions(t *testing.T) {
 	bin := fixture.C(t, "hot", fixture.PIE)
-	n := hotWrites
+	n := conditionWrites()
 	// -counter / 7 == -(n/7) - k: the writes counter = 7*(n/7)...; and
 	// -counter % 7 == -3 among the last 20.
 	q := n/7 - 1
@@ -401,14 +412,22 @@ func nobodyCopies(t *testing.T) (hw, prog string) {
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
-	hw, prog = filepath.Join(dir, "hwdbg"), filepath.Join(dir, "hot")
-	for from, to := range map[string]string{hwdbgBin: hw, fixture.C(t, "hot", fixture.PIE): prog} {
-		if out, err := exec.Command("cp", from, to).CombinedOutput(); err != nil {
-			t.Fatalf("cp: %v %s", err, out)
-		}
-		os.Chmod(to, 0o755)
+	return placeFor(t, dir, hwdbgBin), placeFor(t, dir, fixture.C(t, "hot", fixture.PIE))
+}
+
+// placeFor copies the program src into dir, executable by anyone (the
+// emulated machines have no cp).
+func placeFor(t *testing.T, dir, src string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return hw, prog
+	dst := filepath.Join(dir, filepath.Base(src))
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 // asNobody runs cmd as nobody with CAP_PERFMON alone (perf breakpoints
