@@ -274,7 +274,10 @@ func TestDivisionInConditions(t *testing.T) {
 
 // TestKernelEngineThreadsStartedLater: threads created after the watch was
 // set get the kernel's events: the one stop comes from the last thread
-// started, and a counting watchpoint sees every thread's writes.
+// started, and the watchpoint's hits count every thread's writes. (One
+// watchpoint: QEMU's amd64 names one debug register of two that match
+// an access, so a second kernel watchpoint on the same bytes would see
+// only some of the hits there; a real CPU names both.)
 func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	if noKernelEngine(t, "65000 writes, each a stop of ours on ptrace") {
 		return
@@ -282,9 +285,7 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	bin := fixture.C(t, "writers", fixture.PIE)
 	// T1 writes target = 0..9999, T2 0..19999, main 0..4999, then T3,
 	// started last, 0..29999: only T3 writes 29999.
-	script := "watch -w &target if target == 29999\nwatch -w &target if target >= 0\ncommands 2\nsilent\ncontinue\nend\n" +
-		"continue\ninfo watchpoints\ncontinue\ninfo watchpoints\n"
-	r := hwdbg(t, script, bin, "threads", "nowait")
+	r := hwdbg(t, "watch -w &target if target == 29999\ncontinue\ncontinue\ninfo watchpoints\n", bin, "threads", "nowait")
 	hits := r.byEvent("watchpoint")
 	if len(hits) != 1 || hits[0]["id"] != float64(1) || hits[0]["new"] != "29999" || hits[0]["old"] != "29998" {
 		t.Fatalf("want one stop of watchpoint 1 at 29999: %v\n%s", hits, r)
@@ -301,15 +302,14 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 	if tid := strconv.Itoa(int(hits[0]["tid"].(float64))); tid != t3 {
 		t.Errorf("the stop is thread %s's, want T3 %q (started last)\n%s", tid, t3, r)
 	}
-	listedEngine(t, r, 0, "kernel")
-	counting := listedEngine(t, r, 1, "kernel")
-	th := counting["thread_hits"].(map[string]any)
+	wp := listedEngine(t, r, 0, "kernel")
+	th := wp["thread_hits"].(map[string]any)
 	var sum float64
 	for _, n := range th {
 		sum += n.(float64)
 	}
-	if counting["hits"] != float64(65000) || sum != 65000 || len(th) != 4 || th[t3] != float64(30000) {
-		t.Errorf("the counting watchpoint: hits %v, per thread %v; want 65000 over 4 threads, 30000 by T3 %s", counting["hits"], th, t3)
+	if wp["hits"] != float64(65000) || wp["stops"] != float64(1) || sum != 65000 || len(th) != 4 || th[t3] != float64(30000) {
+		t.Errorf("hits %v, stops %v, per thread %v; want 65000 over 4 threads, 30000 by T3 %s, and one stop", wp["hits"], wp["stops"], th, t3)
 	}
 }
 
