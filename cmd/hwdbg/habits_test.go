@@ -117,40 +117,6 @@ func TestHabitsHelpListsCommands(t *testing.T) {
 	}
 }
 
-// TestHabitsGoInstall: the install command README gives works: from the
-// checkout, into GOBIN, a hwdbg that runs.
-func TestHabitsGoInstall(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("needs the go command (a prebuilt test binary runs without it): %v", err)
-	}
-	readme, err := os.ReadFile(filepath.Join(fixture.Root(), "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("`(go install [^`]+)`").FindStringSubmatch(string(readme))
-	if m == nil {
-		t.Fatal("README gives no `go install ...` command")
-	}
-	gomod, _ := os.ReadFile(filepath.Join(fixture.Root(), "go.mod"))
-	module := regexp.MustCompile(`(?m)^module (\S+)`).FindStringSubmatch(string(gomod))
-	target := strings.Fields(m[1])[2]
-	if module == nil || !(strings.HasPrefix(target, "./") || strings.HasPrefix(target, module[1]+"/")) {
-		t.Fatalf("README installs %s, which is not in module %v", target, module)
-	}
-	gobin := t.TempDir()
-	cmd := exec.Command(goCmd, strings.Fields(m[1])[1:]...)
-	cmd.Dir = fixture.Root()
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", m[1], err, out)
-	}
-	out, err := exec.Command(filepath.Join(gobin, "hwdbg"), "--version").Output()
-	if err != nil || strings.TrimSpace(string(out)) != version {
-		t.Errorf("the installed hwdbg --version: %q, %v", out, err)
-	}
-}
-
 // TestHabitsBanner: the banner says what to type next, and counts threads
 // in the right number.
 func TestHabitsBanner(t *testing.T) {
