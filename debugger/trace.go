@@ -37,15 +37,30 @@ type TraceSpec struct {
 	Output string        // where the caller writes the report's profile ("": nowhere)
 }
 
-// TraceReport is the end of a trace: what it counted, each pc it names
-// placed in the program.
-type TraceReport struct {
+// TraceTarget is what a trace watches: its id, expression, access, range
+// and the slots that hold it, as its report and info watchpoints show it.
+type TraceTarget struct {
 	ID     int
 	Expr   string
 	Access arch.Access
 	Addr   uint64
 	Len    int
 	Slots  []string
+}
+
+// target is t's TraceTarget, its slots named.
+func (d *Debugger) target(t *activeTrace) TraceTarget {
+	tt := TraceTarget{ID: t.id, Expr: t.spec.Expr, Access: t.spec.Access, Addr: t.addr, Len: t.len}
+	for _, i := range t.slots {
+		tt.Slots = append(tt.Slots, d.slots.Name(i))
+	}
+	return tt
+}
+
+// TraceReport is the end of a trace: what it counted, each pc it names
+// placed in the program.
+type TraceReport struct {
+	TraceTarget
 	Ended  string        // why it ended, e.g. "2s passed"
 	Took   time.Duration // how long the program ran under it
 	Output string        // TraceSpec.Output
@@ -216,13 +231,10 @@ func (d *Debugger) endTrace(t *activeTrace) TraceReport {
 	t.setRunning(false)
 	err := t.rec.Close()
 	d.slots.Release(t.id)
-	rep := TraceReport{ID: t.id, Expr: t.spec.Expr, Access: t.spec.Access, Addr: t.addr, Len: t.len,
+	rep := TraceReport{TraceTarget: d.target(t),
 		Ended: t.endedBy(), Took: t.elapsed(), Output: t.spec.Output, Report: t.prof.Report(), Places: map[uint64]Location{}}
 	if err != nil {
 		rep.Ended += fmt.Sprintf(" (some ring data could not be read, counted as lost: %v)", err)
-	}
-	for _, i := range t.slots {
-		rep.Slots = append(rep.Slots, d.slots.Name(i))
 	}
 	place := func(pc uint64) {
 		if _, ok := rep.Places[pc]; !ok {

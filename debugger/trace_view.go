@@ -39,12 +39,7 @@ func (d *Debugger) ActiveMeter() TraceMeter {
 
 // TraceInfo is the active trace as info watchpoints lists it.
 type TraceInfo struct {
-	ID     int
-	Expr   string
-	Access arch.Access
-	Addr   uint64
-	Len    int
-	Slots  []string
+	TraceTarget
 	Pieces []arch.Piece
 	Hits   uint64
 	Lost   uint64
@@ -64,13 +59,8 @@ func (d *Debugger) ActiveTrace() (TraceInfo, bool) {
 	t.mu.Lock()
 	paused := t.paused
 	t.mu.Unlock()
-	ti := TraceInfo{ID: t.id, Expr: t.spec.Expr, Access: t.spec.Access, Addr: t.addr, Len: t.len,
-		Pieces: slices.Clone(t.pieces), Hits: hits, Lost: lost, Ran: t.elapsed(), Paused: paused,
-		For: t.spec.For, Count: t.spec.Count}
-	for _, i := range t.slots {
-		ti.Slots = append(ti.Slots, d.slots.Name(i))
-	}
-	return ti, true
+	return TraceInfo{TraceTarget: d.target(t), Pieces: slices.Clone(t.pieces), Hits: hits, Lost: lost,
+		Ran: t.elapsed(), Paused: paused, For: t.spec.For, Count: t.spec.Count}, true
 }
 
 // traceSlot fills v, thread tid's slot i, when the active trace's perf

@@ -72,7 +72,7 @@ func FuzzParseTrace(f *testing.F) {
 func TestRenderTrace(t *testing.T) {
 	main := debugger.Location{PC: 0x401200, Func: "main", Offset: 0x20, File: "w.c", Line: 9}
 	wa := debugger.Location{PC: 0x401136, Func: "write_a", Offset: 6, File: "w.c", Line: 3}
-	rep := debugger.TraceReport{ID: 2, Expr: "target", Access: arch.Write, Addr: 0x404028, Len: 8, Slots: []string{"DR1"},
+	rep := debugger.TraceReport{TraceTarget: debugger.TraceTarget{ID: 2, Expr: "target", Access: arch.Write, Addr: 0x404028, Len: 8, Slots: []string{"DR1"}},
 		Ended: "2s passed", Took: 2 * time.Second,
 		Report: traceprof.Report{Hits: 6, Lost: 1,
 			Threads: []traceprof.ThreadHits{{Tid: 7, Hits: 6, Lost: 1}},
@@ -112,7 +112,7 @@ func TestRenderTrace(t *testing.T) {
 // accesses two pieces reported; a paused trace; its row of info
 // watchpoints; the live line.
 func TestRenderTraceCounts(t *testing.T) {
-	rep := debugger.TraceReport{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"},
+	rep := debugger.TraceReport{TraceTarget: debugger.TraceTarget{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"}},
 		Ended: "1000 hits counted", Took: time.Second, Report: traceprof.Report{Hits: 1000, After: 37, Merged: 1000}}
 	want := []string{
 		"Trace 3: -w pair (16 bytes at 0x404030), slots DR0,DR1: 1000 hits, 0 lost in 1s (1000 hits/s); ended: 1000 hits counted",
@@ -137,7 +137,7 @@ func TestRenderTraceCounts(t *testing.T) {
 			t.Errorf("paused (json %v): %q, want %q", asJSON, b.String(), want)
 		}
 	}
-	row := traceRow(debugger.TraceInfo{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"},
+	row := traceRow(debugger.TraceInfo{TraceTarget: debugger.TraceTarget{ID: 3, Expr: "pair", Access: arch.Write, Addr: 0x404030, Len: 16, Slots: []string{"DR0", "DR1"}},
 		Pieces: []arch.Piece{{Addr: 0x404030, Len: 8}, {Addr: 0x404038, Len: 8}}, Hits: 48213, Ran: 2200 * time.Millisecond,
 		Paused: "breakpoint 1 stopped the program", Count: 100000})
 	checkResults(t, []resultCase{{"info watchpoints with a trace", "info watchpoints", watchList{Rows: []watchRow{row}},
