@@ -542,31 +542,45 @@ func TestExAndXFiles(t *testing.T) {
 
 func (l *live) send(line string) { fmt.Fprintln(l.in, line) }
 
-// interrupt sends hwdbg SIGINT, as Ctrl-C does, every half second until
-// it reports the interrupt stop: under emulation the program may not be
-// running yet when the first one comes, and a Ctrl-C at the prompt does
-// nothing.
+// interrupt sends hwdbg SIGINT, as Ctrl-C does, until it reports the
+// interrupt stop: under emulation the program may not be running yet when
+// the first one comes, and a Ctrl-C at the prompt does nothing. Every
+// SIGINT is sent from this goroutine, and again only after
+// interruptResend without the stop, so none is still on its way once the
+// stop is read: one sent as the stop was being reported would interrupt
+// the next continue (which a user's second Ctrl-C rightly does).
 func (l *live) interrupt() {
 	l.t.Helper()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			l.cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-done:
-				return
-			case <-time.After(500 * time.Millisecond):
-			}
+	deadline := time.Now().Add(scriptTimeout)
+	for time.Now().Before(deadline) {
+		l.cmd.Process.Signal(os.Interrupt)
+		if _, ok := l.awaitWithin(`"reason":"interrupt"`, interruptResend); ok {
+			return
 		}
-	}()
-	l.await(`"reason":"interrupt"`)
+	}
+	l.t.Fatalf("no interrupt stop within %v:\n%s", scriptTimeout, strings.Join(l.out, "\n"))
 }
+
+// interruptResend is how long interrupt waits for the stop before it sends
+// SIGINT again: far longer than a stop takes once the program runs, even
+// under emulation.
+const interruptResend = 3 * time.Second
 
 // await reads the output until a line holds want, and returns that line.
 func (l *live) await(want string) string {
 	l.t.Helper()
-	timeout := time.After(scriptTimeout)
+	line, ok := l.awaitWithin(want, scriptTimeout)
+	if !ok {
+		l.t.Fatalf("no %s within %v:\n%s", want, scriptTimeout, strings.Join(l.out, "\n"))
+	}
+	return line
+}
+
+// awaitWithin reads the output until a line holds want (true) or d has
+// passed (false).
+func (l *live) awaitWithin(want string, d time.Duration) (string, bool) {
+	l.t.Helper()
+	timeout := time.After(d)
 	for {
 		select {
 		case line, ok := <-l.lines:
@@ -575,10 +589,10 @@ func (l *live) await(want string) string {
 			}
 			l.out = append(l.out, line)
 			if strings.Contains(line, want) {
-				return line
+				return line, true
 			}
 		case <-timeout:
-			l.t.Fatalf("no %s within %v:\n%s", want, scriptTimeout, strings.Join(l.out, "\n"))
+			return "", false
 		}
 	}
 }
