@@ -82,4 +82,4 @@ clean:
 
 # Performance claims: ratios against floors measured in the same run.
 bench: deps
-	$(GO) run ./bench
+	@scripts/bench

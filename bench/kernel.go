@@ -32,24 +32,20 @@ func (b *bins) kernelLoop(n, gdbN, runs int) error {
 		}
 		return err
 	}
-	fmt.Printf("\nin-kernel filtering: stop at the last of %d writes, best of %d runs, per-write cost = (t(N) - t(0)) / N\n\n", n, runs)
+	fmt.Printf("\nin-kernel filtering (%s): stop at the last of %d writes, best of %d runs, per-write cost = (t(N) - t(0)) / N\n\n", where(), n, runs)
 	addr, err := symbolAddr(b.hot, "counter")
 	if err != nil {
 		return err
 	}
-	sigtrap := filepath.Join(b.dir, "sigtrap")
-	if out, err := exec.Command("gcc", "-O2", "-o", sigtrap, "bench/floor/sigtrap.c").CombinedOutput(); err != nil {
-		return fmt.Errorf("gcc sigtrap.c: %v\n%s", err, out)
-	}
 	floorHit, err := perHit(n, runs, func(k int) *exec.Cmd {
-		return exec.Command(sigtrap, fmt.Sprintf("%#x", addr), strconv.Itoa(k), b.hot, strconv.Itoa(k))
+		return exec.Command(b.sigtrap, fmt.Sprintf("%#x", addr), strconv.Itoa(k), b.hot, strconv.Itoa(k))
 	}, floorHits, 0)
 	if err != nil {
 		return fmt.Errorf("floor: %w", err)
 	}
 	fmt.Printf("  %-46s %8.2f us/write\n", floorRow, us(floorHit))
 	hwHit, err := perHit(n, runs, func(k int) *exec.Cmd {
-		script := filepath.Join(b.dir, fmt.Sprintf("kernel%d.hwdbg", k))
+		script := filepath.Join(b.scratch, fmt.Sprintf("kernel%d.hwdbg", k))
 		body := fmt.Sprintf("watch -w &counter if counter == %d\ncontinue\ninfo watchpoints\n", k-1)
 		if k > 0 {
 			body += "continue\n" // from the stop at the last write to the end
@@ -68,7 +64,7 @@ func (b *bins) kernelLoop(n, gdbN, runs int) error {
 		return nil
 	}
 	gdbHit, err := perHit(gdbN, min(runs, 3), func(k int) *exec.Cmd {
-		script := filepath.Join(b.dir, fmt.Sprintf("kernel%d.gdb", k))
+		script := filepath.Join(b.scratch, fmt.Sprintf("kernel%d.gdb", k))
 		body := fmt.Sprintf("set pagination off\nwatch counter if counter == %d\nrun\n", k-1)
 		if k > 0 {
 			body += "continue\n"

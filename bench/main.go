@@ -5,7 +5,13 @@
 // need debug-register traps say "not measurable here" on a machine that
 // does not deliver them (as `hwdbg doctor --json` tells).
 //
-//	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST]
+//	go run ./bench [-n HITS] [-gdb-n HITS] [-break-n HITS] [-gdb-break-n HITS] [-runs R] [-rows LIST] [-dir DIR [-prebuilt]]
+//
+// `make bench` runs scripts/bench, which runs every row natively where
+// this machine delivers debug-register traps; where it does not, the rows
+// that need them (watch, kernel, trace) run in the emulated amd64 kernel
+// (scripts/amd64-vm), on programs built here (-dir, then -prebuilt
+// there), and say so.
 //
 // -rows picks the rows to run, a comma-separated list of watch, kernel,
 // break, trace, startup and first (all by default); -gdb=false leaves gdb
@@ -75,11 +81,14 @@ func main() {
 	runs := flag.Int("runs", 9, "runs per measurement; the best counts")
 	traceN := flag.Int("trace-n", 100000, "writes per run of the non-stop tracing row")
 	rows := flag.String("rows", "watch,kernel,break,trace,startup,first", "the rows to run (comma-separated)")
+	dir := flag.String("dir", "", "build the programs into DIR and keep them (default: a temporary directory, removed at the end)")
+	prebuilt := flag.Bool("prebuilt", false, "build nothing: run the programs an earlier run left in -dir")
 	flag.BoolVar(&withGdb, "gdb", true, "measure gdb too, when installed")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
 		switch r = strings.TrimSpace(r); r {
+		case "": // -rows "" builds the programs and runs nothing
 		case "watch", "kernel", "break", "trace", "startup", "first":
 			want[r] = true
 		default:
@@ -87,21 +96,34 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	if !bench(*n, *gdbN, *breakN, *gdbBreakN, *traceN, *runs, want) {
+	if *prebuilt && *dir == "" {
+		fmt.Fprintln(os.Stderr, "bench: -prebuilt needs -dir, the directory an earlier run built the programs into")
+		os.Exit(2)
+	}
+	if !bench(*dir, *prebuilt, *n, *gdbN, *breakN, *gdbBreakN, *traceN, *runs, want) {
 		os.Exit(1)
 	}
 }
 
-// bench builds everything and runs every row. A row that fails is
-// reported on stderr and the others still run; it returns false if any
-// failed.
-func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) bool {
-	dir, err := os.MkdirTemp("", "hwdbg-bench-")
+// bench builds everything (into dir, or a temporary directory when dir is
+// empty; nothing when prebuilt) and runs the rows asked for. A row that
+// fails is reported on stderr and the others still run; it returns false
+// if any failed.
+func bench(dir string, prebuilt bool, n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) bool {
+	// The scripts and generated sources go to a scratch directory of
+	// their own: in the emulated kernel, -dir is on the read-only /.
+	scratch, err := os.MkdirTemp("", "hwdbg-bench-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return false
 	}
-	defer os.RemoveAll(dir)
+	defer os.RemoveAll(scratch)
+	if dir == "" {
+		dir = scratch
+	} else if err = os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return false
+	}
 	ok := true
 	fail := func(what string, err error) {
 		if err != nil {
@@ -109,7 +131,10 @@ func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) b
 			ok = false
 		}
 	}
-	b, err := build(dir)
+	b, err := build(dir, prebuilt)
+	if b != nil {
+		b.scratch = scratch
+	}
 	if err != nil {
 		fail("build", err)
 		return false
@@ -133,88 +158,6 @@ func bench(n, gdbN, breakN, gdbBreakN, traceN, runs int, rows map[string]bool) b
 		fail("first watch", b.firstWatch(runs))
 	}
 	return ok
-}
-
-// bins are the programs the bench builds into a temporary directory.
-type bins struct {
-	dir     string
-	hwdbg   string
-	hot     string // testdata/hot.c: writes a global N times
-	calls   string // floor/calls.c: calls a function N times
-	gocalls string // floor/gocalls: the same, in Go
-	floor   string // floor/floor.c: the watchpoint floor
-	int3    string // floor/int3.c: the breakpoint floor
-	ring    string // floor/ring.c: the non-stop tracing floor
-	big     string // cmd/compile, for start-up
-}
-
-// build builds hwdbg, the workloads and the floors.
-func build(dir string) (*bins, error) {
-	b := &bins{
-		dir:     dir,
-		hwdbg:   filepath.Join(dir, "hwdbg"),
-		hot:     filepath.Join(dir, "hot"),
-		calls:   filepath.Join(dir, "calls"),
-		gocalls: filepath.Join(dir, "gocalls"),
-		floor:   filepath.Join(dir, "floor"),
-		int3:    filepath.Join(dir, "int3"),
-		ring:    filepath.Join(dir, "ring"),
-		big:     filepath.Join(dir, "compile"),
-	}
-	// The workloads are not position-independent: the floors take
-	// addresses from nm.
-	steps := [][]string{
-		{"gcc", "-g", "-O0", "-no-pie", "-o", b.hot, "testdata/hot.c"},
-		{"gcc", "-g", "-O0", "-no-pie", "-o", b.calls, "bench/floor/calls.c"},
-		{"gcc", "-O2", "-o", b.floor, "bench/floor/floor.c"},
-		{"gcc", "-O2", "-o", b.int3, "bench/floor/int3.c"},
-		{"gcc", "-O2", "-o", b.ring, "bench/floor/ring.c"},
-		{"go", "build", "-o", b.hwdbg, "./cmd/hwdbg"},
-		{"go", "build", "-o", b.gocalls, "./bench/floor/gocalls"},
-		{"go", "build", "-o", b.big, "cmd/compile"},
-	}
-	for _, s := range steps {
-		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
-		}
-	}
-	return b, nil
-}
-
-// notMeasurable is what a row that needs debug-register traps says on a
-// machine that does not deliver them.
-const notMeasurable = "not measurable here: debug-register traps are not delivered (hwdbg doctor)"
-
-// traps asks the hwdbg just built whether this machine delivers
-// debug-register traps: `hwdbg doctor --json`, traps.delivered. It
-// returns that, and in a few words what the probe saw. The doctor exits
-// 1 when anything is unusable (perf, BPF too), so its exit status is not
-// the answer: its report is. No report is an error.
-func (b *bins) traps() (bool, string, error) {
-	c := exec.Command(b.hwdbg, "doctor", "--json")
-	var out, stderr strings.Builder
-	c.Stdout, c.Stderr = &out, &stderr
-	runErr := c.Run()
-	var r struct {
-		Traps struct {
-			Delivered *bool  `json:"delivered"`
-			Seen      int    `json:"seen"`
-			Expected  int    `json:"expected"`
-			Simulated bool   `json:"simulated"`
-			Error     string `json:"error"`
-		} `json:"traps"`
-	}
-	if err := json.Unmarshal([]byte(out.String()), &r); err != nil || r.Traps.Delivered == nil {
-		return false, "", fmt.Errorf("%s doctor --json gave no report of traps (%v; %v)\n%s%s", b.hwdbg, runErr, err, out.String(), stderr.String())
-	}
-	if r.Traps.Error != "" {
-		return false, "", fmt.Errorf("%s doctor --json: the trap probe failed: %s", b.hwdbg, r.Traps.Error)
-	}
-	seen := fmt.Sprintf("%d of %d traps seen", r.Traps.Seen, r.Traps.Expected)
-	if r.Traps.Simulated {
-		seen += ", simulated: HWDBG_SIMULATE_NO_TRAPS=1"
-	}
-	return *r.Traps.Delivered, seen, nil
 }
 
 // needTraps says whether this machine delivers debug-register traps; when
@@ -250,16 +193,16 @@ func (b *bins) watchLoop(n, gdbN, runs int) error {
 	if ok, err := b.needTraps("watchpoint hit loop (needs debug-register traps)", floorRow, hwdbgRow, gdbRow); !ok {
 		return err
 	}
-	fmt.Printf("watchpoint hit loop: %d hits a run, best of %d runs, per-hit cost = (t(N) - t(0)) / N\n\n", n, runs)
+	fmt.Printf("watchpoint hit loop (%s): %d hits a run, best of %d runs, per-hit cost = (t(N) - t(0)) / N\n\n", where(), n, runs)
 	addr, err := symbolAddr(b.hot, "counter")
 	if err != nil {
 		return err
 	}
-	script := filepath.Join(b.dir, "watch.hwdbg")
+	script := filepath.Join(b.scratch, "watch.hwdbg")
 	if err := os.WriteFile(script, []byte("watch -w &counter\ncommands 1\nsilent\ncontinue\nend\ncontinue\ninfo watchpoints\n"), 0o644); err != nil {
 		return err
 	}
-	gdbScript := filepath.Join(b.dir, "watch.gdb")
+	gdbScript := filepath.Join(b.scratch, "watch.gdb")
 	if err := os.WriteFile(gdbScript, []byte("set pagination off\nwatch counter\ncommands 1\nsilent\ncontinue\nend\nrun\ninfo watchpoints\n"), 0o644); err != nil {
 		return err
 	}
@@ -329,11 +272,11 @@ func (b *bins) breakRow(what, bin, fn string, goal float64, n, gdbN, runs int) e
 	if err != nil {
 		return err
 	}
-	script := filepath.Join(b.dir, "break.hwdbg")
+	script := filepath.Join(b.scratch, "break.hwdbg")
 	if err := os.WriteFile(script, []byte("break "+fn+"\ncommands 1\nsilent\ncontinue\nend\ncontinue\ninfo breakpoints\n"), 0o644); err != nil {
 		return err
 	}
-	gdbScript := filepath.Join(b.dir, "break.gdb")
+	gdbScript := filepath.Join(b.scratch, "break.gdb")
 	if err := os.WriteFile(gdbScript, []byte("set pagination off\nbreak "+fn+"\ncommands 1\nsilent\ncontinue\nend\nrun\ninfo breakpoints\n"), 0o644); err != nil {
 		return err
 	}
@@ -397,7 +340,7 @@ func (b *bins) breakAddr(bin, fn string) (uint64, error) {
 // time from starting hwdbg on it to a watchpoint set on a global, and
 // hwdbg's peak memory, against gdb setting the same watch.
 func (b *bins) startup(runs int) error {
-	bigC, err := buildBigC(b.dir)
+	bigC, err := buildBigC(b.scratch)
 	if err != nil {
 		return fmt.Errorf("build the C program: %w", err)
 	}

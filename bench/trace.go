@@ -36,7 +36,7 @@ func (b *bins) traceLoop(n, runs int) error {
 	if err != nil {
 		return err
 	}
-	script := filepath.Join(b.dir, "trace.hwdbg")
+	script := filepath.Join(b.scratch, "trace.hwdbg")
 	if err := os.WriteFile(script, []byte("trace -w counter\n"), 0o644); err != nil {
 		return err
 	}
