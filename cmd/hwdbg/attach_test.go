@@ -105,6 +105,7 @@ func procState(t *testing.T, pid int) string {
 }
 
 func TestAttachDetachLeavesNoSlots(t *testing.T) {
+	needTraps(t)
 	spin := startSpin(t)
 	pid := spin.Process.Pid
 	if n := len(tasks(t, pid)); n != 2 {

@@ -70,6 +70,7 @@ func libcDebugFile(t *testing.T, libc string) string {
 // functions and their file:line; with no debug directory
 // (HWDBG_DEBUG_FILE_DIRECTORY empty), the same session has no lines there.
 func TestLibcFramesFromDebugFile(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "fmt", fixture.PIE)
 	libc, why := sharedLibc(t, bin)
 	if libc == "" {

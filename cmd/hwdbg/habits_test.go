@@ -42,6 +42,7 @@ func exprs(r result) []string {
 // skip it; a failed line ends the file, not the session; a .hwdbginit in
 // the current directory is not run.
 func TestHabitsInitFile(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	home := homeWith(t, "# set up\nwatch -w &balance\n")
 	x := filepath.Join(t.TempDir(), "cmds")
@@ -187,6 +188,7 @@ func TestHabitsStartIsTemporary(t *testing.T) {
 // TestHabitsNoSlotForSoftwareBreakpoints: a software breakpoint shows no
 // slot, in text or JSON; a hardware one does.
 func TestHabitsNoSlotForSoftwareBreakpoints(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	script := "break withdraw\ntbreak teller\ninfo watchpoints\ncontinue\ncontinue\n"
 	r := runScript(t, script, "-q", bin)
@@ -248,6 +250,7 @@ func TestHabitsSlotAccessNamed(t *testing.T) {
 
 // TestHabitsPlurals: one is singular.
 func TestHabitsPlurals(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	r := runScript(t, "watch -w &balance\nignore 1 1\nignore 1 2\ninfo watchpoints\nignore 1 1\ninfo watchpoints\n", "-q", bin)
 	out := strings.Join(r.text, "\n")

@@ -29,6 +29,7 @@ func kernelEngine() bool { return runtime.GOARCH == "amd64" }
 // TestConditionsOnBothEngines runs every behaviour test of conditions and
 // ignore counts with each engine forced (HWDBG_ENGINE).
 func TestConditionsOnBothEngines(t *testing.T) {
+	needTraps(t)
 	if !kernelEngine() {
 		// Every watchpoint is on ptrace here, forced or not: the tests
 		// themselves ran on it, and TestKernelEngineFallsBackWithoutBPF checks the
@@ -100,6 +101,7 @@ func listedEngine(t *testing.T, r result, i int, want string) map[string]any {
 // TestKernelConditionAtTheLastWrite: a condition true only at the last
 // of 200000 writes stops once, at that write; every write is a hit.
 func TestKernelConditionAtTheLastWrite(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	n := 200000
 	if !kernelEngine() {
@@ -124,12 +126,14 @@ func TestKernelConditionAtTheLastWrite(t *testing.T) {
 // (counter % 1000 == 999, a signed remainder) stops exactly N/1000 times,
 // each time at such a write.
 func TestConditionEvery1000th(t *testing.T) {
+	needTraps(t)
 	testEveryKth(t, "counter % 1000 == 999", 1000)
 }
 
 // TestHitsConditionEvery1000th: $hits in a condition is the hit count,
 // this hit included: $hits % 1000 == 0 stops at writes 1000, 2000, ...
 func TestHitsConditionEvery1000th(t *testing.T) {
+	needTraps(t)
 	testEveryKth(t, "$hits % 1000 == 0", 1000)
 }
 
@@ -169,6 +173,7 @@ func forcedEngine() string {
 // where the hit count OP K holds (% K: every K-th hit), together with the
 // watchpoint's condition; condition -clear removes both.
 func TestHitCountCondition(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	n := conditionWrites()
 	// Hits n-9 to n: the last 10 writes.
@@ -236,6 +241,7 @@ func TestHitCountOnBreakpoint(t *testing.T) {
 // of 0 is refused when the watch is set, one that is 0 at a hit stops
 // with the reason.
 func TestDivisionInConditions(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	n := conditionWrites()
 	// -counter / 7 == -(n/7) - k: the writes counter = 7*(n/7)...; and
@@ -279,6 +285,7 @@ func TestDivisionInConditions(t *testing.T) {
 // an access, so a second kernel watchpoint on the same bytes would see
 // only some of the hits there; a real CPU names both.)
 func TestKernelEngineThreadsStartedLater(t *testing.T) {
+	needTraps(t)
 	if noKernelEngine(t, "65000 writes, each a stop of ours on ptrace") {
 		return
 	}
@@ -319,6 +326,7 @@ func TestKernelEngineThreadsStartedLater(t *testing.T) {
 // keeps each thread's last number: the total has moved on by the time
 // hwdbg looks).
 func TestHitsAmongThreads(t *testing.T) {
+	needTraps(t)
 	if os.Getenv("HWDBG_ENGINE") != "ptrace" && noKernelEngine(t, "65000 writes, each a stop of ours on ptrace: the amd64 run with the engine forced to ptrace covers it") {
 		return
 	}
@@ -340,6 +348,7 @@ func TestHitsAmongThreads(t *testing.T) {
 // allowed, BPF programs are not) keeps a conditional watchpoint on ptrace,
 // says why, and stops where the condition holds.
 func TestKernelEngineFallsBackWithoutBPF(t *testing.T) {
+	needTraps(t)
 	hw, prog := nobodyCopies(t)
 	cmd := asNobody(exec.Command(hw, "--json", "-q", prog, "1000"))
 	cmd.Stdin = strings.NewReader("watch -w &counter if counter == 500\ncontinue\ninfo watchpoints\nkill\n")

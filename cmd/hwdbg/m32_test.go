@@ -28,6 +28,7 @@ const (
 )
 
 func TestI386WatchHit(t *testing.T) {
+	needTraps(t)
 	for _, tc := range []struct {
 		v    fixture.Variant
 		expr string
@@ -154,6 +155,7 @@ func TestI386WatchHit(t *testing.T) {
 
 // TestI386TextReport checks the text hit report of a 32-bit program.
 func TestI386TextReport(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "m32", fixture.I386)
 	r := runScript(t, "watch -w counter\ncontinue\n", "-q", bin)
 	out := strings.Join(r.text, "\n")
@@ -168,6 +170,7 @@ func TestI386TextReport(t *testing.T) {
 // system call: the thread stops in the vDSO (__kernel_vsyscall), whose
 // CFI is read from memory, and bt reaches main through libc.
 func TestI386AttachBacktrace(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "m32", fixture.I386)
 	cmd := exec.Command(bin, "wait")
 	out, err := cmd.StdoutPipe()

@@ -205,6 +205,7 @@ func nmAddr(t *testing.T, bin, sym string) uint64 {
 }
 
 func TestBankHitReport(t *testing.T) {
+	needTraps(t)
 	for _, v := range []fixture.Variant{fixture.PIE, fixture.NoPIE} {
 		t.Run(string(v), func(t *testing.T) {
 			bin := fixture.C(t, "bank", v)
@@ -256,6 +257,7 @@ func TestBankHitReport(t *testing.T) {
 
 // TestTextReport checks the hit report's text form against SPEC's shape.
 func TestTextReport(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	r := runScript(t, "watch -w &balance\ncontinue\n", "-q", bin)
 	out := strings.Join(r.text, "\n")
@@ -266,6 +268,7 @@ func TestTextReport(t *testing.T) {
 }
 
 func TestThreadsOneWriter(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "threads", fixture.PIE)
 	r := hwdbg(t, "watch -w &target\ncontinue\ncontinue\n", bin)
 	if r.code != 0 {
@@ -337,6 +340,7 @@ func TestIdenticalPiecesShareASlot(t *testing.T) {
 }
 
 func TestMisalignedWideRange(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	r := hwdbg(t, "watch (char*)&buf + 4 -s 12\ninfo watchpoints\n"+strings.Repeat("continue\n", 4), bin)
 	if r.code != 0 {
@@ -367,6 +371,7 @@ func TestMisalignedWideRange(t *testing.T) {
 }
 
 func TestReadWatchIgnoresWrites(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	r := hwdbg(t, "rwatch &val\n"+strings.Repeat("continue\n", 4), bin)
 	if r.code != 0 {
@@ -397,6 +402,7 @@ func TestReadWatchIgnoresWrites(t *testing.T) {
 }
 
 func TestStepiOntoWatchedWrite(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	// *do_write: its first instruction, before the prologue.
 	r := hwdbg(t, "watch -w &val\nhbreak *do_write\ncontinue\n"+strings.Repeat("stepi\n", stepsBeforeStore+1), bin)
@@ -418,6 +424,7 @@ func TestStepiOntoWatchedWrite(t *testing.T) {
 }
 
 func TestForkedChildRunsOn(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "forker", fixture.PIE)
 	r := hwdbg(t, "watch -w &watched\ncontinue\ncontinue\n", bin)
 	if r.code != 0 {
@@ -433,6 +440,7 @@ func TestForkedChildRunsOn(t *testing.T) {
 }
 
 func TestProgramSignalHandlersRun(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "signals", fixture.PIE)
 	r := hwdbg(t, "watch -w &counter\ncontinue\ncontinue\n", bin)
 	if r.code != 0 {
@@ -524,6 +532,7 @@ func TestInteractiveErrorsKeepSession(t *testing.T) {
 }
 
 func TestExAndXFiles(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	f := filepath.Join(t.TempDir(), "cmds")
 	os.WriteFile(f, []byte("watch -w &balance\n"), 0o644)
@@ -631,6 +640,7 @@ func TestInterruptWhileRunning(t *testing.T) {
 }
 
 func TestExecReResolvesWatchpoints(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "execer", fixture.PIE)
 	r := hwdbg(t, "watch -w &marker\ncontinue\ncontinue\ncontinue\n", bin)
 	if r.code != 0 {
@@ -654,6 +664,7 @@ func TestExecReResolvesWatchpoints(t *testing.T) {
 }
 
 func TestJobControlStop(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "stopper", fixture.PIE)
 	cmd := exec.Command(hwdbgBin, "--json", "-q", bin)
 	in, _ := cmd.StdinPipe()
@@ -694,6 +705,7 @@ func TestJobControlStop(t *testing.T) {
 }
 
 func TestTwoWatchpointsOneInstruction(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "access", fixture.PIE)
 	// A write watch on val and a read-or-write watch on its low half: the
 	// store in do_write fires both slots at once.
@@ -709,6 +721,7 @@ func TestTwoWatchpointsOneInstruction(t *testing.T) {
 }
 
 func TestCastAddressAndInspect(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "access", fixture.NoPIE)
 	addr := nmAddr(t, bin, "val")
 	script := fmt.Sprintf("watch *(long*)%#x\nprint *(long*)%#x\nprint/x val\nx/2xg %#x\nx/2dw &val\ninfo registers %s %s\n"+

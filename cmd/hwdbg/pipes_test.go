@@ -61,6 +61,7 @@ const chattyScript = "break bump\ncontinue\nstepi\nprint &counter\nprint label\n
 // of them like JSON, leaves the JSON stream alone: every stdout line is an
 // event, and the program's output is on hwdbg's stderr, whole.
 func TestPipesJSONProgramOutput(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "chatty", fixture.PIE)
 	r := hwdbg(t, chattyScript, bin)
 	if r.code != 0 {
@@ -142,6 +143,7 @@ func TestPipesJSONUnescaped(t *testing.T) {
 // stdout and stderr; hwdbg's stdout is JSON only and its stderr has none
 // of the program's lines.
 func TestPipesProgramOutputFile(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "chatty", fixture.PIE)
 	out := filepath.Join(t.TempDir(), "program.out")
 	r := hwdbg(t, chattyScript, "--program-output", out, bin)
@@ -253,6 +255,7 @@ func TestPipesOptionRefusals(t *testing.T) {
 // function and offset otherwise, the instruction, and whether it was
 // guessed.
 func TestPipesHitReportInJSON(t *testing.T) {
+	needTraps(t)
 	noDebug := []string{"HOME=" + testHome, "HWDBG_DEBUG_FILE_DIRECTORY="}
 	script := "start\nwatch -w buf\ncontinue\ncontinue\ncontinue\n"
 	bin := fixture.C(t, "fmt", fixture.PIE)
@@ -355,6 +358,7 @@ func (l *lockedBuffer) String() string {
 // going down a pipe (hwdbg --json PROGRAM | jq .), the prompt and
 // delete's question go to stderr, and stdout is JSON only.
 func TestPipesPromptOnTerminalJSONOnPipe(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	master, slave := openPTY(t)
 	defer master.Close()

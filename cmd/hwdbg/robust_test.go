@@ -26,6 +26,7 @@ import (
 // Go's default for SIGQUIT and SIGPIPE killed hwdbg on the spot, and the
 // program then died of SIGTRAP at its next watched write.
 func TestEndedWhileRunningDetachesClean(t *testing.T) {
+	needTraps(t)
 	for _, how := range []string{"SIGTERM", "SIGHUP", "SIGQUIT", "closed pipe", "full disk"} {
 		t.Run(how, func(t *testing.T) {
 			spin := startSpin(t)

@@ -25,6 +25,7 @@ func messages(r result, kind string) []string {
 // A condition binds its names where the watch was set: q is main's local,
 // read in main's frame while bump (which has no q) writes the global.
 func TestConditionBindsLocalsOfItsFrame(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "scopes", fixture.PIE)
 	bumpLine := float64(lineOf(t, "scopes.c", "bump line"))
 	r := hwdbg(t, "start\nwatch -w global if q > 10\ncontinue\nframe 1\nprint q\n", bin)
@@ -73,6 +74,7 @@ func TestConditionBindsLocalsOfItsFrame(t *testing.T) {
 
 // A static local has a fixed address: its watch outlives the function.
 func TestStaticLocalWatchStays(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "scopes", fixture.PIE)
 	r := hwdbg(t, "break count_calls\ncontinue\nwatch -w calls\ndelete 1\n"+strings.Repeat("continue\n", 4)+"info watchpoints\n", bin)
 	if n := messages(r, "notice"); len(n) != 0 {
@@ -90,6 +92,7 @@ func TestStaticLocalWatchStays(t *testing.T) {
 // watch ptr->field says that it watches a fixed address, and how to see
 // ptr change; then it stays on the old object, as it said.
 func TestWatchThroughPointerSaysAddressIsFixed(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "scopes", fixture.PIE)
 	r := hwdbg(t, "start\nwatch -w ptr->field\nwatch -w level\nwatch -w *(long*)&b\ncontinue\ncontinue\n", bin)
 	res := r.results("watch")
@@ -134,6 +137,7 @@ func TestWatchOnFunctionRefused(t *testing.T) {
 // Go names as Delve takes them: counter is main.counter anywhere, Level
 // is gonames/inner.Level in package inner.
 func TestGoNamesAsDelveTakesThem(t *testing.T) {
+	needTraps(t)
 	bin := fixture.Go(t, "gonames")
 	set := lineOf(t, "gonames/inner/inner.go", "set line")
 	r := hwdbg(t, fmt.Sprintf("watch -w counter\nbreak inner.go:%d\ncontinue\nwatch -w Level\nprint counter\ncontinue\ncontinue\n", set), bin)

@@ -91,6 +91,7 @@ func only(evs []map[string]any, kind string) []map[string]any {
 }
 
 func TestConditionStopsOnceIn100000(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	// hot writes counter = 0 .. hotWrites-1 (100000 on amd64; fewer under
 	// arm64 emulation): the condition holds for exactly one of them.
@@ -120,6 +121,7 @@ func TestConditionStopsOnceIn100000(t *testing.T) {
 }
 
 func TestConditionCommandAndErrors(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	// condition N COND on an existing watchpoint, then removed.
 	n := strconv.Itoa(hotWrites)
@@ -144,6 +146,7 @@ func TestConditionCommandAndErrors(t *testing.T) {
 }
 
 func TestIgnoreCount(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	r := hwdbg(t, "watch -w &counter\nignore 1 999\ncontinue\ninfo watchpoints\nkill\n", bin, "100000")
 	hits := r.byEvent("watchpoint")
@@ -166,6 +169,7 @@ func TestIgnoreCount(t *testing.T) {
 }
 
 func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	script := "watch -w &counter\ncommands 1\nsilent\ncontinue\nend\ncontinue\ninfo watchpoints\n"
 	r := hwdbg(t, script, bin, "10000")
@@ -197,6 +201,7 @@ func TestCommandsSilentContinueCountsEveryHit(t *testing.T) {
 }
 
 func TestModifyMode(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	// halves = i/2 for i = 0..9: 10 writes, the value changes 4 times.
 	r := hwdbg(t, "watch -w -m &halves\n"+strings.Repeat("continue\n", 5), bin, "1")
@@ -218,6 +223,7 @@ func TestModifyMode(t *testing.T) {
 }
 
 func TestThreadScopedWatchpoints(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "scoped", fixture.PIE)
 	l := startLive(t, bin)
 	l.do("break ready")
@@ -288,6 +294,7 @@ func TestThreadScopedWatchpoints(t *testing.T) {
 }
 
 func TestBreakpointInLoop(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "loop", fixture.PIE)
 	r := hwdbg(t, "break step\nwatch -w &total\nhbreak main\n"+strings.Repeat("continue\n", 17), bin)
 	if r.code != 0 {
@@ -335,6 +342,7 @@ func TestForkChildWithBreakpointRunsOn(t *testing.T) {
 }
 
 func TestExecOfAnotherProgram(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "execer", fixture.PIE)
 	other := fixture.C(t, "access", fixture.PIE)
 	r := hwdbg(t, "watch -w &marker\nbreak main\ncontinue\ncontinue\ncontinue\nbreak do_write\ncontinue\ncontinue\n", bin, other)
@@ -399,6 +407,7 @@ func testBreakpointSteppedOverWhileThreadsRun(t *testing.T) {
 // seen exactly once. Delivered with the step, the handler ran instead of
 // the instruction, which then trapped again (5023 hits for 2000 calls).
 func TestSignalStormDuringStepOvers(t *testing.T) {
+	needTraps(t)
 	for _, mode := range stepOverModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Setenv(debugger.StepOverEnv, mode.env)
@@ -435,6 +444,7 @@ func testSignalStormDuringStepOvers(t *testing.T) {
 // hit is handled, even where the hardware names only one (QEMU's DR6, an
 // arm64 trap's single address).
 func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "rw", fixture.PIE)
 	const n = 3
 	cmds := map[string]string{"read": "rwatch global", "write": "watch global", "rw": "awatch global"}
@@ -474,6 +484,7 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 // can leave a trap pending for a slot; once its watchpoint is deleted or
 // disabled, that trap is dropped without a word, and continue runs on.
 func TestTrapOfADeletedWatchpointIsDropped(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "hot", fixture.PIE)
 	for _, how := range []string{"delete 1", "disable 1"} {
 		t.Run(how, func(t *testing.T) {
@@ -533,6 +544,7 @@ func TestBreakAfterPrologue(t *testing.T) {
 
 // TestSmallOnes: the small wrong answers of issue 9, each on its own.
 func TestSmallOnes(t *testing.T) {
+	needTraps(t)
 	source := fixture.C(t, "source", fixture.PIE)
 	t.Run("ids do not skip after a watch on a local", func(t *testing.T) {
 		r := hwdbg(t, "break sum_local\ncontinue\nwatch local\nwatch -w &hidden\n", source)

@@ -24,6 +24,7 @@ import (
 // kill leaves the slots armed and the program dies of SIGTRAP at its next
 // watched write: the last case shows that the check sees it.
 func TestSIGKILLLeavesProgramRunning(t *testing.T) {
+	needTraps(t)
 	for _, tc := range []struct {
 		name, arm, noGuard string
 		atPrompt           bool
@@ -132,6 +133,7 @@ func beatAddr(t *testing.T, l *live) uint64 {
 // thread, which blocked SIGTRAP after its slots were armed, is found out
 // and re-armed the same way.
 func TestThreadBlockingSIGTRAPArmedThroughPtrace(t *testing.T) {
+	needTraps(t)
 	t.Setenv("HWDBG_ARM", "perf")
 	bin := fixture.C(t, "sigblock", fixture.PIE)
 	l := startLive(t, bin)

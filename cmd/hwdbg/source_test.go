@@ -27,6 +27,7 @@ func lineOf(t *testing.T, file, marker string) int {
 }
 
 func TestSourceFieldsElementsBitfields(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "source", fixture.PIE)
 	r := hwdbg(t, "start\nwatch -w &acct.history[2]\nwatch -w &head->next->id\nwatch acct.f.mode\nwatch paint\n"+
 		"print acct.balance\nprint *head\nprint paint\nprint values\nprint acct.owner\nprint *(struct node*)head->next\n"+strings.Repeat("continue\n", 4), bin)
@@ -72,6 +73,7 @@ func TestSourceFieldsElementsBitfields(t *testing.T) {
 }
 
 func TestSourceLocalsGoOutOfScope(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "source", fixture.PIE)
 	r := hwdbg(t, "break sum_local\ncontinue\nwatch -w local\n"+strings.Repeat("continue\n", 6)+"info watchpoints\n", bin)
 	hits := r.byEvent("watchpoint")
@@ -105,6 +107,7 @@ func TestSourceLocalsGoOutOfScope(t *testing.T) {
 }
 
 func TestSourceLinesAndBacktrace(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "source", fixture.PIE)
 	loop := lineOf(t, "source.c", "loop line")
 	r := hwdbg(t, fmt.Sprintf("break source.c:%d\n", loop)+strings.Repeat("continue\n", 4)+"delete\nbreak cmp\ncontinue\nbacktrace\nframe 4\nprint r\nprint values[1]\n", bin)
@@ -169,6 +172,7 @@ func TestSourceWithoutDWARF(t *testing.T) {
 }
 
 func TestSourceCPlusPlus(t *testing.T) {
+	needTraps(t)
 	bin := fixture.CXX(t, "app")
 	r := hwdbg(t, "watch -w &app::config.limit\nwatch -w &app::Config::instances\ncontinue\ncontinue\n", bin)
 	hits := r.byEvent("watchpoint")
@@ -184,6 +188,7 @@ func TestSourceCPlusPlus(t *testing.T) {
 }
 
 func TestSourceGo(t *testing.T) {
+	needTraps(t)
 	bin := fixture.Go(t, "goprog")
 	r := hwdbg(t, "watch -w &main.counter\nprint main.name\nprint main.primes\ncontinue\ncontinue\n", bin)
 	hits := r.byEvent("watchpoint")
@@ -206,6 +211,7 @@ func TestSourceGo(t *testing.T) {
 }
 
 func TestSourceRust(t *testing.T) {
+	needTraps(t)
 	bin := fixture.Rust(t, "rsprog")
 	r := hwdbg(t, "watch -w &rsprog::COUNTER\ncontinue\nbacktrace\n", bin)
 	hits := r.byEvent("watchpoint")
@@ -254,6 +260,7 @@ func TestSourceGoStackVariableRefused(t *testing.T) {
 // (snprintf's first store, mov byte ptr [rbx], 0, of a 0 over a 0, was
 // reported as a read).
 func TestLibraryAccessesDecoded(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "fmt", fixture.PIE)
 	r := hwdbg(t, "start\nwatch -w buf\nrwatch buf\n"+strings.Repeat("continue\n", 30), bin)
 	lastWrite, firstRead, reads := -1, -1, 0

@@ -172,6 +172,7 @@ func TestContinueCount(t *testing.T) {
 }
 
 func TestRunAgain(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "stepping", fixture.PIE)
 	r := hwdbg(t, "break add_to_total\nwatch total\nr\ncontinue\ncontinue\nrun\ninfo breakpoints\nrun 3\nbreak "+at(t, "print")+"\ncontinue\ncontinue\nprint n\nrun\ncontinue\ncontinue\nprint n\n", bin)
 	if r.code != 0 {
@@ -233,6 +234,7 @@ func TestRunRefusals(t *testing.T) {
 }
 
 func TestNextStopsAtWatchInCallee(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "stepping", fixture.PIE)
 	r := hwdbg(t, "break "+at(t, "call")+"\nrun\nwatch total\nnext\nnext\n", bin)
 	if r.code != 0 {

@@ -20,6 +20,7 @@ import (
 // its slot owned by the trace, info watchpoints lists it; continue records
 // write_b's 40000; the report has both.
 func TestTracePausedByBreakpoint(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	r := hwdbg(t, "break write_b\ntrace target\ninfo slots\ninfo watchpoints\ndelete 1\ncontinue\n", bin, "two", "nowait")
 	paused := r.byEvent("trace_paused")
@@ -62,6 +63,7 @@ func TestTracePausedByBreakpoint(t *testing.T) {
 // it leaves, and the one that finds none is refused naming the trace
 // among the holders. The session's end reports the trace.
 func TestTraceOwnsSlots(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	var script strings.Builder
 	script.WriteString("break write_b\ntrace target\n")
@@ -85,6 +87,7 @@ func TestTraceOwnsSlots(t *testing.T) {
 // TestTraceDeleteReports: delete N of a paused trace ends it with its
 // report; the program runs on without it, and its slot is free again.
 func TestTraceDeleteReports(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	r := hwdbg(t, "break write_b\ntrace target\ndelete 2\ninfo watchpoints\ncontinue\ninfo watchpoints\n", bin, "two", "nowait")
 	ev := traceEvent(t, r)
@@ -103,6 +106,7 @@ func TestTraceDeleteReports(t *testing.T) {
 // TestTraceCountExact: for COUNT reports exactly the first COUNT hits,
 // however many more the program made while it was being stopped.
 func TestTraceCountExact(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	r := hwdbg(t, "trace target for 1000\n", bin, "two", "nowait")
 	ev := traceEvent(t, r)
@@ -129,6 +133,7 @@ func TestTraceCountExact(t *testing.T) {
 // 16-byte store is one hit, the two halves written one after the other are
 // two.
 func TestTraceWideAccessOnce(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "pieces", fixture.PIE)
 	r := hwdbg(t, "trace &pair\n", bin, "3000", "2000")
 	ev := traceEvent(t, r)
@@ -177,6 +182,7 @@ func TestTraceWideAccessOnce(t *testing.T) {
 // with its report of the old image's writes and says so; the program
 // stops there, and runs on at continue.
 func TestTraceExec(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "traceexec", fixture.PIE)
 	r := hwdbg(t, "trace target\ncontinue\n", bin, "5000")
 	ev := traceEvent(t, r)

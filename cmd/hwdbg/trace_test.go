@@ -81,6 +81,7 @@ func checkTwoWriters(t *testing.T, ev map[string]any) uint64 {
 // TestTraceTwoWriters: a started program traced to its end, the report
 // and a pprof profile of it.
 func TestTraceTwoWriters(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	prof := filepath.Join(t.TempDir(), "writers.pb.gz")
 	r := hwdbg(t, "trace -w target -o "+prof+"\n", bin, "two", "nowait")
@@ -118,6 +119,7 @@ func TestTraceTwoWriters(t *testing.T) {
 // TestTraceFolded: -o with any other name writes folded stacks whose
 // counts add up to the hits, each line rooted in main.
 func TestTraceFolded(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	out := filepath.Join(t.TempDir(), "writers.folded")
 	r := hwdbg(t, "trace target -o "+out+"\n", bin, "two", "nowait")
@@ -156,6 +158,7 @@ func TestTraceNoSlots(t *testing.T) {
 // TestTraceAttached: a trace of a process hwdbg attached to ends at its
 // count, and the process runs on after hwdbg has left.
 func TestTraceAttached(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	prog := exec.Command(bin, "two")
 	progIn, _ := prog.StdinPipe()
@@ -235,6 +238,7 @@ func TestTraceAttached(t *testing.T) {
 // amd64 the slot also fires on writes: read_target reads the global
 // 30000 times, write_a writes it 20000 times.
 func TestTraceReads(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	r := hwdbg(t, "trace -r target\n", bin, "rw", "nowait")
 	ev := traceEvent(t, r)
@@ -254,6 +258,7 @@ func TestTraceReads(t *testing.T) {
 // and main 5000, then starts T3 (during the trace), which writes 30000
 // times: per-thread counts, the late thread's included.
 func TestTraceThreads(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "writers", fixture.PIE)
 	r := hwdbg(t, "trace target\n", bin, "threads", "nowait")
 	ev := traceEvent(t, r)

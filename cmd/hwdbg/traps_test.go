@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"hwdbg/internal/fixture"
@@ -35,6 +38,7 @@ func doctorJSON(t *testing.T) (map[string]any, int) {
 }
 
 func TestDoctor(t *testing.T) {
+	needTraps(t)
 	r, code := doctorJSON(t)
 	traps := r["traps"].(map[string]any)
 	if traps["delivered"] != true || traps["seen"] != traps["expected"] || traps["seen"].(float64) < 100 || traps["us_per_trap"].(float64) <= 0 {
@@ -82,6 +86,7 @@ func TestDoctor(t *testing.T) {
 }
 
 func TestTrapWarningAtFirstWatch(t *testing.T) {
+	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	script := "watch -w &balance\nhbreak auditor\nwatch -w &audit_log\ncontinue\n"
 	warnings := func(r result) []string {
@@ -129,4 +134,49 @@ func TestTrapWarningAtFirstWatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// needTraps marks a test that needs debug-register traps to be delivered:
+// a watchpoint, a hardware breakpoint or a trace that must fire, or must
+// be seen not to. It is the first line of such a test, and scripts/test
+// reads it there: on a machine that does not deliver the traps, make test
+// runs the tests that call it in the emulated amd64 kernel and every other
+// test of this package natively. Run by hand on such a machine, the test
+// fails at once with that explanation, rather than waiting for a hit that
+// never comes.
+func needTraps(t *testing.T) {
+	t.Helper()
+	trapsOnce.Do(func() { trapsHere, trapsWhy = probeTraps() })
+	if !trapsHere {
+		t.Fatalf("this test needs debug-register traps, and %s; make test runs it in the emulated amd64 kernel (scripts/test)", trapsWhy)
+	}
+}
+
+var (
+	trapsOnce sync.Once
+	trapsHere bool
+	trapsWhy  string
+)
+
+// probeTraps asks hwdbg doctor whether this machine delivers the traps,
+// as scripts/traps-here does, without the simulation a test may have set.
+func probeTraps() (bool, string) {
+	cmd := exec.Command(hwdbgBin, "doctor", "--json")
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, probe.SimulateEnv+"=") })
+	out, _ := cmd.Output() // doctor exits 1 when anything is unusable: its report is the answer
+	var r struct {
+		Traps struct {
+			Delivered *bool  `json:"delivered"`
+			Error     string `json:"error"`
+		} `json:"traps"`
+	}
+	switch err := json.Unmarshal(out, &r); {
+	case err != nil || r.Traps.Delivered == nil:
+		return false, "hwdbg doctor --json gave no report of traps: " + string(out)
+	case r.Traps.Error != "":
+		return false, "the trap probe failed: " + r.Traps.Error
+	case !*r.Traps.Delivered:
+		return false, "this machine does not deliver them (hwdbg doctor)"
+	}
+	return true, ""
 }
