@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -59,12 +60,14 @@ func (b *bins) traceLoop(n, runs int) error {
 }
 
 // where says how this machine runs the row: natively, or in an emulated
-// kernel (the VM runners set HWDBG_AMD64_VM or ARM64_VM).
+// kernel (the VM runners set HWDBG_AMD64_VM or ARM64_VM), and on how many
+// CPUs (hwdbg's reader and the program share one when there is one).
 func where() string {
+	s := "native"
 	if os.Getenv("HWDBG_AMD64_VM") == "1" || os.Getenv("ARM64_VM") == "1" {
-		return "emulated kernel"
+		s = "emulated kernel"
 	}
-	return "native"
+	return fmt.Sprintf("%s, %d CPUs", s, runtime.NumCPU())
 }
 
 // traceHits reads the hits of the trace event in hwdbg's --json output;
