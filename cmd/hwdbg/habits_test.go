@@ -42,17 +42,16 @@ func exprs(r result) []string {
 // skip it; a failed line ends the file, not the session; a .hwdbginit in
 // the current directory is not run.
 func TestHabitsInitFile(t *testing.T) {
-	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
-	home := homeWith(t, "# set up\nwatch -w &balance\n")
+	home := homeWith(t, "# set up\nbreak auditor\n")
 	x := filepath.Join(t.TempDir(), "cmds")
 	os.WriteFile(x, []byte("break withdraw\n"), 0o644)
 	env := []string{"HOME=" + home}
 	args := []string{"--json", "-q", "-x", x, "-ex", "tbreak teller", "-ex", "info watchpoints", bin}
 
 	r := runScriptEnv(t, env, "", args...)
-	if got := strings.Join(exprs(r), ","); r.code != 0 || got != "&balance,withdraw,teller" {
-		t.Errorf("with the init file: exit %d, watchpoints %q, want &balance,withdraw,teller\n%s", r.code, got, r)
+	if got := strings.Join(exprs(r), ","); r.code != 0 || got != "auditor,withdraw,teller" {
+		t.Errorf("with the init file: exit %d, watchpoints %q, want auditor,withdraw,teller\n%s", r.code, got, r)
 	}
 	for _, nx := range []string{"-nx", "--nx", "-n"} {
 		r = runScriptEnv(t, env, "", append([]string{nx}, args...)...)
@@ -63,15 +62,15 @@ func TestHabitsInitFile(t *testing.T) {
 
 	// A failed line: an error, a warning naming the file and line, the
 	// rest of the file skipped, the session and its exit status intact.
-	bad := homeWith(t, "watch -w &balance\nbogus\nwatch -w &audit_log\n")
+	bad := homeWith(t, "break auditor\nbogus\nbreak main\n")
 	r = runScriptEnv(t, []string{"HOME=" + bad}, "info watchpoints\n", "--json", "-q", bin)
 	w := r.byEvent("warning")
 	if r.code != 0 || len(r.byEvent("error")) != 1 || len(w) != 1 ||
 		!strings.Contains(w[0]["message"].(string), filepath.Join(bad, ".hwdbginit")+":2") {
 		t.Errorf("a failed init line: exit %d\n%s", r.code, r)
 	}
-	if got := strings.Join(exprs(r), ","); got != "&balance" {
-		t.Errorf("after a failed init line: watchpoints %q, want &balance", got)
+	if got := strings.Join(exprs(r), ","); got != "auditor" {
+		t.Errorf("after a failed init line: watchpoints %q, want auditor", got)
 	}
 
 	// quit in the init file ends the session there.
@@ -81,7 +80,7 @@ func TestHabitsInitFile(t *testing.T) {
 	}
 
 	// The current directory's .hwdbginit is not run.
-	dir := homeWith(t, "watch -w &balance\n")
+	dir := homeWith(t, "break auditor\n")
 	cmd := exec.Command(hwdbgBin, "--json", "-q", "-ex", "info watchpoints", bin)
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), "HOME="+testHome)
 	out, err := cmd.Output()

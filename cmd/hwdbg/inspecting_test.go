@@ -109,7 +109,7 @@ func TestInspectTextForms(t *testing.T) {
 	call := lineOf(t, "inspecting.c", "call line")
 	src := sourceLines(t, "inspecting.c")
 	r := runScript(t, fmt.Sprintf("break inspecting.c:%d\ncontinue\nlist\ninfo locals\nptype sq\nptype account_t\nptype cur\nwhatis cur\n", loop)+
-		"ptype hue\nptype shape_area\ninfo frame\ndelete\nbreak rename_account\ncontinue\nbacktrace\ninfo args\n", "-q", bin)
+		"ptype hue\nptype shape_area\ninfo frame\ndelete\nbreak rename_account\ncontinue\nbt\ninfo args\n", "-q", bin)
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r)
 	}
@@ -318,6 +318,15 @@ func TestInspectDisassembleNamesCalls(t *testing.T) {
 	if !regexp.MustCompile(`(call|bl)\s+0x[0-9a-f]+ <rename_account>`).MatchString(out) ||
 		!regexp.MustCompile(`(call|bl)\s+0x[0-9a-f]+ <(`+strings.Join(libc, "|")+`)>`).MatchString(out) {
 		t.Errorf("text disassembly does not name the calls:\n%s", out)
+	}
+	// The overrun's call, as a gdb user reads it: call 0x... <strcpy@plt>.
+	// (A static program calls an IFUNC such as strcpy through a stub with
+	// no name of its own.)
+	if dynamic(t, bin) {
+		r = runScript(t, "break main\ncontinue\ndisassemble rename_account\n", "-q", bin)
+		if out := strings.Join(r.text, "\n"); !regexp.MustCompile(`call\s+0x[0-9a-f]+ <strcpy@plt>`).MatchString(out) {
+			t.Errorf("disassemble rename_account does not name strcpy@plt:\n%s", out)
+		}
 	}
 }
 

@@ -52,16 +52,16 @@ func jsonOnly(t *testing.T, out string) []map[string]any {
 }
 
 // chattyScript stops at bump, steps one instruction (a stop event), then
-// watches counter to the end: 3 hits and the exit.
-const chattyScript = "break bump\ncontinue\nstepi\nprint &counter\nprint label\nwatch -w counter\ndelete 1\n" +
-	"continue\ncontinue\ncontinue\ncontinue\n"
+// prints, and runs to the end through bump's two other calls: 3 breakpoint
+// stops and the exit. It needs no trap, so the tests of where the
+// program's output goes run natively everywhere.
+const chattyScript = "break bump\ncontinue\nstepi\nprint &counter\nprint label\ncontinue\ncontinue\ncontinue\n"
 
 // TestPipesJSONProgramOutput: with --json on a pipe (hwdbg --json ... |
 // jq .), a program that writes thousands of lines to its own stdout, some
 // of them like JSON, leaves the JSON stream alone: every stdout line is an
 // event, and the program's output is on hwdbg's stderr, whole.
 func TestPipesJSONProgramOutput(t *testing.T) {
-	needTraps(t)
 	bin := fixture.C(t, "chatty", fixture.PIE)
 	r := hwdbg(t, chattyScript, bin)
 	if r.code != 0 {
@@ -77,8 +77,8 @@ func TestPipesJSONProgramOutput(t *testing.T) {
 	if !strings.Contains(r.stderr, "chatty: done, counter = 5997") {
 		t.Errorf("stderr lacks the program's stderr line:\n%.500s", r.stderr)
 	}
-	if len(r.byEvent("watchpoint")) != 3 || len(r.byEvent("exit")) != 1 {
-		t.Errorf("want 3 hits and the exit\n%s", strings.Join(eventLines(r), "\n"))
+	if len(r.byEvent("breakpoint")) != 3 || len(r.byEvent("stop")) != 1 || len(r.byEvent("exit")) != 1 {
+		t.Errorf("want 3 breakpoint stops, a step's stop and the exit\n%s", strings.Join(eventLines(r), "\n"))
 	}
 }
 
@@ -143,7 +143,6 @@ func TestPipesJSONUnescaped(t *testing.T) {
 // stdout and stderr; hwdbg's stdout is JSON only and its stderr has none
 // of the program's lines.
 func TestPipesProgramOutputFile(t *testing.T) {
-	needTraps(t)
 	bin := fixture.C(t, "chatty", fixture.PIE)
 	out := filepath.Join(t.TempDir(), "program.out")
 	r := hwdbg(t, chattyScript, "--program-output", out, bin)
@@ -358,7 +357,6 @@ func (l *lockedBuffer) String() string {
 // going down a pipe (hwdbg --json PROGRAM | jq .), the prompt and
 // delete's question go to stderr, and stdout is JSON only.
 func TestPipesPromptOnTerminalJSONOnPipe(t *testing.T) {
-	needTraps(t)
 	bin := fixture.C(t, "bank", fixture.PIE)
 	master, slave := openPTY(t)
 	defer master.Close()
@@ -389,7 +387,7 @@ func TestPipesPromptOnTerminalJSONOnPipe(t *testing.T) {
 		t.Fatalf("no %q on stderr (%d times):\n%s\nstdout:\n%s", want, n, stderr.String(), stdout.String())
 	}
 	await("(hwdbg) ", 1)
-	master.Write([]byte("watch -w &balance\n"))
+	master.Write([]byte("break withdraw\n"))
 	await("(hwdbg) ", 2)
 	master.Write([]byte("delete\n"))
 	await("Delete all watchpoints and breakpoints? (y or n) ", 1)
@@ -407,7 +405,7 @@ func TestPipesPromptOnTerminalJSONOnPipe(t *testing.T) {
 		t.Fatalf("hwdbg did not quit:\n%s", stderr.String())
 	}
 	objs := jsonOnly(t, stdout.String())
-	if len(objs) != 3 || objs[0]["command"] != "watch" || objs[1]["command"] != "delete" ||
+	if len(objs) != 3 || objs[0]["command"] != "break" || objs[1]["command"] != "delete" ||
 		fmt.Sprint(objs[2]["watchpoints"]) != "[]" {
 		t.Errorf("stdout:\n%s", stdout.String())
 	}

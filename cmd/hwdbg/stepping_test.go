@@ -42,8 +42,8 @@ func wantStop(t *testing.T, what string, e map[string]any, fn string, line int) 
 func TestNextStepFinish(t *testing.T) {
 	bin := fixture.C(t, "stepping", fixture.PIE)
 	call := lineOf(t, "stepping.c", "L:call")
-	// next runs over add_to_total.
-	r := hwdbg(t, "break "+at(t, "call")+"\nrun\nnext\n", bin)
+	// next runs over add_to_total (typed as gdb users do: n, s).
+	r := hwdbg(t, "break "+at(t, "call")+"\nrun\nn\n", bin)
 	stops := stepStops(r)
 	if r.code != 0 || len(stops) != 1 {
 		t.Fatalf("next: exit %d, want one step stop\n%s", r.code, r)
@@ -51,7 +51,7 @@ func TestNextStepFinish(t *testing.T) {
 	wantStop(t, "next over add_to_total", stops[0], "main", lineOf(t, "stepping.c", "L:half-call"))
 
 	// step goes into it, past its prologue; finish comes back with 43.
-	r = hwdbg(t, "break "+at(t, "call")+"\nrun\nstep\nfinish\nstep\nstep\nfinish\n", bin)
+	r = hwdbg(t, "break "+at(t, "call")+"\nrun\ns\nfinish\nstep\ns\nfinish\n", bin)
 	stops = stepStops(r)
 	if r.code != 0 || len(stops) != 5 {
 		t.Fatalf("step/finish: exit %d, want 5 step stops\n%s", r.code, r)
@@ -165,7 +165,7 @@ func TestContinueCount(t *testing.T) {
 	if w := r.listed(0); w == nil || w["hits"] != float64(4) || w["stops"] != float64(2) || w["ignore"] != float64(0) {
 		t.Errorf("breakpoint 1 after continue 3: %v", w)
 	}
-	text := runScript(t, "break "+at(t, "loop-body")+"\nrun\ncontinue 3\n", "-q", bin)
+	text := runScript(t, "break "+at(t, "loop-body")+"\nrun\nc 3\n", "-q", bin)
 	if !strings.Contains(strings.Join(text.text, "\n"), "Will ignore next 2 crossings of breakpoint 1.  Continuing.") {
 		t.Errorf("continue 3's text:\n%s", strings.Join(text.text, "\n"))
 	}
@@ -200,6 +200,38 @@ func TestRunAgain(t *testing.T) {
 	}
 	if p := r.results("print"); len(p) != 2 || p[0]["value"] != "3" || p[1]["value"] != "3" {
 		t.Errorf("n in the runs with argument 3: %v\n%s", p, r)
+	}
+}
+
+// TestRunAgainAfterExit: after the program exited, run starts it again
+// with its breakpoints kept and set again in the new process: by name, and
+// by address (break *FUNC, moved to where the function is now). Needs no
+// trap: it runs natively everywhere (TestRunAgain adds a watchpoint).
+func TestRunAgainAfterExit(t *testing.T) {
+	bin := fixture.C(t, "stepping", fixture.PIE)
+	r := hwdbg(t, "break add_to_total\nbreak *square\nr\ncontinue\ncontinue\nrun\ncontinue\ninfo breakpoints\n", bin)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r)
+	}
+	bps := r.byEvent("breakpoint")
+	var ids, funcs []string
+	for _, b := range bps {
+		ids = append(ids, fmt.Sprint(b["id"]))
+		funcs = append(funcs, fmt.Sprint(b["func"]))
+	}
+	if strings.Join(ids, ",") != "1,2,1,2" || strings.Join(funcs, ",") != "add_to_total,square,add_to_total,square" {
+		t.Fatalf("breakpoints hit %v in %v, want 1 (add_to_total) then 2 (square) in each run\n%s", ids, funcs, r)
+	}
+	if bps[0]["tid"] == bps[2]["tid"] {
+		t.Errorf("the second run is another process: tids %v and %v", bps[0]["tid"], bps[2]["tid"])
+	}
+	if ex := r.byEvent("exit"); len(ex) != 1 || ex[0]["status"] != float64(0) {
+		t.Errorf("the first run exits with status 0 before run: %v", ex)
+	}
+	for i := 0; i < 2; i++ {
+		if w := r.listed(i); w == nil || w["hits"] != float64(2) {
+			t.Errorf("info breakpoints: breakpoint %d %v, want 2 hits (one a run)", i+1, w)
+		}
 	}
 }
 
