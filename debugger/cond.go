@@ -79,6 +79,51 @@ func (d *Debugger) bindCond(src, when string) (*condition, error) {
 	return c, nil
 }
 
+// checkBreakCond refuses a breakpoint's condition that names something
+// found neither among the locals in scope where the breakpoint stops (at
+// pc) nor among the program's globals and symbols, as gdb does when the
+// breakpoint is set; the condition is still evaluated at each stop, in the
+// frame that stops. Unknown types are refused too. It runs on the tracer
+// thread.
+func (d *Debugger) checkBreakCond(src string, pc uint64) error {
+	c, err := parseCond(src)
+	if err != nil {
+		return err
+	}
+	if _, err := expr.Bind(c.x, stopScope{d.selected(), pc}); err != nil {
+		return fmt.Errorf("bad condition: %w", err)
+	}
+	return nil
+}
+
+// stopScope is what a breakpoint's condition will see where it stops, as
+// far as it is known before any stop: the locals in scope at pc (present,
+// not read), and the program's globals and symbols.
+type stopScope struct {
+	*frameScope
+	pc uint64
+}
+
+func (s stopScope) Local(name string) (expr.Local, bool, error) {
+	if s.d.dwarf == nil || !s.d.hasLocal(s.pc, name) {
+		return expr.Local{}, false, nil
+	}
+	return expr.Local{Frame: &expr.Frame{}}, true, nil // read at each stop
+}
+
+func (s stopScope) FrameFunc() string {
+	fn, _, _ := s.d.funcAt(s.pc)
+	return fn
+}
+
+func (s stopScope) Where() string {
+	fn := s.FrameFunc()
+	if fn == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (where the breakpoint stops)", fn)
+}
+
 // bindingScope is the selected frame as a condition given there sees it.
 type bindingScope struct {
 	*frameScope

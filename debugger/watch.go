@@ -388,6 +388,17 @@ func splitFileLine(loc string) (string, int, bool) {
 	return loc[:i], n, true
 }
 
+// Withdraw deletes watch- or breakpoint id, just made, whose setting then
+// failed (its condition was refused), and gives its number back if no
+// other was made since: ids do not skip.
+func (d *Debugger) Withdraw(id int) error {
+	err := d.Delete(id)
+	if err == nil && id == d.nextID-1 {
+		d.nextID--
+	}
+	return err
+}
+
 // Delete removes watch/breakpoints; no ids removes all of them.
 func (d *Debugger) Delete(ids ...int) error {
 	if len(ids) == 0 {
@@ -508,17 +519,25 @@ func (w *Watchpoint) setCond(src string) error {
 
 // SetCondition sets or (with "") removes the condition of id. A data
 // watchpoint's condition binds its names in the selected frame, as at
-// watch time (cond.go); a breakpoint's is evaluated where it stops.
+// watch time (cond.go); a breakpoint's is evaluated where it stops, and
+// a name it could not find there is refused now.
 func (d *Debugger) SetCondition(id int, cond string) error {
 	w := d.byID(id)
 	if w == nil {
 		return fmt.Errorf("no watchpoint or breakpoint %d (see info watchpoints)", id)
 	}
-	if cond == "" || w.IsBreak() || d.proc.Exited() {
+	if cond == "" || d.proc.Exited() {
 		return w.setCond(cond)
 	}
 	var c *condition
 	var err error
+	if w.IsBreak() {
+		d.proc.Do(func() { err = d.checkBreakCond(cond, w.Addr) })
+		if err != nil {
+			return err
+		}
+		return w.setCond(cond)
+	}
 	d.proc.Do(func() { c, err = d.bindCond(cond, "the condition was set") })
 	if err != nil {
 		return err

@@ -31,13 +31,13 @@ func (s *Session) breakpoint(cmd Command) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.lastID = w.ID
 	if cmd.Cond != "" {
 		if err := s.d.SetCondition(w.ID, cmd.Cond); err != nil {
-			s.d.Delete(w.ID)
+			s.d.Withdraw(w.ID)
 			return nil, err
 		}
 	}
+	s.lastID = w.ID
 	return s.breakSet(w), nil
 }
 

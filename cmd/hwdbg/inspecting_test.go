@@ -396,3 +396,17 @@ func TestHelpInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectExamineStringThroughPointer: x/s of a char pointer examines
+// the string it points to, as gdb does, not the pointer's own bytes.
+func TestInspectExamineStringThroughPointer(t *testing.T) {
+	bin := fixture.C(t, "inspecting", fixture.PIE)
+	r := hwdbg(t, "break rename_account\ncontinue\nx/s src\nprint/x src\n", bin)
+	x, p := r.results("x"), r.results("print")
+	if len(x) != 1 || len(p) != 1 || x[0]["value"] != "customer-with-long-name" {
+		t.Fatalf("x/s src: %v\n%s", x, r)
+	}
+	if hexArg(t, x[0]["addr"]) != hexArg(t, p[0]["value"]) {
+		t.Errorf("x/s src examined %v, but src is %v", x[0]["addr"], p[0]["value"])
+	}
+}

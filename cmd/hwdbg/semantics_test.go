@@ -485,6 +485,46 @@ func TestReadAndWriteWatchesOnOneVariable(t *testing.T) {
 	}
 }
 
+// TestFilteredWatchDoesNotHideTheOther: a write watch whose condition never
+// holds and a read watch on one variable: the write watch's filter drops
+// each of its hits (counted, not stopped), and the read watch still sees
+// every read, on the ptrace engine where both are judged at the same trap
+// (the condition would otherwise be judged in the kernel, amd64).
+func TestFilteredWatchDoesNotHideTheOther(t *testing.T) {
+	needTraps(t)
+	t.Setenv("HWDBG_ENGINE", "ptrace")
+	bin := fixture.C(t, "rw", fixture.PIE)
+	const n = 3
+	for _, first := range []bool{true, false} {
+		script := "watch global if global < 0\nrwatch global\n"
+		if !first {
+			script = "rwatch global\nwatch global if global < 0\n"
+		}
+		r := hwdbg(t, script+strings.Repeat("continue\n", n+1)+"info watchpoints\n", bin, strconv.Itoa(n))
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r)
+		}
+		reads, writes := 0, 0
+		for _, h := range r.byEvent("watchpoint") {
+			switch h["access"] {
+			case "read":
+				reads++
+			default:
+				writes++
+			}
+		}
+		if reads != n || writes != 0 {
+			t.Errorf("%q: %d reads and %d writes reported, want %d and 0\n%s", script, reads, writes, n, r)
+		}
+		for i := 0; i < 2; i++ {
+			w := r.listed(i)
+			if w == nil || w["hits"] != float64(n) {
+				t.Errorf("%q: watchpoint %d listed %v, want %d hits", script, i+1, w, n)
+			}
+		}
+	}
+}
+
 // TestTrapOfADeletedWatchpointIsDropped: Ctrl-C under a stream of hits
 // can leave a trap pending for a slot; once its watchpoint is deleted or
 // disabled, that trap is dropped without a word, and continue runs on.
@@ -558,6 +598,36 @@ func TestBreakAfterPrologue(t *testing.T) {
 	r = hwdbg(t, "break *step\ncontinue\n", bin)
 	if bps := r.byEvent("breakpoint"); len(bps) != 1 || bps[0]["offset"] != float64(0) || hexArg(t, bps[0]["pc"]) != hexArg(t, r.results("break")[0]["addr"]) {
 		t.Errorf("break *step: %v\n%s", bps, r)
+	}
+}
+
+// TestBreakConditionCheckedWhenSet: a breakpoint's condition naming a
+// symbol found neither among the locals where it stops nor among the
+// globals, or an unknown type, is refused when it is set (as gdb does), not
+// at the first stop; the refused breakpoint takes no id; a condition
+// naming the function's parameter is kept and evaluated at each stop.
+func TestBreakConditionCheckedWhenSet(t *testing.T) {
+	bin := fixture.C(t, "loop", fixture.PIE)
+	for _, c := range []struct{ script, want string }{
+		{"break step if nosuch == 2\n", `no symbol "nosuch" in the scope of step (where the breakpoint stops)`},
+		{"break step if (struct nosuch *)0 == 0\n", `unknown type "struct nosuch"`},
+		{"break step\ncondition 1 i == nosuch\n", `no symbol "nosuch"`},
+	} {
+		r := hwdbg(t, c.script, bin)
+		e := r.byEvent("error")
+		if r.code != 1 || len(e) != 1 || !strings.Contains(fmt.Sprint(e[0]["message"]), c.want) || len(r.byEvent("breakpoint")) != 0 {
+			t.Errorf("%q: exit %d, errors %v; want one error saying %s, at once\n%s", c.script, r.code, e, c.want, r)
+		}
+	}
+	// A refused line of the init file ends the file, not the session: the
+	// next breakpoint is 1, and its condition holds at the third call.
+	home := homeWith(t, "break step if nosuch == 2\n")
+	r := runScriptEnv(t, []string{"HOME=" + home}, "break step if i == 2\ncontinue\nprint i\n", "--json", "-q", bin)
+	if b := r.results("break"); len(b) != 1 || b[0]["id"] != float64(1) {
+		t.Errorf("the breakpoint after a refused one: %v, want id 1\n%s", b, r)
+	}
+	if p := r.results("print"); len(r.byEvent("breakpoint")) != 1 || len(p) != 1 || p[0]["value"] != "2" {
+		t.Errorf("the kept condition stops once with i = 2\n%s", r)
 	}
 }
 
