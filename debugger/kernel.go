@@ -6,11 +6,13 @@ import (
 	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"hwdbg/arch"
 	"hwdbg/arch/perfslots"
@@ -175,6 +177,30 @@ func (d *Debugger) armThread(tid int, want []arch.Slot) error {
 	}
 	d.kern.armed[tid] = d.kern.gen
 	return d.kern.eng.Arm(tid, kern)
+}
+
+// kernelSignals makes stopped thread tid, if it holds kernel engine
+// slots, not block SIGTRAP. The engine's stop is a SIGTRAP that perf sends
+// as an ordinary signal: a thread that blocks it (as threads that leave
+// signals to one thread do, and sigblock.c's writer) would hold it
+// pending and never stop, though the kernel counted the hit. A
+// debug-register trap is forced instead, and the kernel unblocks SIGTRAP
+// for it: hwdbg does the same here, at each stop, so a thread that blocked
+// SIGTRAP again while it ran is seen at the next one.
+func (d *Debugger) kernelSignals(tid int) {
+	if d.kern == nil || d.kern.eng == nil || len(d.kern.on) == 0 {
+		return
+	}
+	armed, _ := d.kern.eng.Armed(tid)
+	if !slices.ContainsFunc(armed, func(s arch.Slot) bool { return s.Enabled }) {
+		return
+	}
+	switch was, err := d.proc.UnblockSignal(tid, unix.SIGTRAP); {
+	case err != nil:
+		tracef("kernel engine: %v", err)
+	case was:
+		tracef("kernel engine: thread %d blocked SIGTRAP, unblocked so that its stops arrive", tid)
+	}
 }
 
 // kernelCurrent says whether thread tid's kernel slots were armed since

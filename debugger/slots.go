@@ -55,14 +55,14 @@ func (d *Debugger) syncSlots() error {
 
 func (d *Debugger) syncThread(th *thread) error {
 	want := d.slots.Program(th.Tid, d.holderEnabled)
-	if slotsEqual(want, th.written) && d.kernelCurrent(th.Tid) {
-		return nil
+	if !slotsEqual(want, th.written) || !d.kernelCurrent(th.Tid) {
+		d.chooseArming(th)
+		if err := d.armThread(th.Tid, want); err != nil {
+			return fmt.Errorf("thread %d: %w", th.Tid, err)
+		}
+		th.written = want
 	}
-	d.chooseArming(th)
-	if err := d.armThread(th.Tid, want); err != nil {
-		return fmt.Errorf("thread %d: %w", th.Tid, err)
-	}
-	th.written = want
+	d.kernelSignals(th.Tid)
 	return nil
 }
 

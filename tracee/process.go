@@ -138,6 +138,24 @@ func (p *Process) SignalBlocked(tid int, sig unix.Signal) bool {
 	return procfs.SigBlocked(p.Pid, tid, int(sig))
 }
 
+// UnblockSignal takes sig out of stopped thread tid's blocked signals and
+// says whether it was there, as the kernel does itself when it forces a
+// debug trap on a thread that blocks SIGTRAP. It runs on the tracer thread.
+func (p *Process) UnblockSignal(tid int, sig unix.Signal) (bool, error) {
+	m, err := ptraceSigmask(tid)
+	if err != nil {
+		return false, fmt.Errorf("thread %d: reading its blocked signals: %w", tid, err)
+	}
+	bit := uint64(1) << (sig - 1)
+	if m&bit == 0 {
+		return false, nil
+	}
+	if err := ptraceSetSigmask(tid, m&^bit); err != nil {
+		return false, fmt.Errorf("thread %d: unblocking %s: %w", tid, SignalName(sig), err)
+	}
+	return true, nil
+}
+
 // thread returns the Thread for tid, creating it for a thread whose first
 // stop arrives before its parent's clone event.
 func (p *Process) thread(tid int) *Thread {

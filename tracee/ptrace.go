@@ -31,6 +31,18 @@ func ptraceSingleStep(tid, sig int) error {
 	return ptraceRaw(unix.PTRACE_SINGLESTEP, tid, 0, uintptr(sig))
 }
 
+// ptraceSigmask reads, and ptraceSetSigmask writes, a stopped thread's
+// blocked signals: the kernel's 8-byte sigset_t, bit sig-1 for signal sig.
+func ptraceSigmask(tid int) (uint64, error) {
+	var m uint64
+	err := ptraceRaw(unix.PTRACE_GETSIGMASK, tid, 8, uintptr(unsafe.Pointer(&m)))
+	return m, err
+}
+
+func ptraceSetSigmask(tid int, m uint64) error {
+	return ptraceRaw(unix.PTRACE_SETSIGMASK, tid, 8, uintptr(unsafe.Pointer(&m)))
+}
+
 // siginfoSize is the size of the kernel's siginfo_t.
 const siginfoSize = 128
 

@@ -1,6 +1,7 @@
 package tracee
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -133,6 +134,32 @@ func TestLaunchExit(t *testing.T) {
 	p.Do(func() { _, err = p.Wait() })
 	if err == nil {
 		t.Errorf("a wait after the end did not fail")
+	}
+}
+
+// TestUnblockSignal: SIGTRAP is taken out of a stopped thread's blocked
+// signals, and nothing else; a second time there is nothing to do.
+func TestUnblockSignal(t *testing.T) {
+	p := launchChild(t, "exit")
+	var set, first, second error
+	var was1, was2, trapBefore, trapAfter, usr1After bool
+	p.Do(func() {
+		set = ptraceSetSigmask(p.Pid, 1<<(unix.SIGTRAP-1)|1<<(unix.SIGUSR1-1))
+		trapBefore = p.SignalBlocked(p.Pid, unix.SIGTRAP)
+		was1, first = p.UnblockSignal(p.Pid, unix.SIGTRAP)
+		was2, second = p.UnblockSignal(p.Pid, unix.SIGTRAP)
+		trapAfter = p.SignalBlocked(p.Pid, unix.SIGTRAP)
+		usr1After = p.SignalBlocked(p.Pid, unix.SIGUSR1)
+	})
+	if err := errors.Join(set, first, second); err != nil {
+		t.Fatal(err)
+	}
+	if !trapBefore || !was1 || was2 || trapAfter || !usr1After {
+		t.Errorf("blocked before %v, unblocked %v then %v, blocked after %v, SIGUSR1 still blocked %v",
+			trapBefore, was1, was2, trapAfter, usr1After)
+	}
+	if st := run(t, p, processExit(p)); st.Kind != Exited || st.Status != 7 {
+		t.Errorf("end: %v", st)
 	}
 }
 

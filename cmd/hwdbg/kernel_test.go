@@ -464,3 +464,26 @@ func parseOutput(out string) result {
 	}
 	return r
 }
+
+// TestKernelEngineThreadBlockingSIGTRAP: the kernel engine's stop is a
+// SIGTRAP perf sends as an ordinary signal; sigblock.c's writer thread is
+// born with every signal blocked, and would never stop at its write (the
+// kernel counted it and held the signal pending). hwdbg unblocks SIGTRAP
+// in the threads the engine arms, as the kernel does for a forced
+// debug-register trap: the write is reported, on the kernel engine.
+func TestKernelEngineThreadBlockingSIGTRAP(t *testing.T) {
+	needTraps(t)
+	bin := fixture.C(t, "sigblock", fixture.PIE)
+	r := hwdbg(t, "watch -w target if target == 42\ncontinue\ninfo watchpoints\ncontinue\n", bin)
+	hits := r.byEvent("watchpoint")
+	if r.code != 0 || len(hits) != 1 || hits[0]["new"] != "42" {
+		t.Fatalf("exit %d, want the writer's write of 42 reported once\n%s", r.code, r)
+	}
+	wp := listedEngine(t, r, 0, "kernel")
+	if wp["hits"] != float64(1) || wp["stops"] != float64(1) {
+		t.Errorf("listed %v, want 1 hit and 1 stop", wp)
+	}
+	if !strings.Contains(r.output(), "target = 42") || len(r.byEvent("exit")) != 1 {
+		t.Errorf("the program runs to its end\n%s", r)
+	}
+}
