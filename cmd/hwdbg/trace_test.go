@@ -284,3 +284,23 @@ func fmtInts(v []int) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// TestTraceForDuration: trace ... for DURATION ends when the time has
+// passed, says so, and leaves the program stopped under hwdbg, alive, in
+// the middle of its writes.
+func TestTraceForDuration(t *testing.T) {
+	needTraps(t)
+	bin := fixture.C(t, "hot", fixture.PIE)
+	r := hwdbg(t, "trace -w &counter for 300ms\nprint counter > 0\n", bin, "1000000000")
+	ev := traceEvent(t, r)
+	if ev["ended"] != "300ms passed" {
+		t.Errorf("ended %v, want 300ms passed", ev["ended"])
+	}
+	hits, secs := ev["hits"].(float64), ev["seconds"].(float64)
+	if hits+ev["lost"].(float64) == 0 || secs < 0.3 || secs > 30 {
+		t.Errorf("%v hits in %v s, want some, in 0.3 s or a little more\n%s", hits, secs, r)
+	}
+	if p := r.results("print"); len(p) != 1 || p[0]["value"] != "1" || len(r.byEvent("exit")) != 0 {
+		t.Errorf("the program is stopped in its writes, not ended\n%s", r)
+	}
+}
