@@ -3,6 +3,7 @@ package debugger
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"hwdbg/arch"
 	"hwdbg/debuginfo"
@@ -52,7 +53,9 @@ func (d *Debugger) onHit(th *thread, trap arch.Trap, stepPC uint64) (evs []Event
 			evs = append(evs, h.watchHit(f)...)
 		}
 	}
-	return evs, len(evs) > 0
+	// A warning alone (an access a read watch left out) is said, and the
+	// program runs on: it reports no hit.
+	return evs, slices.ContainsFunc(evs, func(e Event) bool { _, warn := e.(Warning); return !warn })
 }
 
 // hit is one trap's report in the making. The thread's registers and the

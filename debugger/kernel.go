@@ -62,6 +62,9 @@ type kernelState struct {
 	// generation each thread was last armed at.
 	gen   int
 	armed map[int]int
+	// blocked says why no watchpoint goes on the engine any more: a
+	// thread held a stop the engine decided, blocking SIGTRAP.
+	blocked string
 }
 
 // kernelWatch is a watchpoint on the kernel engine: its program, the
@@ -76,6 +79,9 @@ type kernelWatch struct {
 	// last is the number of the access last judged at a stop ($hits
 	// then): other threads may have made more since.
 	last uint64
+	// signalled: a stop of its program's arrived since the program last
+	// ran on (its SIGTRAP was taken).
+	signalled bool
 }
 
 // engineEnv names the environment variable that forces an engine.
@@ -203,6 +209,48 @@ func (d *Debugger) kernelSignals(tid int) {
 	}
 }
 
+// kernelMissed finds, when the program has stopped or ended, the stops
+// the kernel engine decided that never arrived: a thread that blocks
+// SIGTRAP holds the engine's signal pending (one born with every signal
+// blocked, or that blocked them while it ran, after kernelSignals). It
+// says so, once, and from then on hwdbg judges every watchpoint itself
+// (ptrace), whose traps the kernel forces. A stop decided as the program
+// stopped for another reason, whose signal will be taken at the next run,
+// is no miss.
+func (d *Debugger) kernelMissed() []Event {
+	k := d.kern
+	if k == nil || len(k.on) == 0 {
+		return nil
+	}
+	var evs []Event
+	for _, id := range slices.Sorted(maps.Keys(k.on)) {
+		kw := k.on[id]
+		c, err := kw.filter.Counts()
+		if err != nil || c.Threshold == bpfcond.Never || c.Crossings <= c.Threshold || kw.signalled {
+			continue
+		}
+		held := d.proc.Exited()
+		var holders []string
+		for _, tid := range d.proc.Threads() {
+			if d.proc.SignalPending(tid, unix.SIGTRAP) && d.proc.SignalBlocked(tid, unix.SIGTRAP) {
+				held = true
+				holders = append(holders, strconv.Itoa(tid))
+			}
+		}
+		if !held {
+			continue
+		}
+		who := "a thread that blocks SIGTRAP"
+		if len(holders) > 0 {
+			who = "thread " + strings.Join(holders, ", ") + ", which blocks SIGTRAP,"
+		}
+		k.blocked = "a thread of the program blocks SIGTRAP, the signal of the kernel engine's stops"
+		kw.signalled = true // said once
+		evs = append(evs, Warning{Text: fmt.Sprintf("watchpoint %d: the kernel judged %d hit(s) that should have stopped the program, but %s never took the stop; from now on hwdbg judges its watchpoints itself (ptrace)", id, c.Crossings-c.Threshold, who)})
+	}
+	return evs
+}
+
 // kernelCurrent says whether thread tid's kernel slots were armed since
 // the last change of engine or program (if not, its slots must be armed
 // again even where the table's program of them did not change).
@@ -282,6 +330,8 @@ func (d *Debugger) kernelFit(w *Watchpoint) string {
 		return engineEnv + "=ptrace"
 	case k.eng == nil:
 		return k.why
+	case k.blocked != "":
+		return k.blocked
 	case w.Modify:
 		return "-m compares with the value at the last stop, which only hwdbg keeps"
 	case w.Access == arch.Read:
@@ -377,6 +427,7 @@ func (d *Debugger) setThreshold(w *Watchpoint, kw *kernelWatch) {
 		tracef("watchpoint %d: %v", w.ID, err)
 		return
 	}
+	kw.signalled = false
 	t := c.Crossings + uint64(w.Ignore)
 	if w.AutoContinue {
 		t = bpfcond.Never
@@ -458,7 +509,7 @@ func (d *Debugger) kernelCrossing(w *Watchpoint, tid int) (stop bool, problem *N
 		hits = t.Last
 	}
 	if kw := d.kern.onFor(w); kw != nil {
-		kw.last = hits
+		kw.last, kw.signalled = hits, true
 	}
 	holds, problem := d.condsHold(w, tid, hits)
 	switch {

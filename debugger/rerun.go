@@ -74,6 +74,9 @@ func (d *Debugger) Rerun(args []string, input string) ([]Event, error) {
 	}
 	nd.launch.stdio = d.launch.stdio // the next run opens input anew
 	nd.bps, nd.nextID, nd.lastInternal, nd.probed = nil, d.nextID, d.lastInternal, d.probed
+	if d.kern != nil && nd.kern != nil {
+		nd.kern.blocked = d.kern.blocked // the same program blocks SIGTRAP again
+	}
 	old := d.bps
 	d.adopt(nd)
 	var evs []Event

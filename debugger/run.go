@@ -27,6 +27,7 @@ func (d *Debugger) Continue() ([]Event, error) {
 // start routine runs (glibc, the Go runtime), a program may block SIGTRAP
 // later), then every thread in an event stop (tracee.Process.Park).
 func (d *Debugger) park() []Event {
+	evs := d.kernelMissed()
 	for _, tid := range d.proc.Threads() {
 		th := d.thread(tid)
 		if !th.Stopped() || th.Held() {
@@ -38,7 +39,6 @@ func (d *Debugger) park() []Event {
 			}
 		}
 	}
-	var evs []Event
 	for _, st := range d.proc.Park() {
 		e, _ := d.handleExit(st)
 		evs = append(evs, e...)

@@ -68,10 +68,11 @@ func (d *Debugger) step() ([]Event, error) {
 			if err := d.stepWatched(th, fired); err != nil {
 				return nil, err
 			}
-			if evs, _ := d.onHit(th, arch.Trap{Fired: fired}, pc); len(evs) > 0 {
+			evs, hit := d.onHit(th, arch.Trap{Fired: fired}, pc)
+			if hit {
 				return evs, nil
 			}
-			return []Event{Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}}, nil
+			return append(evs, Stop{Tid: th.Tid, Reason: "step", At: d.locationOf(th.Tid)}), nil
 		}
 	}
 	return d.stepInsn(th, pc)
@@ -133,8 +134,8 @@ func (d *Debugger) stepTrap(th *thread, st tracee.Stop, pc uint64) ([]Event, err
 	}
 	var evs []Event
 	if len(trap.Fired) > 0 {
-		evs, _ = d.onHit(th, trap, pc)
-		if len(evs) > 0 {
+		var hit bool
+		if evs, hit = d.onHit(th, trap, pc); hit {
 			return evs, nil
 		}
 	}

@@ -138,6 +138,12 @@ func (p *Process) SignalBlocked(tid int, sig unix.Signal) bool {
 	return procfs.SigBlocked(p.Pid, tid, int(sig))
 }
 
+// SignalPending tells whether sig is pending for thread tid (sent to it
+// or to the process). It may be called from any goroutine.
+func (p *Process) SignalPending(tid int, sig unix.Signal) bool {
+	return procfs.SigPending(p.Pid, tid, int(sig))
+}
+
 // UnblockSignal takes sig out of stopped thread tid's blocked signals and
 // says whether it was there, as the kernel does itself when it forces a
 // debug trap on a thread that blocks SIGTRAP. It runs on the tracer thread.
