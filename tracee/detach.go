@@ -27,6 +27,7 @@ func (p *Process) Detach() error {
 			}
 		}
 		p.drainTrap(tid)
+		p.drainInterrupt(tid)
 		if err := ptraceDetach(tid, sig); err != nil && err != unix.ESRCH {
 			errs = append(errs, fmt.Errorf("detach thread %d: %w", tid, err))
 		}
@@ -50,6 +51,27 @@ func (p *Process) drainTrap(tid int) {
 			return
 		}
 		Tracef("drain %d: %s", tid, describeStatus(ws))
+	}
+}
+
+// drainInterrupt: an interrupt of ours (SIGSTOP) can still be queued on a
+// thread at detach, e.g. sent at the session's end as the thread stopped
+// for something else, with that stop held. After a detach it would stop
+// the whole program (state T, left stopped): let the thread take it now,
+// under our trace, and drop it.
+func (p *Process) drainInterrupt(tid int) {
+	for i := 0; i < 4 && p.Interrupting() && procfs.SigPending(p.Pid, tid, int(unix.SIGSTOP)); i++ {
+		if ptraceCont(tid, 0) != nil {
+			return
+		}
+		_, ws, err := wait4(tid)
+		if err != nil || !ws.Stopped() {
+			return
+		}
+		Tracef("drain %d: %s", tid, describeStatus(ws))
+		if stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGSTOP {
+			p.TakeInterrupt()
+		}
 	}
 }
 
