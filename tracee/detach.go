@@ -42,16 +42,7 @@ func (p *Process) Detach() error {
 // drop it. Whatever raised it must be gone already (the caller clears
 // what it armed before detaching).
 func (p *Process) drainTrap(tid int) {
-	for i := 0; i < 4 && procfs.SigPending(p.Pid, tid, int(unix.SIGTRAP)); i++ {
-		if ptraceCont(tid, 0) != nil {
-			return
-		}
-		_, ws, err := wait4(tid)
-		if err != nil || !ws.Stopped() {
-			return
-		}
-		Tracef("drain %d: %s", tid, describeStatus(ws))
-	}
+	p.drain(tid, unix.SIGTRAP, func() bool { return true })
 }
 
 // drainInterrupt: an interrupt of ours (SIGSTOP) can still be queued on a
@@ -60,7 +51,13 @@ func (p *Process) drainTrap(tid int) {
 // the whole program (state T, left stopped): let the thread take it now,
 // under our trace, and drop it.
 func (p *Process) drainInterrupt(tid int) {
-	for i := 0; i < 4 && p.Interrupting() && procfs.SigPending(p.Pid, tid, int(unix.SIGSTOP)); i++ {
+	p.drain(tid, unix.SIGSTOP, p.Interrupting)
+}
+
+// drain lets stopped thread tid take sig, queued for it, while ours()
+// says it is ours, and drops it (at most 4 times).
+func (p *Process) drain(tid int, sig unix.Signal, ours func() bool) {
+	for i := 0; i < 4 && ours() && procfs.SigPending(p.Pid, tid, int(sig)); i++ {
 		if ptraceCont(tid, 0) != nil {
 			return
 		}
@@ -69,7 +66,7 @@ func (p *Process) drainInterrupt(tid int) {
 			return
 		}
 		Tracef("drain %d: %s", tid, describeStatus(ws))
-		if stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGSTOP {
+		if sig == unix.SIGSTOP && stopEvent(ws) == 0 && ws.StopSignal() == unix.SIGSTOP {
 			p.TakeInterrupt()
 		}
 	}
